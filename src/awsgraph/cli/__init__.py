@@ -1,0 +1,50 @@
+"""Command-line entry point. Each command group lives in its own module with ``register``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from awsgraph.cli import collect_cmds, graph_cmds
+from awsgraph.cli.common import CliError
+
+# One explicit registry of command modules (no import side effects).
+COMMAND_MODULES = [collect_cmds, graph_cmds]
+
+for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds"):
+    try:  # command groups that later issues add; absent modules simply do not register
+        COMMAND_MODULES.append(__import__(_optional, fromlist=["register"]))
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _optional:
+            raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="awsgraph",
+        description="Map an AWS estate into a local security graph and ask it questions.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except CliError as exc:
+        print(f"awsgraph: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("awsgraph: interrupted; the database keeps the previous run's graph", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

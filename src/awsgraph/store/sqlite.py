@@ -1,0 +1,397 @@
+"""SQLite graph store: one database file, written transactionally.
+
+Layout (the query layer compiles J1QL against it):
+
+* ``entities``: every entity ever seen. ``props`` is the entity's JupiterOne JSON object
+  (``_key``, ``_type``, ``_class`` list, properties). Live rows have ``deleted_run IS NULL``.
+* ``entity_classes``: (class, key) pairs, so ``FIND Host`` is an index lookup.
+* ``relationships``: live rows have ``deleted_run IS NULL``; ``verb`` is the ``_class``.
+* ``history``: one row per created/updated/deleted object per run, for diffs.
+* ``runs``, ``steps``, ``scopes``: what each run did, which (account, region, type)
+  scopes it completed, and why the others are partial.
+
+A run stages entities as it collects them and merges them into the live tables in one
+transaction at the end, so a crash or Ctrl-C mid-run leaves the previous graph intact.
+Entities are marked deleted only in scopes whose steps completed in this run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from awsgraph.model import Entity, Relationship
+from awsgraph.store.base import RunInfo, StepResult, StoredEntity
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL NOT NULL, finished_at REAL,
+  status TEXT NOT NULL, config TEXT NOT NULL, summary TEXT);
+CREATE TABLE IF NOT EXISTS steps(
+  run_id INTEGER NOT NULL, step TEXT NOT NULL, account TEXT, region TEXT, service TEXT,
+  types TEXT, status TEXT NOT NULL, reason TEXT, entities INTEGER, calls INTEGER,
+  duration REAL, capped TEXT);
+CREATE INDEX IF NOT EXISTS steps_run ON steps(run_id);
+CREATE TABLE IF NOT EXISTS scopes(
+  run_id INTEGER NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, type TEXT NOT NULL,
+  complete INTEGER NOT NULL, PRIMARY KEY(run_id, account, region, type));
+CREATE TABLE IF NOT EXISTS entities(
+  key TEXT PRIMARY KEY, type TEXT NOT NULL, account TEXT, region TEXT,
+  props TEXT NOT NULL, links TEXT, raw TEXT, source TEXT NOT NULL DEFAULT 'collector',
+  hash TEXT NOT NULL, first_run INTEGER, last_run INTEGER, updated_run INTEGER,
+  deleted_run INTEGER);
+CREATE INDEX IF NOT EXISTS entities_type ON entities(type, deleted_run);
+CREATE INDEX IF NOT EXISTS entities_scope ON entities(account, region, type);
+CREATE TABLE IF NOT EXISTS entity_classes(
+  class TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(class, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_classes_key ON entity_classes(key);
+CREATE TABLE IF NOT EXISTS relationships(
+  key TEXT PRIMARY KEY, type TEXT NOT NULL, verb TEXT NOT NULL,
+  from_key TEXT NOT NULL, to_key TEXT NOT NULL, props TEXT NOT NULL, mapped INTEGER NOT NULL DEFAULT 0,
+  hash TEXT NOT NULL, first_run INTEGER, last_run INTEGER, updated_run INTEGER, deleted_run INTEGER);
+CREATE INDEX IF NOT EXISTS rel_from ON relationships(from_key, verb);
+CREATE INDEX IF NOT EXISTS rel_to ON relationships(to_key, verb);
+CREATE INDEX IF NOT EXISTS rel_type ON relationships(type);
+CREATE TABLE IF NOT EXISTS history(
+  run_id INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
+  type TEXT, props TEXT);
+CREATE INDEX IF NOT EXISTS history_run ON history(run_id, kind);
+CREATE TABLE IF NOT EXISTS staging(
+  run_id INTEGER NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, account TEXT, region TEXT,
+  props TEXT NOT NULL, links TEXT, raw TEXT, hash TEXT NOT NULL, PRIMARY KEY(run_id, key));
+"""
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+DeriveFn = Callable[["SQLiteStore"], tuple[Iterable[Entity], Iterable[Relationship]]]
+
+
+class StoreError(Exception):
+    pass
+
+
+class SQLiteStore:
+    """The embedded default store."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
+            raise StoreError(f"cannot open database {path!r}: {exc}") from exc
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path!r} is not an awsgraph database: {exc}") from exc
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._db
+
+    # -- runs ---------------------------------------------------------------------------
+    def begin_run(self, config: dict[str, Any]) -> int:
+        with self._lock:
+            # A run that never finished (crash, kill -9) leaves staged rows: drop them.
+            stale = [r[0] for r in self._db.execute("SELECT id FROM runs WHERE status='running'")]
+            for rid in stale:
+                self._db.execute("DELETE FROM staging WHERE run_id=?", (rid,))
+                self._db.execute("UPDATE runs SET status='aborted' WHERE id=?", (rid,))
+            cur = self._db.execute(
+                "INSERT INTO runs(started_at, status, config) VALUES(?, 'running', ?)",
+                (time.time(), _dumps(config)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def stage_entities(self, run_id: int, entities: Iterable[Entity]) -> None:
+        rows = []
+        for e in entities:
+            props = _dumps(e.to_j1())
+            links = _dumps(e.link_values) if e.link_values else None
+            raw = _dumps(e.raw) if e.raw is not None else None
+            rows.append(
+                (run_id, e.key, e.type, e.props.get("accountId"), e.props.get("region"), props, links, raw,
+                 _hash(props + (links or "")))
+            )
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO staging(run_id, key, type, account, region, props, links, raw, hash)"
+                " VALUES(?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            self._db.execute("COMMIT")
+
+    def record_step(self, run_id: int, result: StepResult) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO steps(run_id, step, account, region, service, types, status, reason, entities,"
+                " calls, duration, capped) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run_id, result.step, result.account, result.region, result.service, _dumps(result.types),
+                 result.status, result.reason, result.entities, result.calls, result.duration, result.capped),
+            )
+
+    def abort_run(self, run_id: int, reason: str) -> None:
+        with self._lock:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._db.execute("DELETE FROM staging WHERE run_id=?", (run_id,))
+            self._db.execute(
+                "UPDATE runs SET status='aborted', finished_at=?, summary=? WHERE id=?",
+                (time.time(), _dumps({"reason": reason}), run_id),
+            )
+
+    def finish_run(
+        self,
+        run_id: int,
+        complete_scopes: Iterable[tuple[str, str, str]],
+        partial_scopes: Iterable[tuple[str, str, str]],
+        derive: DeriveFn | None,
+        summary: dict[str, Any],
+    ) -> dict[str, int]:
+        """Merge the staged entities, derive relationships, and commit, all at once."""
+        counts = {"created": 0, "updated": 0, "deleted": 0, "rel_created": 0, "rel_updated": 0,
+                  "rel_deleted": 0}
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                complete = sorted(set(complete_scopes))
+                db.executemany(
+                    "INSERT OR REPLACE INTO scopes(run_id, account, region, type, complete) VALUES(?,?,?,?,1)",
+                    [(run_id, *s) for s in complete],
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO scopes(run_id, account, region, type, complete) VALUES(?,?,?,?,0)",
+                    [(run_id, *s) for s in set(partial_scopes)],
+                )
+                self._merge_staged(run_id, counts)
+                self._delete_unseen(run_id, complete, counts)
+                if derive is not None:
+                    extra_entities, rels = derive(self)
+                    self._merge_mapper_entities(run_id, extra_entities, counts)
+                    self._merge_relationships(run_id, rels, counts)
+                db.execute("DELETE FROM staging WHERE run_id=?", (run_id,))
+                summary = {**summary, "changes": counts}
+                db.execute(
+                    "UPDATE runs SET status='finished', finished_at=?, summary=? WHERE id=?",
+                    (time.time(), _dumps(summary), run_id),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return counts
+
+    # -- merging ------------------------------------------------------------------------
+    def _upsert_entity(self, run_id: int, row: tuple[Any, ...], source: str, counts: dict[str, int]) -> None:
+        key, etype, account, region, props, links, raw, h = row
+        db = self._db
+        old = db.execute("SELECT hash, deleted_run FROM entities WHERE key=?", (key,)).fetchone()
+        if old is None or old[1] is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO entities(key, type, account, region, props, links, raw, source, hash,"
+                " first_run, last_run, updated_run, deleted_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+                (key, etype, account, region, props, links, raw, source, h, run_id, run_id, run_id),
+            )
+            db.execute("DELETE FROM entity_classes WHERE key=?", (key,))
+            db.executemany(
+                "INSERT OR IGNORE INTO entity_classes(class, key) VALUES(?,?)",
+                [(c, key) for c in json.loads(props).get("_class", [])],
+            )
+            db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                       (run_id, "entity", key, "created", etype, props))
+            counts["created"] += 1
+        elif old[0] != h:
+            db.execute(
+                "UPDATE entities SET type=?, account=?, region=?, props=?, links=?, raw=?, source=?, hash=?,"
+                " last_run=?, updated_run=? WHERE key=?",
+                (etype, account, region, props, links, raw, source, h, run_id, run_id, key),
+            )
+            db.execute("DELETE FROM entity_classes WHERE key=?", (key,))
+            db.executemany(
+                "INSERT OR IGNORE INTO entity_classes(class, key) VALUES(?,?)",
+                [(c, key) for c in json.loads(props).get("_class", [])],
+            )
+            db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                       (run_id, "entity", key, "updated", etype, props))
+            counts["updated"] += 1
+        else:
+            db.execute("UPDATE entities SET last_run=?, raw=? WHERE key=?", (run_id, raw, key))
+
+    def _merge_staged(self, run_id: int, counts: dict[str, int]) -> None:
+        cur = self._db.execute(
+            "SELECT key, type, account, region, props, links, raw, hash FROM staging WHERE run_id=?", (run_id,)
+        )
+        for row in cur.fetchall():
+            self._upsert_entity(run_id, tuple(row), "collector", counts)
+
+    def _delete_unseen(self, run_id: int, complete: list[tuple[str, str, str]], counts: dict[str, int]) -> None:
+        db = self._db
+        for account, region, etype in complete:
+            rows = db.execute(
+                "SELECT key, props FROM entities WHERE account IS ? AND region IS ? AND type=? AND source='collector'"
+                " AND deleted_run IS NULL AND last_run < ?",
+                (account, region, etype, run_id),
+            ).fetchall()
+            for key, props in rows:
+                self._mark_deleted(run_id, "entity", key, etype, props)
+                counts["deleted"] += 1
+
+    def _mark_deleted(self, run_id: int, kind: str, key: str, etype: str, props: str) -> None:
+        table = "entities" if kind == "entity" else "relationships"
+        self._db.execute(f"UPDATE {table} SET deleted_run=? WHERE key=?", (run_id, key))
+        if kind == "entity":
+            self._db.execute("DELETE FROM entity_classes WHERE key=?", (key,))
+        self._db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                         (run_id, kind, key, "deleted", etype, props))
+
+    def _merge_mapper_entities(self, run_id: int, entities: Iterable[Entity], counts: dict[str, int]) -> None:
+        seen: set[str] = set()
+        live_collector = {r[0] for r in self._db.execute("SELECT key FROM entities WHERE deleted_run IS NULL"
+                                                           " AND source='collector'")}
+        for e in entities:
+            if e.key in seen or e.key in live_collector:
+                continue  # a real entity always wins over a placeholder
+            seen.add(e.key)
+            props = _dumps(e.to_j1())
+            row = (e.key, e.type, e.props.get("accountId"), e.props.get("region"), props, None, None, _hash(props))
+            self._upsert_entity(run_id, row, "mapper", counts)
+        for key, etype, props in self._db.execute(
+            "SELECT key, type, props FROM entities WHERE source='mapper' AND deleted_run IS NULL"
+        ).fetchall():
+            if key not in seen:
+                self._mark_deleted(run_id, "entity", key, etype, props)
+                counts["deleted"] += 1
+
+    def _merge_relationships(self, run_id: int, rels: Iterable[Relationship], counts: dict[str, int]) -> None:
+        db = self._db
+        live_keys = {r[0] for r in db.execute("SELECT key FROM entities WHERE deleted_run IS NULL")}
+        old = {r[0]: (r[1], r[2]) for r in db.execute("SELECT key, hash, deleted_run FROM relationships")}
+        seen: set[str] = set()
+        for rel in rels:
+            key = rel.key
+            if key in seen or rel.from_key not in live_keys or rel.to_key not in live_keys:
+                continue
+            seen.add(key)
+            props = _dumps(rel.to_j1())
+            h = _hash(props)
+            prev = old.get(key)
+            if prev is None or prev[1] is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO relationships(key, type, verb, from_key, to_key, props, mapped, hash,"
+                    " first_run, last_run, updated_run, deleted_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL)",
+                    (key, rel.type, rel.verb, rel.from_key, rel.to_key, props, int(rel.mapped), h,
+                     run_id, run_id, run_id),
+                )
+                db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                           (run_id, "relationship", key, "created", rel.type, props))
+                counts["rel_created"] += 1
+            elif prev[0] != h:
+                db.execute(
+                    "UPDATE relationships SET props=?, hash=?, last_run=?, updated_run=?, mapped=? WHERE key=?",
+                    (props, h, run_id, run_id, int(rel.mapped), key),
+                )
+                db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                           (run_id, "relationship", key, "updated", rel.type, props))
+                counts["rel_updated"] += 1
+            else:
+                db.execute("UPDATE relationships SET last_run=? WHERE key=?", (run_id, key))
+        for key, rtype, props in db.execute(
+            "SELECT key, type, props FROM relationships WHERE deleted_run IS NULL"
+        ).fetchall():
+            if key not in seen:
+                self._mark_deleted(run_id, "relationship", key, rtype, props)
+                counts["rel_deleted"] += 1
+
+    # -- reading ------------------------------------------------------------------------
+    def iter_entities(self, types: Iterable[str] | None = None, *, with_raw: bool = False) -> Iterator[StoredEntity]:
+        cols = "key, type, account, region, props, links" + (", raw" if with_raw else "")
+        if types is None:
+            cur = self._db.execute(f"SELECT {cols} FROM entities WHERE deleted_run IS NULL ORDER BY key")
+        else:
+            tl = list(types)
+            marks = ",".join("?" * len(tl))
+            cur = self._db.execute(
+                f"SELECT {cols} FROM entities WHERE deleted_run IS NULL AND type IN ({marks}) ORDER BY key", tl
+            )
+        for row in cur:
+            props = json.loads(row[4])
+            if with_raw and row[6]:
+                props = {**props, "__raw__": json.loads(row[6])}
+            yield StoredEntity(row[0], row[1], row[2], row[3], props, json.loads(row[5]) if row[5] else {})
+
+    def raw_record(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT raw FROM entities WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+
+    def relationships(self) -> Iterator[dict[str, Any]]:
+        for (props,) in self._db.execute(
+            "SELECT props FROM relationships WHERE deleted_run IS NULL ORDER BY key"
+        ):
+            yield json.loads(props)
+
+    def runs(self) -> list[RunInfo]:
+        out = []
+        for rid, started, finished, status, config, summary in self._db.execute(
+            "SELECT id, started_at, finished_at, status, config, summary FROM runs ORDER BY id"
+        ):
+            out.append(RunInfo(rid, started, finished, status, json.loads(config),
+                               json.loads(summary) if summary else {}))
+        return out
+
+    def steps(self, run_id: int) -> list[StepResult]:
+        out = []
+        for row in self._db.execute(
+            "SELECT step, account, region, service, types, status, reason, entities, calls, duration, capped"
+            " FROM steps WHERE run_id=? ORDER BY step, account, region", (run_id,)
+        ):
+            out.append(StepResult(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5], row[6] or "",
+                                  row[7] or 0, row[8] or 0, row[9] or 0.0, row[10] or ""))
+        return out
+
+    def partial_types(self, run_id: int) -> list[str]:
+        return [r[0] for r in self._db.execute(
+            "SELECT DISTINCT type FROM scopes WHERE run_id=? AND complete=0 ORDER BY type", (run_id,))]
+
+    def counts_by_type(self) -> tuple[dict[str, int], dict[str, int]]:
+        ents = dict(self._db.execute(
+            "SELECT type, count(*) FROM entities WHERE deleted_run IS NULL GROUP BY type ORDER BY type").fetchall())
+        rels = dict(self._db.execute(
+            "SELECT type, count(*) FROM relationships WHERE deleted_run IS NULL GROUP BY type ORDER BY type"
+        ).fetchall())
+        return ents, rels
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def open_store(path: str, *, must_exist: bool = False) -> SQLiteStore:
+    if must_exist and not os.path.exists(path):
+        raise StoreError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
+    return SQLiteStore(path)
