@@ -1,0 +1,138 @@
+"""Whole-string glob matching for IAM policy elements, with policy variables.
+
+IAM patterns use ``*`` (any run of characters, including none) and ``?`` (exactly one
+character); every other character is literal, so ``+`` or ``.`` in a bucket name never act
+as regex syntax. Policy variables (``${aws:username}``) are replaced by the request
+context's value, ``${aws:username, 'default'}`` falls back to the default, and a variable
+with no value makes the pattern match nothing. ``${*}``, ``${?}`` and ``${$}`` stand for the
+literal characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_DEFAULT = re.compile(r"^\s*([^,]+?)\s*,\s*'(.*)'\s*$")
+_ESCAPES = {"*": "*", "?": "?", "$": "$"}
+
+
+class Unresolved(Exception):
+    """A policy variable the context does not supply."""
+
+
+def _glob_to_regex(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def _compile_plain(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    return re.compile(_glob_to_regex(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def has_variables(pattern: str) -> bool:
+    return "${" in pattern
+
+
+def lookup(context: Mapping[str, Any] | None, key: str) -> Any:
+    """Case-insensitive context lookup (condition key names are not case-sensitive)."""
+    if not context:
+        raise KeyError(key)
+    if key in context:
+        return context[key]
+    low = key.lower()
+    for k, v in context.items():
+        if k.lower() == low:
+            return v
+    raise KeyError(key)
+
+
+def _variable_value(name: str, context: Mapping[str, Any] | None) -> str:
+    name = name.strip()
+    if name in _ESCAPES:
+        return _ESCAPES[name]
+    default: str | None = None
+    m = _DEFAULT.match(name)
+    if m:
+        name, default = m.group(1), m.group(2)
+    try:
+        value = lookup(context, name)
+    except KeyError:
+        value = None
+    if isinstance(value, list | tuple):
+        value = value[0] if len(value) == 1 else None
+    if value is None or value == "":
+        if default is not None:
+            return default
+        raise Unresolved(name)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def compile_pattern(pattern: str, context: Mapping[str, Any] | None = None, *,
+                    ignore_case: bool = False, wildcards: bool = True) -> re.Pattern[str]:
+    """Compile an IAM pattern (with variables resolved from ``context``) to a regex.
+
+    Raises :class:`Unresolved` when a variable has no value.
+    """
+    if not has_variables(pattern):
+        if wildcards:
+            return _compile_plain(pattern, ignore_case)
+        return re.compile(re.escape(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    parts: list[str] = []
+    pos = 0
+    for m in _VARIABLE.finditer(pattern):
+        chunk = pattern[pos:m.start()]
+        parts.append(_glob_to_regex(chunk) if wildcards else re.escape(chunk))
+        parts.append(re.escape(_variable_value(m.group(1), context)))
+        pos = m.end()
+    tail = pattern[pos:]
+    parts.append(_glob_to_regex(tail) if wildcards else re.escape(tail))
+    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def glob_match(pattern: str, value: str, context: Mapping[str, Any] | None = None, *,
+               ignore_case: bool = False) -> bool:
+    """Whole-string glob match; a pattern with an unresolved variable matches nothing."""
+    if pattern == "*":
+        return True
+    try:
+        rx = compile_pattern(pattern, context, ignore_case=ignore_case)
+    except Unresolved:
+        return False
+    return rx.fullmatch(value) is not None
+
+
+def substitute(text: str, context: Mapping[str, Any] | None) -> str:
+    """Replace variables with their values (no wildcard handling). Raises :class:`Unresolved`."""
+    if not has_variables(text):
+        return text
+    return _VARIABLE.sub(lambda m: _variable_value(m.group(1), context), text)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Actions compare case-insensitively; ``*`` alone matches every action."""
+    if pattern == "*":
+        return True
+    return _compile_plain(pattern, True).fullmatch(action) is not None
+
+
+def arn_like(pattern: str, value: str, context: Mapping[str, Any] | None = None) -> bool:
+    """ArnLike/ArnEquals: compare the six ARN components, wildcards within each component."""
+    p_parts = pattern.split(":", 5)
+    v_parts = value.split(":", 5)
+    if len(p_parts) != 6 or len(v_parts) != 6:
+        return glob_match(pattern, value, context)
+    return all(glob_match(p, v, context) for p, v in zip(p_parts, v_parts, strict=True))

@@ -1,0 +1,260 @@
+"""Policy documents parsed into statements, and statement matching.
+
+A statement matches a request when its Action/NotAction, Resource/NotResource and
+Principal/NotPrincipal elements all cover it; its Condition is then evaluated separately
+(true, false or unknown).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from awsgraph.iam.patterns import action_matches, glob_match
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple | set):
+        return tuple(str(v) for v in value)
+    return (str(value),)
+
+
+@dataclass(frozen=True)
+class Statement:
+    effect: str  # "Allow" or "Deny"
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str, ...] | None  # None: the statement has no Resource element
+    not_resource: bool
+    principals: Mapping[str, tuple[str, ...]] | None  # None: no Principal element
+    not_principal: bool
+    condition: Mapping[str, Any] | None
+    sid: str | None = None
+    source: str = ""  # which policy this came from (for explanations)
+    index: int = 0
+
+    @property
+    def allow(self) -> bool:
+        return self.effect == "Allow"
+
+    def label(self) -> str:
+        name = self.sid or f"#{self.index}"
+        return f"{self.source}:{name}" if self.source else name
+
+    def matches_action(self, action: str) -> bool:
+        hit = any(action_matches(p, action) for p in self.actions)
+        return not hit if self.not_action else hit
+
+    def matches_resource(self, resource: str, context: Mapping[str, Any] | None) -> bool:
+        if self.resources is None:
+            return True  # trust policies and some resource policies omit Resource
+        hit = any(glob_match(p, resource, context) for p in self.resources)
+        return not hit if self.not_resource else hit
+
+
+def load_document(doc: Any) -> dict[str, Any]:
+    """Accept a dict, a JSON string, or a bare list of statements."""
+    if doc is None:
+        return {}
+    if isinstance(doc, bytes | bytearray):
+        doc = doc.decode()
+    if isinstance(doc, str):
+        doc = doc.strip()
+        if not doc:
+            return {}
+        doc = json.loads(doc)
+    if isinstance(doc, list):
+        return {"Statement": doc}
+    if isinstance(doc, Mapping):
+        return dict(doc)
+    raise TypeError(f"not a policy document: {type(doc).__name__}")
+
+
+def normalize_principal(value: Any) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"AWS": (value,)} if value == "*" else {"AWS": (value,)}
+    if isinstance(value, Mapping):
+        out: dict[str, tuple[str, ...]] = {}
+        for k, v in value.items():
+            out[str(k)] = _tuple(v)
+        return out
+    return {"AWS": _tuple(value)}
+
+
+def parse_policy(doc: Any, source: str = "") -> list[Statement]:
+    data = load_document(doc)
+    raw = data.get("Statement", [])
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    out: list[Statement] = []
+    for i, st in enumerate(raw or ()):
+        if not isinstance(st, Mapping):
+            continue
+        effect = str(st.get("Effect", "")).strip().capitalize()
+        if effect not in ("Allow", "Deny"):
+            continue
+        not_action = "NotAction" in st and "Action" not in st
+        actions = _tuple(st.get("NotAction") if not_action else st.get("Action"))
+        if "Resource" in st:
+            resources: tuple[str, ...] | None = _tuple(st["Resource"])
+            not_resource = False
+        elif "NotResource" in st:
+            resources, not_resource = _tuple(st["NotResource"]), True
+        else:
+            resources, not_resource = None, False
+        if "Principal" in st:
+            principals: dict[str, tuple[str, ...]] | None = normalize_principal(st["Principal"])
+            not_principal = False
+        elif "NotPrincipal" in st:
+            principals, not_principal = normalize_principal(st["NotPrincipal"]), True
+        else:
+            principals, not_principal = None, False
+        cond = st.get("Condition")
+        out.append(Statement(
+            effect=effect, actions=actions, not_action=not_action, resources=resources,
+            not_resource=not_resource, principals=principals, not_principal=not_principal,
+            condition=cond if isinstance(cond, Mapping) and cond else None,
+            sid=str(st["Sid"]) if st.get("Sid") else None, source=source, index=i,
+        ))
+    return out
+
+
+# --- principals -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as far as a principal ARN tells."""
+
+    arn: str
+    kind: str  # user | role | session | root | service | federated | anonymous | other
+    account: str | None
+    role_name: str | None = None
+
+    @staticmethod
+    def parse(arn: str | None) -> Principal:
+        if not arn:
+            return Principal("", "anonymous", None)
+        arn = arn.strip()
+        if _ACCOUNT_ID.match(arn):
+            return Principal(f"arn:aws:iam::{arn}:root", "root", arn)
+        if arn.endswith(".amazonaws.com") or arn.endswith(".amazonaws.com.cn") or (
+            "." in arn and not arn.startswith("arn:")
+        ):
+            return Principal(arn, "service" if "amazonaws.com" in arn else "federated", None)
+        parts = arn.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn":
+            account = parts[4] or None
+            res = parts[5]
+            if parts[2] == "iam":
+                if res == "root":
+                    return Principal(arn, "root", account)
+                if res.startswith("user/"):
+                    return Principal(arn, "user", account)
+                if res.startswith("role/"):
+                    return Principal(arn, "role", account, res.rsplit("/", 1)[-1])
+                if res.startswith(("saml-provider/", "oidc-provider/")):
+                    return Principal(arn, "federated", account)
+            if parts[2] == "sts" and res.startswith("assumed-role/"):
+                bits = res.split("/")
+                return Principal(arn, "session", account, bits[1] if len(bits) > 1 else None)
+            return Principal(arn, "other", account)
+        return Principal(arn, "other", None)
+
+    @property
+    def root_arn(self) -> str | None:
+        return f"arn:aws:iam::{self.account}:root" if self.account else None
+
+    def identities(self) -> list[str]:
+        """ARNs that name this principal itself (not its account)."""
+        if self.kind == "anonymous":
+            return []
+        return [self.arn]
+
+    def names_role(self, entry: str) -> bool:
+        """Whether ``entry`` is the role ARN behind this session (the path is not in a session ARN)."""
+        if self.kind != "session" or not self.role_name or not self.account:
+            return False
+        parts = entry.split(":", 5)
+        return (len(parts) == 6 and parts[2] == "iam" and parts[4] == self.account
+                and parts[5].startswith("role/") and parts[5].rsplit("/", 1)[-1] == self.role_name)
+
+
+def _entry_account(entry: str) -> str | None:
+    if _ACCOUNT_ID.match(entry):
+        return entry
+    parts = entry.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
+        return parts[4]
+    return None
+
+
+def principal_match(stmt: Statement, principal: Principal) -> str | None:
+    """How a statement's Principal element names the caller.
+
+    Returns ``"self"`` (the caller's own ARN, or ``*`` for a non-role caller), ``"role"``
+    (the caller's role ARN, or ``*`` for a role), ``"account"`` (the caller's account: access
+    is delegated to the account's identity policies), or ``None`` (not named). Statements
+    without a Principal element (identity policies) return ``"self"``.
+    """
+    if stmt.principals is None:
+        return "self"
+    if stmt.not_principal:
+        # NotPrincipal excludes only identities it names: the account entry excludes the
+        # account itself, not its users, so a user is excluded only when listed by ARN.
+        listed = [e for vals in stmt.principals.values() for e in vals]
+        if principal.kind == "anonymous":
+            return None if "*" in listed else "self"
+        own = principal.arn in listed or any(principal.names_role(e) for e in listed)
+        account_listed = principal.root_arn is not None and any(
+            _entry_account(e) == principal.account for e in listed)
+        if principal.kind == "root":
+            return None if account_listed else "self"
+        if own and (account_listed or principal.kind in ("service", "federated")):
+            return None
+        return "self"
+    best: str | None = None
+    order = {"self": 3, "role": 2, "account": 1}
+    for ptype, entries in stmt.principals.items():
+        ptype_l = ptype.lower()
+        for entry in entries:
+            got: str | None = None
+            if entry == "*":
+                if ptype_l == "aws" or principal.kind in ("service", "federated"):
+                    got = "role" if principal.kind == "role" else "self"
+            elif ptype_l == "service":
+                if principal.kind == "service" and entry.lower() == principal.arn.lower():
+                    got = "self"
+            elif ptype_l == "federated":
+                if entry == principal.arn:
+                    got = "self"
+            elif ptype_l == "canonicaluser":
+                if entry == principal.arn:
+                    got = "self"
+            else:
+                if entry == principal.arn:
+                    got = "role" if principal.kind == "role" else "self"
+                elif principal.names_role(entry):
+                    got = "role"
+                elif principal.account and _entry_account(entry) == principal.account:
+                    got = "self" if principal.kind == "root" else "account"
+            if got and (best is None or order[got] > order[best]):
+                best = got
+    return best
+
+
+def statements_of(docs: Iterable[Any], prefix: str) -> list[Statement]:
+    out: list[Statement] = []
+    for i, doc in enumerate(docs):
+        out.extend(parse_policy(doc, f"{prefix}[{i}]"))
+    return out
