@@ -83,7 +83,7 @@ def normalize_principal(value: Any) -> dict[str, tuple[str, ...]]:
     if value is None:
         return {}
     if isinstance(value, str):
-        return {"AWS": (value,)} if value == "*" else {"AWS": (value,)}
+        return {"AWS": (value,)}
     if isinstance(value, Mapping):
         out: dict[str, tuple[str, ...]] = {}
         for k, v in value.items():
@@ -235,10 +235,7 @@ def principal_match(stmt: Statement, principal: Principal) -> str | None:
             elif ptype_l == "service":
                 if principal.kind == "service" and entry.lower() == principal.arn.lower():
                     got = "self"
-            elif ptype_l == "federated":
-                if entry == principal.arn:
-                    got = "self"
-            elif ptype_l == "canonicaluser":
+            elif ptype_l in ("federated", "canonicaluser"):
                 if entry == principal.arn:
                     got = "self"
             else:
