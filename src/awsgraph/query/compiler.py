@@ -1,0 +1,249 @@
+"""Compile a parsed J1QL query to one SQL statement over the store's indexed tables.
+
+Every selector becomes an ``entities`` alias and every traversal a ``relationships`` alias,
+joined by keys, so SQLite's planner picks the cheapest starting point using the type,
+class and relationship indexes. A traversal matches both directions unless ``>>``/``<<``
+fixes one; the join is written symmetrically so the planner may walk it either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from awsgraph.query.ast import OptionalGroup, PropRef, Query, ReturnItem, Selector, Step, Traversal
+from awsgraph.query.errors import QueryError
+from awsgraph.query.filters import FilterCompiler, Slot, json_path
+
+
+@dataclass
+class Compiled:
+    """The SQL and what each selected column means."""
+
+    sql: str
+    params: dict[str, object]
+    columns: list[tuple[str, str]]  # (kind, label): kind is json | props | all | agg | key
+    mode: str  # rows | default | tree
+    post_limit: tuple[int, int] | None = None  # (skip, limit) applied in Python
+    tree_slots: list[Slot] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.params: dict[str, object] = {}
+        self.from_parts: list[str] = []
+        self.where: list[str] = []
+        self.slots: dict[str, Slot] = {}
+        self.frontiers: list[Slot] = []  # optional-group frontiers, for the default return
+        self.visible: list[Slot] = []  # slots that RETURN TREE reports
+        self.counter = 0
+        self.filters = FilterCompiler(query.text, self.param)
+
+    def param(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def new(self, prefix: str, kind: str) -> Slot:
+        self.counter += 1
+        return Slot(f"{prefix}{self.counter}", kind)
+
+    # -- selectors --------------------------------------------------------------------
+    def selector_sql(self, slot: Slot, sel: Selector) -> str:
+        conds = [f"{slot.sql}.deleted_run IS NULL"]
+        types = [n for n in sel.names if not n[:1].isupper()]
+        classes = [n for n in sel.names if n[:1].isupper()]
+        alts: list[str] = []
+        if types:
+            alts.append(f"{slot.sql}.type IN ({', '.join(self.param(t) for t in types)})")
+        if classes:
+            marks = ", ".join(self.param(c) for c in classes)
+            alts.append(f"{slot.sql}.key IN (SELECT key FROM entity_classes WHERE class IN ({marks}))")
+        if alts:
+            conds.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+        if sel.filters is not None:
+            conds.append(self.filters.expr(sel.filters, lambda _ref: slot))
+        return " AND ".join(conds)
+
+    def edge_sql(self, rel: Slot, step: Traversal, prev_key: str, next_key: str) -> str:
+        conds = [f"{rel.sql}.deleted_run IS NULL"]
+        if step.verbs:
+            conds.append(f"{rel.sql}.verb IN ({', '.join(self.param(v) for v in step.verbs)})")
+        fwd = f"{rel.sql}.from_key = {prev_key} AND {rel.sql}.to_key = {next_key}"
+        back = f"{rel.sql}.to_key = {prev_key} AND {rel.sql}.from_key = {next_key}"
+        conds.append({"out": fwd, "in": back}.get(step.direction, f"(({fwd}) OR ({back}))"))
+        return " AND ".join(conds)
+
+    def edge_from(self, rel: Slot, step: Traversal, prev_key: str) -> tuple[str, str]:
+        """Edge conditions naming only the previous entity, and the SQL for the far end's key."""
+        conds = [f"{rel.sql}.deleted_run IS NULL"]
+        if step.verbs:
+            conds.append(f"{rel.sql}.verb IN ({', '.join(self.param(v) for v in step.verbs)})")
+        if step.direction == "out":
+            conds.append(f"{rel.sql}.from_key = {prev_key}")
+            far = f"{rel.sql}.to_key"
+        elif step.direction == "in":
+            conds.append(f"{rel.sql}.to_key = {prev_key}")
+            far = f"{rel.sql}.from_key"
+        else:
+            conds.append(f"({rel.sql}.from_key = {prev_key} OR {rel.sql}.to_key = {prev_key})")
+            far = (f"CASE WHEN {rel.sql}.from_key = {prev_key} THEN {rel.sql}.to_key"
+                   f" ELSE {rel.sql}.from_key END")
+        return " AND ".join(conds), far
+
+    def negated_sql(self, step: Traversal, prev_key: str) -> str:
+        rel = self.new("x", "relationship")
+        ent = self.new("y", "entity")
+        edge = self.edge_sql(rel, step, prev_key, ent.sql + ".key")
+        return (f"NOT EXISTS (SELECT 1 FROM relationships {rel.sql}, entities {ent.sql} WHERE "
+                f"{edge} AND {self.selector_sql(ent, step.target)})")
+
+    def bind(self, alias: str | None, slot: Slot) -> None:
+        if alias:
+            self.slots[alias] = slot
+
+    # -- traversals ---------------------------------------------------------------------
+    def start(self) -> str:
+        slot = Slot("e0", "entity")
+        self.from_parts.append("entities e0")
+        self.where.append(self.selector_sql(slot, self.query.start))
+        self.bind(self.query.start.alias, slot)
+        self.visible.append(slot)
+        return "e0.key"
+
+    def required_step(self, step: Traversal, prev_key: str) -> str:
+        if step.negated:
+            self.where.append(self.negated_sql(step, prev_key))
+            return prev_key
+        rel = self.new("r", "relationship")
+        ent = self.new("e", "entity")
+        self.from_parts.append(f"JOIN relationships {rel.sql}")
+        self.from_parts.append(f"JOIN entities {ent.sql}")
+        self.where.append(self.edge_sql(rel, step, prev_key, f"{ent.sql}.key"))
+        self.where.append(self.selector_sql(ent, step.target))
+        self.bind(step.rel_alias, rel)
+        self.bind(step.target.alias, ent)
+        self.visible += [rel, ent]
+        return f"{ent.sql}.key"
+
+    def optional_group(self, group: OptionalGroup, prev_key: str) -> str:
+        branch = self.new("o", "branch").sql
+        self.from_parts.append(f"JOIN (SELECT 0 AS b UNION ALL SELECT 1 AS b) {branch}")
+        key = prev_key
+        taken: list[str] = []
+        for step in self.flatten(group.steps):
+            if step.negated:
+                taken.append(self.negated_sql(step, key))
+                continue
+            rel = self.new("r", "relationship")
+            ent = self.new("e", "entity")
+            # Left joins run in order: the edge from the previous entity, then its far end by key.
+            edge, far = self.edge_from(rel, step, key)
+            self.from_parts.append(f"LEFT JOIN relationships {rel.sql} ON {branch}.b = 1 AND {edge}")
+            target = self.selector_sql(ent, step.target)
+            self.from_parts.append(f"LEFT JOIN entities {ent.sql} ON {ent.sql}.key = {far} AND {target}")
+            taken.append(f"{ent.sql}.key IS NOT NULL")
+            self.bind(step.rel_alias, rel)
+            self.bind(step.target.alias, ent)
+            self.visible += [rel, ent]
+            key = f"{ent.sql}.key"
+        self.where.append(f"({branch}.b = 0 OR ({' AND '.join(taken) or '1'}))")
+        front = self.new("f", "entity")
+        chosen = f"CASE WHEN {branch}.b = 1 THEN {key} ELSE {prev_key} END"
+        self.from_parts.append(f"JOIN entities {front.sql} ON {front.sql}.key = {chosen}")
+        self.bind(group.alias, front)
+        self.frontiers.append(front)
+        return f"{front.sql}.key"
+
+    def flatten(self, steps: tuple[Step, ...]) -> list[Traversal]:
+        out: list[Traversal] = []
+        for s in steps:
+            if isinstance(s, OptionalGroup):
+                raise QueryError("optional traversals cannot be nested", self.query.text, s.pos)
+            out.append(s)
+        return out
+
+    # -- references -----------------------------------------------------------------------
+    def resolve(self, ref: PropRef) -> Slot:
+        slot = self.slots.get(ref.alias or "")
+        if slot is None:
+            raise QueryError(f"unknown alias {ref.alias!r}", self.query.text, ref.pos)
+        return slot
+
+    def slot_of(self, item: ReturnItem) -> Slot:
+        slot = self.slots.get(item.alias)
+        if slot is None:
+            raise QueryError(f"unknown alias {item.alias!r}", self.query.text, item.pos)
+        return slot
+
+
+def compile_query(query: Query) -> Compiled:
+    b = _Builder(query)
+    key = b.start()
+    for step in query.steps:
+        key = b.optional_group(step, key) if isinstance(step, OptionalGroup) else b.required_step(step, key)
+    if query.where is not None:
+        b.where.append(b.filters.expr(query.where, b.resolve))
+    body = " ".join(b.from_parts) + " WHERE " + " AND ".join(f"({w})" for w in b.where)
+    limit = f" LIMIT {b.param(query.limit)} OFFSET {b.param(query.skip)}"
+    order = _order_sql(b, query)
+
+    if query.tree:
+        cols = ", ".join(f"{s.sql}.key" for s in b.visible)
+        sql = f"SELECT DISTINCT {cols} FROM {body}{order}{limit}"
+        return Compiled(sql, b.params, [], "tree", tree_slots=list(b.visible))
+
+    if query.returns is None:
+        start = b.slots[query.start.alias or ""]
+        shown = [start, *b.frontiers]
+        cols = ", ".join(f"{s.sql}.key, {s.sql}.props" for s in shown)
+        distinct = "DISTINCT " if query.steps else ""
+        if b.frontiers:
+            sql = f"SELECT {distinct}{cols} FROM {body}{order}"
+            return Compiled(sql, b.params, [], "default", post_limit=(query.skip, query.limit))
+        return Compiled(f"SELECT {distinct}{cols} FROM {body}{order}{limit}", b.params, [], "default")
+
+    select: list[str] = []
+    columns: list[tuple[str, str]] = []
+    group: list[str] = []
+    for item in query.returns:
+        slot = b.slot_of(item)
+        if item.kind == "agg":
+            if item.func == "count" and item.prop is None:
+                expr = f"COUNT(DISTINCT {slot.sql}.key)"
+            else:
+                fn = (item.func or "count").upper()
+                expr = f"{fn}(json_extract({slot.props}, {json_path(item.prop or '')}))"
+            select.append(expr)
+            columns.append(("agg", item.label))
+            continue
+        if item.kind == "prop":
+            expr = f"{slot.props} -> {json_path(item.prop or '')}"
+            kind = "json"
+        else:
+            expr = slot.props
+            kind = "all" if item.kind == "all" else "props"
+        select.append(expr)
+        group.append(expr)
+        columns.append((kind, item.label))
+    has_agg = any(k == "agg" for k, _ in columns)
+    distinct = "DISTINCT " if query.unique and not has_agg else ""
+    grouping = f" GROUP BY {', '.join(group)}" if has_agg and group else ""
+    sql = f"SELECT {distinct}{', '.join(select)} FROM {body}{grouping}{order}{limit}"
+    return Compiled(sql, b.params, columns, "rows")
+
+
+def _order_sql(b: _Builder, query: Query) -> str:
+    if not query.order:
+        return ""
+    terms = []
+    labels = [r.label for r in query.returns or ()]
+    for item in query.order:
+        if item.label is not None:
+            expr = str(labels.index(item.label) + 1)
+        else:
+            assert item.ref is not None
+            slot = b.resolve(item.ref)
+            expr = f"json_extract({slot.props}, {json_path(item.ref.prop)})"
+        terms.append(expr + (" DESC" if item.desc else ""))
+    return " ORDER BY " + ", ".join(terms)

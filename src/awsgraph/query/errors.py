@@ -1,0 +1,26 @@
+"""Errors raised while parsing or running a J1QL query."""
+
+from __future__ import annotations
+
+
+class QueryError(Exception):
+    """A query that cannot be parsed or run; ``pos`` is the 0-based offset of the problem."""
+
+    def __init__(self, message: str, query: str = "", pos: int | None = None) -> None:
+        self.message = message
+        self.query = query
+        self.pos = pos
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        if self.pos is None or not self.query:
+            return self.message
+        line_start = self.query.rfind("\n", 0, self.pos) + 1
+        line_end = self.query.find("\n", self.pos)
+        if line_end < 0:
+            line_end = len(self.query)
+        line_no = self.query.count("\n", 0, self.pos) + 1
+        col = self.pos - line_start + 1
+        caret = " " * (self.pos - line_start) + "^"
+        source = self.query[line_start:line_end]
+        return f"{self.message} (line {line_no}, column {col})\n  {source}\n  {caret}"
