@@ -1,0 +1,177 @@
+"""Query benchmark: 1,000,000 entities and 2,000,000 relationships in a store-schema SQLite file.
+
+Not a unit test. Usage: ``python bench/query_bench.py [--db PATH] [--keep]``. The graph is
+written straight to SQLite (bulk insert, same schema as ``awsgraph.store``), then each query
+the issue names is compiled and timed (best of three runs, after one warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+
+from awsgraph.query import compile_query, execute, parse
+from awsgraph.store import SQLiteStore
+
+ENTITIES = 1_000_000
+RELATIONSHIPS = 2_000_000
+ACCOUNTS = 20
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+
+QUERIES = {
+    "typed filter": "FIND aws_instance WITH instanceType = 'p4d.24xlarge' AND state = 'running' "
+                    "RETURN aws_instance.name, aws_instance.region",
+    "two-hop + relationship property filter": (
+        "FIND aws_instance AS i THAT PROTECTS aws_security_group AS sg THAT ALLOWS AS rule Internet "
+        "WHERE rule.ingress = true AND rule.fromPort <= 22 AND rule.toPort >= 22 "
+        "RETURN i.name, sg.groupId, rule.fromPort, rule.toPort"),
+    "two-hop, every match counted": (
+        "FIND aws_instance AS i THAT PROTECTS aws_security_group AS sg THAT ALLOWS AS rule Internet "
+        "WHERE rule.ingress = true AND rule.fromPort <= 22 AND rule.toPort >= 22 RETURN count(i)"),
+    "count aggregate": "FIND Account AS a THAT HAS User AS u RETURN a.name, count(u)",
+}
+
+# (type, classes, share of the million)
+_MIX = [
+    ("aws_iam_user", ["User"], 0.05),
+    ("aws_instance", ["Host"], 0.20),
+    ("aws_security_group", ["Firewall"], 0.05),
+    ("aws_subnet", ["Network"], 0.01),
+    ("aws_ebs_volume", ["DataStore", "Disk"], 0.20),
+    ("aws_s3_bucket", ["DataStore"], 0.09),
+    ("aws_cloudwatch_log_group", ["Logs"], 0.20),
+    ("aws_lambda_function", ["Function"], 0.20),
+]
+
+
+def _entity_rows(rng: random.Random) -> Iterator[tuple[str, str, str, str, str, str]]:
+    for i in range(ACCOUNTS):
+        key = f"arn:aws:iam::{i:012d}:root"
+        yield _row(key, "aws_account", ["Account"], f"{i:012d}", "global", {"name": f"account-{i}"})
+    yield _row("global:internet", "internet", ["Internet"], None, None, {"name": "Internet"})
+    remaining = ENTITIES - ACCOUNTS - 1
+    for etype, classes, share in _MIX:
+        for n in range(int(remaining * share)):
+            acct = f"{n % ACCOUNTS:012d}"
+            region = REGIONS[n % len(REGIONS)]
+            props: dict[str, object] = {"name": f"{etype}-{n}", "createdOn": 1_700_000_000_000 + n}
+            if etype == "aws_instance":
+                props["state"] = rng.choice(["running", "running", "stopped"])
+                props["instanceType"] = "p4d.24xlarge" if rng.random() < 0.001 else rng.choice(
+                    ["t3.micro", "m5.large", "c5.xlarge"])
+            elif etype == "aws_security_group":
+                props["groupId"] = f"sg-{n:08x}"
+            elif etype in ("aws_ebs_volume", "aws_s3_bucket"):
+                props["encrypted"] = rng.random() < 0.8
+                props["tag.Owner"] = rng.choice(["alice", "bob", "carol"])
+            yield _row(f"{etype}:{n}", etype, classes, acct, region, props)
+
+
+def _row(key: str, etype: str, classes: list[str], acct: str | None, region: str | None,
+         props: dict[str, object]) -> tuple[str, str, str, str, str, str]:
+    full = {"_key": key, "_type": etype, "_class": classes, "displayName": props.get("name"), **props}
+    if acct:
+        full["accountId"] = acct
+    return (key, etype, acct or "", region or "", json.dumps(full, separators=(",", ":")), "x")
+
+
+def _count(etype: str) -> int:
+    share = next(s for t, _, s in _MIX if t == etype)
+    return int((ENTITIES - ACCOUNTS - 1) * share)
+
+
+def _rel_rows(rng: random.Random) -> Iterator[tuple[str, str, str, str, str, str, str]]:
+    n_users, n_inst, n_sg = _count("aws_iam_user"), _count("aws_instance"), _count("aws_security_group")
+    n_subnet, n_vol = _count("aws_subnet"), _count("aws_ebs_volume")
+    made = 0
+
+    def rel(a: str, verb: str, b: str, rtype: str, **props: object) -> tuple[str, str, str, str, str, str, str]:
+        nonlocal made
+        made += 1
+        key = f"{a}|{verb.lower()}|{b}"
+        full = {"_key": key, "_type": rtype, "_class": verb, "_fromEntityKey": a, "_toEntityKey": b, **props}
+        return (key, rtype, verb, a, b, json.dumps(full, separators=(",", ":")), "x")
+
+    def acct(n: int) -> str:
+        return f"arn:aws:iam::{n % ACCOUNTS:012d}:root"
+
+    for n in range(n_users):
+        yield rel(acct(n), "HAS", f"aws_iam_user:{n}", "aws_account_has_iam_user")
+    for n in range(n_inst):
+        yield rel(f"aws_subnet:{n % n_subnet}", "HAS", f"aws_instance:{n}", "aws_subnet_has_instance")
+        yield rel(f"aws_security_group:{n % n_sg}", "PROTECTS", f"aws_instance:{n}",
+                  "aws_security_group_protects_instance")
+        yield rel(f"aws_instance:{n}", "USES", f"aws_ebs_volume:{n % n_vol}", "aws_instance_uses_ebs_volume")
+    for n in range(n_sg):
+        port = rng.choice([22, 80, 443, 3389, 5432, 8080])
+        wide = rng.random() < 0.02
+        yield rel("global:internet", "ALLOWS", f"aws_security_group:{n}", "internet_allows_security_group",
+                  ingress=True, egress=False, ipProtocol="tcp", fromPort=0 if wide else port,
+                  toPort=65535 if wide else port)
+        yield rel(f"aws_security_group:{(n + 1) % n_sg}", "ALLOWS", f"aws_security_group:{n}",
+                  "aws_security_group_allows_security_group", ingress=True, egress=False, ipProtocol="tcp",
+                  fromPort=5432, toPort=5432)
+    filler = [t for t, _, _ in _MIX if t not in ("aws_iam_user",)]
+    i = 0
+    while made < RELATIONSHIPS:
+        etype = filler[i % len(filler)]
+        n = (i // len(filler)) % _count(etype)
+        yield rel(acct(n), "HAS", f"{etype}:{n}", f"aws_account_has_{etype[4:]}")
+        i += 1
+
+
+def build(path: str) -> None:
+    SQLiteStore(path).close()  # the store's own schema and indexes
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA synchronous=OFF")
+    rng = random.Random(7)
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO entities(key, type, account, region, props, hash, first_run, last_run, updated_run)"
+        " VALUES(?,?,?,?,?,?,1,1,1)", _entity_rows(rng))
+    db.execute("INSERT INTO entity_classes(class, key) SELECT j.value, e.key FROM entities e,"
+               " json_each(e.props, '$._class') j")
+    db.executemany(
+        "INSERT OR IGNORE INTO relationships(key, type, verb, from_key, to_key, props, hash, first_run, last_run,"
+        " updated_run) VALUES(?,?,?,?,?,?,?,1,1,1)", _rel_rows(rng))
+    db.execute("INSERT INTO runs(id, started_at, finished_at, status, config) VALUES(1, 0, 0, 'finished', '{}')")
+    db.execute("COMMIT")
+    db.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--db", help="reuse or create this file (default: a temporary file)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary database")
+    args = ap.parse_args()
+    path = args.db or os.path.join(tempfile.mkdtemp(prefix="awsgraph-bench-"), "bench.db")
+    if not os.path.exists(path):
+        t0 = time.perf_counter()
+        build(path)
+        print(f"built {path} in {time.perf_counter() - t0:.1f} s ({os.path.getsize(path) / 1e6:.0f} MB)")
+    conn = sqlite3.connect(path)
+    n_ent = conn.execute("SELECT count(*) FROM entities WHERE deleted_run IS NULL").fetchone()[0]
+    n_rel = conn.execute("SELECT count(*) FROM relationships WHERE deleted_run IS NULL").fetchone()[0]
+    print(f"graph: {n_ent:,} entities, {n_rel:,} relationships")
+    for name, text in QUERIES.items():
+        compiled = compile_query(parse(text))
+        rows = execute(conn, compiled, text)  # warm-up: page cache and statement cache
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            rows = execute(conn, compiled, text)
+            times.append(time.perf_counter() - t0)
+        print(f"{name:40s} {min(times) * 1000:8.1f} ms  ({len(rows)} rows)  {text}")
+    conn.close()
+    if not args.db and not args.keep:
+        os.remove(path)
+
+
+if __name__ == "__main__":
+    main()
