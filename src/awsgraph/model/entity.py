@@ -33,6 +33,9 @@ class Entity:
     # Values named by this entity's raw record that links resolve later: {link_id: [values]}.
     link_values: dict[str, list[str]] = field(default_factory=dict)
     raw: dict[str, Any] | None = None
+    # The (region) scope this entity was listed in, when it differs from its own region
+    # (an S3 bucket is listed globally but lives in a region). None = props["region"].
+    scope_region: str | None = None
 
     def to_j1(self) -> dict[str, Any]:
         out: dict[str, Any] = {"_key": self.key, "_type": self.type, "_class": list(self.classes)}

@@ -132,7 +132,8 @@ class SQLiteStore:
             links = _dumps(e.link_values) if e.link_values else None
             raw = _dumps(e.raw) if e.raw is not None else None
             rows.append(
-                (run_id, e.key, e.type, e.props.get("accountId"), e.props.get("region"), props, links, raw,
+                (run_id, e.key, e.type, e.props.get("accountId"), e.scope_region or e.props.get("region") or "global",
+                 props, links, raw,
                  _hash(props + (links or "")))
             )
         if not rows:

@@ -1,0 +1,250 @@
+"""IAM policy ALLOWS / DENIES edges: which entities a policy's statements grant (or deny).
+
+Broad grants collapse as JupiterOne does: ``*`` on ``*`` -> the ``aws_account`` (admin);
+other grants on ``*`` -> each named service's ``aws_<svc>`` entity; specific ARN patterns
+-> the matching entities, found through an ARN index and kept only when one of the
+statement's actions applies to that entity's resource type (so ``ec2:*`` never reaches a
+bucket and ``s3:GetObject`` on ``bucket/*`` reaches the bucket with ``objectLevel``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from awsgraph.analysis.common import (
+    ArnIndex,
+    Edges,
+    account_key,
+    account_placeholder,
+    arn_account,
+    default_account,
+    json_prop,
+    record_account,
+    service_key,
+    service_placeholder,
+)
+from awsgraph.analysis.view import GraphView, Record
+from awsgraph.iam import actions as action_table
+from awsgraph.iam.actions import LEVEL_NAMES, ActionInfo
+from awsgraph.iam.patterns import action_matches, compile_pattern
+from awsgraph.iam.policy import Statement, load_document, parse_policy
+from awsgraph.model import Entity, Relationship
+
+POLICY_TYPES = ("aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role_policy")
+
+
+def policy_document(rec: Record) -> dict[str, Any]:
+    raw = rec.raw or {}
+    doc = raw.get("Document") or raw.get("PolicyDocument")
+    if doc is None:
+        for version in raw.get("PolicyVersionList") or ():
+            if isinstance(version, dict) and version.get("IsDefaultVersion"):
+                doc = version.get("Document")
+    if doc is None:
+        doc = rec.props.get("policyDocument") or rec.props.get("document")
+    try:
+        return load_document(doc)
+    except (ValueError, TypeError):
+        return {}
+
+
+@dataclass(frozen=True)
+class _Grant:
+    admin: bool
+    infos: tuple[ActionInfo, ...]  # concrete actions covered
+    services: frozenset[str]  # services the statement names
+    whole_services: frozenset[str]  # services every action of which is covered
+
+
+@lru_cache(maxsize=8192)
+def _grant(actions: tuple[str, ...], not_action: bool) -> _Grant:
+    if not not_action:
+        admin = any(a.strip() == "*" for a in actions)
+        infos: dict[str, ActionInfo] = {}
+        services: set[str] = set()
+        whole: set[str] = set()
+        for pat in actions:
+            found = action_table.expand(pat)
+            for info in found:
+                infos[info.full.lower()] = info
+            if ":" in pat and not any(c in pat.split(":", 1)[0] for c in "*?"):
+                services.add(pat.split(":", 1)[0].lower())
+            else:
+                services.update(i.service for i in found)
+            for svc in {i.service for i in found} | ({pat.split(":", 1)[0].lower()} if ":" in pat else set()):
+                if action_table.covers_service(pat, svc):
+                    whole.add(svc)
+        return _Grant(admin, tuple(infos.values()), frozenset(services), frozenset(whole))
+    excluded = actions
+    kept = tuple(
+        a for a in action_table.expand("*") if not any(action_matches(p, a.full) for p in excluded)
+    )
+    svcs = frozenset(a.service for a in kept)
+    untouched = frozenset(s for s in svcs if not any(p.lower().startswith(s + ":") for p in excluded))
+    return _Grant(False, kept, svcs, untouched)
+
+
+def _levels(infos: list[ActionInfo]) -> tuple[bool, bool, str]:
+    levels = {i.level for i in infos}
+    read = bool(levels & {"L", "R"})
+    write = bool(levels & {"W", "P", "T"})
+    names = ",".join(sorted(LEVEL_NAMES[x] for x in levels if x in LEVEL_NAMES))
+    return read, write, names
+
+
+def _normalized(grant: _Grant, infos: list[ActionInfo], services: set[str]) -> str:
+    out: set[str] = set()
+    for svc in services:
+        if svc in grant.whole_services:
+            out.add(f"{svc}:*")
+    for i in infos:
+        if i.service not in grant.whole_services:
+            out.add(i.full)
+    return ",".join(sorted(out))
+
+
+def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services: set[str]) -> dict[str, Any]:
+    read, write, levels = _levels(infos)
+    if grant.admin:
+        read = write = True
+        levels = ",".join(sorted(LEVEL_NAMES.values()))
+    props: dict[str, Any] = {
+        "actions": ",".join(st.actions) if not st.not_action else "",
+        "normalizedActions": "*" if grant.admin else _normalized(grant, infos, services),
+        "resources": ",".join(st.resources) if st.resources is not None else "*",
+        "conditional": st.condition is not None,
+        "admin": grant.admin,
+        "read": read,
+        "write": write,
+        "effect": st.effect,
+    }
+    if st.not_action:
+        props["notActions"] = ",".join(st.actions)
+    if st.not_resource:
+        props["notResources"] = props.pop("resources")
+        props["resources"] = "*"
+    if st.condition is not None:
+        props["conditions"] = json_prop(st.condition)
+    if levels:
+        props["accessLevels"] = levels
+    props["statements"] = st.label()
+    return props
+
+
+def _applicable(grant: _Grant, service: str, rtype: str | None) -> list[ActionInfo]:
+    if rtype is None:
+        return [i for i in grant.infos if i.service == service]
+    return [i for i in grant.infos if i.service == service and rtype in i.resource_types]
+
+
+class PolicyMapper:
+    """Maps statements to graph targets; built once per view (holds the ARN index)."""
+
+    def __init__(self, view: GraphView) -> None:
+        self.view = view
+        self.index = ArnIndex(r for r in view.all() if r.type not in POLICY_TYPES)
+        self.default_account = default_account(view)
+        self.placeholders: dict[str, Entity] = {}
+
+    def _account_target(self, account: str) -> tuple[str, str, bool]:
+        key = account_key(account)
+        if self.view.get(key) is None and key not in self.placeholders:
+            self.placeholders[key] = account_placeholder(account)
+        return key, "aws_account", self.view.get(key) is None
+
+    def _service_target(self, account: str, service: str) -> tuple[str, str, bool]:
+        key = service_key(account, service)
+        rec = self.view.get(key)
+        if rec is not None:
+            return key, rec.type, False
+        if key not in self.placeholders:
+            self.placeholders[key] = service_placeholder(account, service)
+        return key, f"aws_{service}", True
+
+    def targets(self, st: Statement, account: str, context: dict[str, Any] | None
+                ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
+        """(target key, target type, is placeholder, edge props) for one statement."""
+        grant = _grant(st.actions, st.not_action)
+        patterns = ["*"] if st.resources is None or st.not_resource else list(st.resources)
+        for pattern in patterns:
+            if pattern.strip() == "*":
+                if grant.admin:
+                    key, typ, ph = self._account_target(account)
+                    yield key, typ, ph, _base_props(st, grant, list(grant.infos), set())
+                    continue
+                services = set(grant.services)
+                if st.not_action:
+                    services = {s for s in services if self.view.get(service_key(account, s)) is not None}
+                for svc in sorted(services):
+                    infos = [i for i in grant.infos if i.service == svc]
+                    key, typ, ph = self._service_target(account, svc)
+                    yield key, typ, ph, _base_props(st, grant, infos, {svc})
+                continue
+            yield from self._arn_targets(st, grant, pattern, context)
+
+    def _arn_targets(self, st: Statement, grant: _Grant, pattern: str, context: dict[str, Any] | None
+                     ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
+        parts = pattern.split(":", 5)
+        if len(parts) == 6 and parts[2] == "s3" and not parts[3] and not parts[4]:
+            yield from self._s3_targets(st, grant, pattern, context)
+            return
+        for arn, rec in self.index.match(pattern, context):
+            service = arn.split(":", 5)[2]
+            infos = _applicable(grant, service, action_table.resource_type_of(arn))
+            if not infos and not grant.admin:
+                continue
+            yield rec.key, rec.type, False, _base_props(st, grant, infos or list(grant.infos), {service})
+
+    def _s3_targets(self, st: Statement, grant: _Grant, pattern: str, context: dict[str, Any] | None
+                    ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
+        try:
+            rx = compile_pattern(pattern, context)
+        except Exception:
+            return
+        bucket_part = pattern.split("/", 1)[0]
+        for arn, rec in self.index.match(bucket_part, context):
+            if rec.type != "aws_s3_bucket" and action_table.resource_type_of(arn) != "bucket":
+                continue
+            bucket_level = rx.fullmatch(arn) is not None
+            object_level = "/" in pattern or rx.fullmatch(arn + "/x") is not None
+            infos: list[ActionInfo] = []
+            if bucket_level:
+                infos += [i for i in grant.infos if i.service == "s3" and "bucket" in i.resource_types]
+            obj_infos = [i for i in grant.infos if i.service == "s3" and "object" in i.resource_types]
+            if object_level:
+                infos += obj_infos
+            if not infos and not grant.admin:
+                continue
+            props = _base_props(st, grant, infos, {"s3"})
+            props["objectLevel"] = bool(object_level and (obj_infos or grant.admin))
+            yield rec.key, rec.type, False, props
+
+
+def _policy_context(rec: Record) -> dict[str, Any] | None:
+    raw = rec.raw or {}
+    if str(raw.get("OwnerType", "")).lower() == "user" and raw.get("OwnerName"):
+        return {"aws:username": raw["OwnerName"]}
+    return None
+
+
+def policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
+    """ALLOWS / DENIES from every managed and inline policy to what its statements reach."""
+    mapper = PolicyMapper(view)
+    edges = Edges()
+    for rec in view.entities(*POLICY_TYPES):
+        doc = policy_document(rec)
+        if not doc:
+            continue
+        account = record_account(rec, view)
+        if account is None or not account.isdigit():
+            account = mapper.default_account or arn_account(rec.key) or "unknown"
+        context = _policy_context(rec)
+        for st in parse_policy(doc, (rec.props.get("name") and str(rec.props["name"])) or ""):
+            verb = "ALLOWS" if st.allow else "DENIES"
+            for key, typ, ph, props in mapper.targets(st, account, context):
+                edges.add(Relationship(rec.key, verb, key, rec.type, typ, props, mapped=ph))
+    yield from mapper.placeholders.values()
+    yield from edges

@@ -1,0 +1,27 @@
+"""The catalog: what awsgraph collects, one module per AWS service, in one explicit registry."""
+
+from __future__ import annotations
+
+from awsgraph.catalog import account, ec2, iam, kms, s3
+from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource, Spec
+
+CATALOG: tuple[Spec, ...] = (
+    *account.SPECS,
+    *iam.SPECS,
+    *ec2.SPECS,
+    *s3.SPECS,
+    *kms.SPECS,
+)
+
+
+def service_groups(catalog: tuple[Spec, ...] = CATALOG) -> list[str]:
+    """The names users pass to --services / --exclude-services."""
+    return sorted({s.service_group for s in catalog})
+
+
+def resources(catalog: tuple[Spec, ...] = CATALOG) -> list[Resource]:
+    return [s for s in catalog if isinstance(s, Resource)]
+
+
+__all__ = ["CATALOG", "Custom", "Detail", "FetchContext", "Link", "Parent", "Resource", "Spec", "resources",
+           "service_groups"]

@@ -1,0 +1,500 @@
+"""The generic collection engine: it knows no service by name.
+
+It fans (account, region, spec) out over a bounded thread pool, paginates with
+botocore's paginators, runs per-item detail calls concurrently, records each step's
+outcome (success / partial / failed with the reason) and streams entities to the store.
+Relationships are not made here: they are resolved afterwards from everything collected
+(``awsgraph.collect.resolve``), so specs never depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsgraph.catalog.spec import Custom, Detail, FetchContext, Resource, Spec
+from awsgraph.collect.convert import build_entity, decode_policy, jp
+from awsgraph.collect.errors import classify, error_code, worse
+from awsgraph.collect.session import AwsSession, set_unit_counter
+from awsgraph.model.entity import Entity, PropValue
+from awsgraph.model.keys import account_key, service_key
+from awsgraph.store.base import StepResult
+
+GLOBAL = "global"
+
+
+@dataclass
+class Options:
+    regions: list[str]
+    workers: int = 32
+    per_service: int = 16  # concurrent calls per (account, region, service)
+    stamp: Mapping[str, PropValue] = field(default_factory=dict)
+    flush_every: int = 500
+
+
+@dataclass
+class _Step:
+    spec: Spec
+    account: str
+    region: str  # scope region ("global" for global specs)
+    client_region: str
+    pending: int = 0
+    status: str = "success"
+    reasons: list[str] = field(default_factory=list)
+    entities: int = 0
+    calls: int = 0
+    started: float = field(default_factory=time.monotonic)
+    capped: str = ""
+    closed: bool = False  # no more units will be added
+    parent_items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+    def note(self, status: str, reason: str) -> None:
+        self.status = worse(self.status, status)
+        if reason and reason not in self.reasons and len(self.reasons) < 5:
+            self.reasons.append(reason)
+
+
+@dataclass
+class _Item:
+    raw: dict[str, Any]
+    remaining: int
+
+
+@dataclass
+class _Unit:
+    step: _Step
+    kind: str  # list | detail | custom
+    parent: dict[str, Any] | None = None
+    item: _Item | None = None
+    detail: Detail | None = None
+
+    @property
+    def queue_key(self) -> str:
+        svc = self.step.spec.service
+        return f"{self.step.account}/{self.step.client_region}/{svc}"
+
+
+@dataclass
+class _Outcome:
+    unit: _Unit
+    items: list[dict[str, Any]] = field(default_factory=list)
+    typed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    status: str = "success"
+    reason: str = ""
+    calls: int = 0
+    capped: str = ""
+
+
+@dataclass
+class CollectResult:
+    steps: list[StepResult]
+    complete_scopes: set[tuple[str, str, str]]
+    partial_scopes: set[tuple[str, str, str]]
+    entities: int
+    duration: float
+
+
+class Collector:
+    def __init__(
+        self,
+        session: AwsSession,
+        specs: Sequence[Spec],
+        sink: Callable[[list[Entity]], None],
+        options: Options,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.specs = list(specs)
+        self.sink = sink
+        self.options = options
+        self.progress = progress or (lambda done, total, label: None)
+        self.account = session.account_id
+        self.partition = session.partition
+        self._converters: dict[str, Resource] = {s.type: s for s in self.specs if isinstance(s, Resource)}
+        self._children: dict[str, list[Resource]] = defaultdict(list)
+        for s in self.specs:
+            if isinstance(s, Resource) and s.parent is not None:
+                self._children[s.parent.type].append(s)
+        self._buffer: list[Entity] = []
+        self._steps: list[_Step] = []
+        self._queues: dict[str, deque[_Unit]] = defaultdict(deque)
+        self._inflight: dict[str, int] = defaultdict(int)
+        self._done_units = 0
+        self._total_units = 0
+        self._entity_count = 0
+        self._seen_keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- planning ---------------------------------------------------------------------------
+    def _regions_for(self, spec: Spec) -> list[tuple[str, str]]:
+        """(scope region, client region) pairs a spec runs in."""
+        if spec.scope == GLOBAL:
+            return [(GLOBAL, self.session.home_region)]
+        available = set(self.session.available_regions(spec.service))
+        return [(r, r) for r in self.options.regions if not available or r in available]
+
+    def plan(self) -> list[_Step]:
+        steps = []
+        for spec in self.specs:
+            if isinstance(spec, Resource) and (spec.call is None or spec.parent is not None):
+                continue  # converted from a Custom step, or listed per parent item
+            for region, client_region in self._regions_for(spec):
+                steps.append(_Step(spec, self.account, region, client_region))
+        return steps
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self) -> CollectResult:
+        start = time.monotonic()
+        self._emit(self._service_entities())
+        for step in self.plan():
+            self._open_step(step, [_Unit(step, "custom" if isinstance(step.spec, Custom) else "list")])
+        with ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="awsgraph") as pool:
+            running: dict[Future[_Outcome], _Unit] = {}
+            while True:
+                self._dispatch(pool, running)
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    unit = running.pop(fut)
+                    self._inflight[unit.queue_key] -= 1
+                    try:
+                        outcome = fut.result()
+                    except BaseException as exc:  # a bug in a spec must not abort the run
+                        status, reason = classify(exc)
+                        outcome = _Outcome(unit, status=status, reason=reason)
+                    self._absorb(outcome)
+                    self._done_units += 1
+                self.progress(self._done_units, self._total_units, "")
+        self._flush()
+        return self._result(time.monotonic() - start)
+
+    def _open_step(self, step: _Step, units: list[_Unit]) -> None:
+        self._steps.append(step)
+        step.pending = len(units)
+        step.closed = True
+        for u in units:
+            self._enqueue(u)
+        if not units:
+            self._close_step(step)
+
+    def _enqueue(self, unit: _Unit) -> None:
+        self._queues[unit.queue_key].append(unit)
+        self._total_units += 1
+
+    def _dispatch(self, pool: ThreadPoolExecutor, running: dict[Future[_Outcome], _Unit]) -> None:
+        progressed = True
+        while progressed and len(running) < self.options.workers:
+            progressed = False
+            for key in list(self._queues):
+                queue = self._queues[key]
+                if not queue:
+                    del self._queues[key]
+                    continue
+                if self._inflight[key] >= self.options.per_service:
+                    continue
+                unit = queue.popleft()
+                self._inflight[key] += 1
+                running[pool.submit(self._execute, unit)] = unit
+                progressed = True
+                if len(running) >= self.options.workers:
+                    return
+
+    def _execute(self, unit: _Unit) -> _Outcome:
+        counter = [0]
+        set_unit_counter(counter)
+        try:
+            if unit.kind == "custom":
+                out = self._run_custom(unit)
+            elif unit.kind == "list":
+                out = self._run_list(unit)
+            else:
+                out = self._run_detail(unit)
+        except Exception as exc:  # classified; the run goes on
+            status, reason = classify(exc)
+            out = _Outcome(unit, status=status, reason=reason)
+        finally:
+            set_unit_counter(None)
+        out.calls = counter[0]
+        return out
+
+    def _client(self, step: _Step) -> Any:
+        return self.session.client(step.spec.service, step.client_region)
+
+    def paginate(self, client: Any, operation: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        if client.can_paginate(operation):
+            yield from client.get_paginator(operation).paginate(**params)
+        else:
+            yield getattr(client, operation)(**params)
+
+    def _run_list(self, unit: _Unit) -> _Outcome:
+        spec = unit.step.spec
+        assert isinstance(spec, Resource) and spec.call is not None
+        client = self._client(unit.step)
+        params = self._params(spec.params, unit.step)
+        if unit.parent is not None and spec.parent is not None:
+            for name, expr in spec.parent.params.items():
+                params[name] = jp(expr, unit.parent)
+        items_expr = spec.items or _result_key(client, spec.call)
+        out = _Outcome(unit)
+        try:
+            self._list_pages(client, spec, params, items_expr, unit, out)
+        except Exception as exc:
+            if error_code(exc) not in spec.missing:
+                raise
+        return out
+
+    def _list_pages(self, client: Any, spec: Resource, params: dict[str, Any], items_expr: str | None,
+                    unit: _Unit, out: _Outcome) -> None:
+        for page in self.paginate(client, spec.call or "", params):
+            found = jp(items_expr, page) if items_expr else page
+            if isinstance(found, dict):
+                found = [found]
+            for item in found or []:
+                if not isinstance(item, dict):
+                    item = {"Value": item}
+                if unit.parent is not None and spec.parent is not None:
+                    for field_name, expr in spec.parent.carry.items():
+                        item[field_name] = jp(expr, unit.parent)
+                if spec.keep is not None and not spec.keep(item):
+                    continue
+                out.items.append(item)
+                if spec.cap is not None and len(out.items) >= spec.cap:
+                    out.capped = f"capped at {spec.cap} items"
+                    return
+
+    def _run_detail(self, unit: _Unit) -> _Outcome:
+        detail, item = unit.detail, unit.item
+        assert detail is not None and item is not None
+        client = self._client(unit.step)
+        params = dict(detail.static)
+        for name, expr in detail.params.items():
+            params[name] = jp(expr, item.raw)
+        out = _Outcome(unit)
+        try:
+            if detail.paginate:
+                merged: list[Any] = []
+                for page in self.paginate(client, detail.call, params):
+                    value = jp(detail.result, page) if detail.result else page
+                    merged.extend(value if isinstance(value, list) else [value])
+                result: Any = merged
+            else:
+                resp = getattr(client, detail.call)(**params)
+                result = jp(detail.result, resp) if detail.result else resp
+                if isinstance(result, dict):
+                    result.pop("ResponseMetadata", None)
+        except Exception as exc:
+            if error_code(exc) in detail.missing:
+                return out
+            out.status, out.reason = classify(exc)
+            if out.status == "success":
+                return out
+            out.reason = f"{detail.call}: {out.reason}" if not out.reason.startswith(_op(detail.call)) else out.reason
+            return out
+        if detail.decode_json:
+            result = decode_policy(result)
+        out.items.append({detail.into: result})
+        return out
+
+    def _run_custom(self, unit: _Unit) -> _Outcome:
+        spec = unit.step.spec
+        assert isinstance(spec, Custom)
+        out = _Outcome(unit)
+
+        def note_partial(reason: str) -> None:
+            out.status = worse(out.status, "partial")
+            if reason and reason not in out.reason:
+                out.reason = f"{out.reason}; {reason}" if out.reason else reason
+
+        def note_error(exc: BaseException) -> None:
+            status, reason = classify(exc)
+            if status != "success":
+                out.status = worse(out.status, status)
+                out.reason = f"{out.reason}; {reason}" if out.reason else reason
+
+        ctx = FetchContext(
+            account=self.account, region=unit.step.client_region, partition=self.partition,
+            client=lambda service: self.session.client(service, unit.step.client_region),
+            paginate=lambda client, op, **params: self.paginate(client, op, params),
+            note_partial=note_partial,
+            note_error=note_error,
+        )
+        for etype, item in spec.fetch(ctx):
+            out.typed.append((etype, item))
+        return out
+
+    # -- bookkeeping (main thread only) -----------------------------------------------------
+    def _absorb(self, out: _Outcome) -> None:
+        unit, step = out.unit, out.unit.step
+        step.calls += out.calls
+        if out.status != "success" or out.reason:
+            step.note(out.status, out.reason)
+        if out.capped:
+            step.capped = out.capped
+        if unit.kind == "list":
+            spec = step.spec
+            assert isinstance(spec, Resource)
+            for raw in out.items:
+                if spec.details:
+                    item = _Item(raw, len(spec.details))
+                    for d in spec.details:
+                        step.pending += 1
+                        self._enqueue(_Unit(step, "detail", item=item, detail=d))
+                else:
+                    self._finish_item(step, spec, raw)
+        elif unit.kind == "detail":
+            assert unit.item is not None
+            for part in out.items:
+                unit.item.raw.update(part)
+            unit.item.remaining -= 1
+            if unit.item.remaining == 0:
+                spec = step.spec
+                assert isinstance(spec, Resource)
+                self._finish_item(step, spec, unit.item.raw)
+        else:
+            for etype, raw in out.typed:
+                conv = self._converters.get(etype)
+                if conv is None:
+                    step.note("failed", f"no spec converts {etype}")
+                    continue
+                self._finish_item(step, conv, raw)
+        step.pending -= 1
+        if step.pending == 0:
+            self._close_step(step)
+
+    def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any]) -> None:
+        region = step.client_region if step.region == GLOBAL else step.region
+        entity = build_entity(spec, raw, account=step.account, region=region, partition=self.partition,
+                              stamp=self.options.stamp)
+        if entity is None:
+            return
+        if step.region == GLOBAL:
+            entity.scope_region = GLOBAL
+        elif entity.props.get("region") != step.region:
+            entity.scope_region = step.region
+        if self._children.get(spec.type):
+            step.parent_items[spec.type].append(raw)
+        step.entities += 1
+        self._emit([entity])
+        for sub_type, expr in spec.spawn.items():
+            conv = self._converters.get(sub_type)
+            found = jp(expr, raw)
+            if conv is None or not found:
+                continue
+            for sub in found if isinstance(found, list) else [found]:
+                if isinstance(sub, dict):
+                    self._finish_item(step, conv, sub)
+
+    def _close_step(self, step: _Step) -> None:
+        # A finished parent step opens its child steps, one list unit per parent item.
+        spec = step.spec
+        produced = (spec.type,) if isinstance(spec, Resource) else spec.produces
+        for ptype in produced:
+            for child in self._children.get(ptype, []):
+                cstep = _Step(child, step.account, step.region, step.client_region)
+                if step.status != "success":
+                    cstep.note("partial", f"parent {ptype} incomplete")
+                self._open_step(cstep, [_Unit(cstep, "list", parent=p) for p in step.parent_items.get(ptype, [])])
+        step.parent_items = defaultdict(list)
+
+    def _emit(self, entities: Iterable[Entity]) -> None:
+        for e in entities:
+            if e.key in self._seen_keys:
+                continue  # the same resource from two listings (e.g. es and opensearch)
+            self._seen_keys.add(e.key)
+            self._buffer.append(e)
+            self._entity_count += 1
+        if len(self._buffer) >= self.options.flush_every:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            batch, self._buffer = self._buffer, []
+            self.sink(batch)
+
+    def _params(self, params: Mapping[str, Any], step: _Step) -> dict[str, Any]:
+        ctx = {"account": step.account, "region": step.client_region, "partition": self.partition}
+        out: dict[str, Any] = {}
+        for k, v in params.items():
+            out[k] = _fill(v, ctx)
+        return out
+
+    def _service_entities(self) -> list[Entity]:
+        groups = self._service_groups()
+        stamp = dict(self.options.stamp)
+        out = []
+        for g in groups:
+            props: dict[str, PropValue] = {
+                "name": g, "displayName": f"AWS {g.upper() if len(g) <= 4 else g.title()}",
+                "accountId": self.account, "category": "infrastructure", "function": "cloud", "active": True,
+                **stamp,
+            }
+            e = Entity(key=service_key(self.account, g), type=f"aws_{g}", classes=("Service",), props=props,
+                       link_values={"HAS|aws_account|_key|<": [account_key(self.account)]})
+            e.scope_region = GLOBAL
+            out.append(e)
+        return out
+
+    def _service_groups(self) -> list[str]:
+        entity_types = {s.type for s in self.specs if isinstance(s, Resource)}
+        return sorted({s.service_group for s in self.specs} - {t[4:] for t in entity_types if t.startswith("aws_")})
+
+    def _result(self, duration: float) -> CollectResult:
+        results: list[StepResult] = []
+        scope_status: dict[tuple[str, str, str], str] = {}
+        for s in self._steps:
+            types = (s.spec.type, *s.spec.spawn) if isinstance(s.spec, Resource) else s.spec.produces
+            name = s.spec.type if isinstance(s.spec, Resource) else s.spec.name
+            results.append(StepResult(
+                step=name, account=s.account, region=s.region, service=s.spec.service_group, types=types,
+                status=s.status, reason="; ".join(s.reasons), entities=s.entities, calls=s.calls,
+                duration=round(time.monotonic() - s.started, 3), capped=s.capped,
+            ))
+            for t in types:
+                k = (s.account, s.region, t)
+                scope_status[k] = worse(scope_status.get(k, "success"), s.status)
+        for g in self._service_groups():
+            scope_status.setdefault((self.account, GLOBAL, f"aws_{g}"), "success")
+        complete = {k for k, v in scope_status.items() if v == "success"}
+        partial = set(scope_status) - complete
+        return CollectResult(results, complete, partial, self._entity_count, duration)
+
+
+def _op(call: str) -> str:
+    return "".join(p.title() for p in call.split("_"))
+
+
+def _fill(value: Any, ctx: Mapping[str, str]) -> Any:
+    if isinstance(value, str) and "{" in value:
+        try:
+            return value.format_map(ctx)
+        except (KeyError, ValueError):
+            return value
+    if isinstance(value, list):
+        return [_fill(v, ctx) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ctx) for k, v in value.items()}
+    return value
+
+
+_result_keys: dict[tuple[str, str], str | None] = {}
+
+
+def _result_key(client: Any, call: str) -> str | None:
+    """The items key from botocore's paginator data, so specs need not restate it."""
+    key = (client.meta.service_model.service_name, call)
+    if key not in _result_keys:
+        found: str | None = None
+        if client.can_paginate(call):
+            model = client.get_paginator(call)._model  # noqa: SLF001 - botocore keeps it here
+            rk = model.get("result_key")
+            if isinstance(rk, list):
+                rk = rk[0]
+            found = rk
+        _result_keys[key] = found
+    return _result_keys[key]

@@ -1,0 +1,179 @@
+"""Sessions, assume-role and the client cache: one guarded client per (account, region, service)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from awsgraph.collect.guard import guard_before_call, redact_after_call
+
+USER_AGENT = "awsgraph/0.1 (read-only)"
+
+
+class CredentialError(Exception):
+    """The credentials or the role could not be used; a user-facing message."""
+
+
+@dataclass
+class CallStats:
+    calls: Counter[str] = field(default_factory=Counter)  # "service:Operation" -> logical calls
+    requests: int = 0  # HTTP requests including retries
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_call(self, name: str) -> None:
+        with self.lock:
+            self.calls[name] += 1
+
+    def add_request(self) -> None:
+        with self.lock:
+            self.requests += 1
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+
+_local = threading.local()
+
+
+def current_unit_counter() -> list[int] | None:
+    return getattr(_local, "counter", None)
+
+
+def set_unit_counter(counter: list[int] | None) -> None:
+    _local.counter = counter
+
+
+class AwsSession:
+    """Credentials for one account plus a cache of guarded clients."""
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        endpoint_url: str | None = None,
+        home_region: str = "us-east-1",
+        retry_mode: str = "standard",
+        max_attempts: int = 10,
+        max_pool: int = 32,
+        session_name: str = "awsgraph",
+    ) -> None:
+        self.endpoint_url = endpoint_url
+        self.home_region = home_region
+        self.stats = CallStats()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._config = Config(
+            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            max_pool_connections=max_pool,
+            connect_timeout=10,
+            read_timeout=60,
+            user_agent_extra=USER_AGENT,
+        )
+        try:
+            base = boto3.Session(profile_name=profile, region_name=home_region)
+        except BotoCoreError as exc:
+            raise CredentialError(str(exc)) from exc
+        self._base = base
+        if role_arn:
+            self._botocore = self._assumed_session(base, role_arn, external_id, session_name)
+        else:
+            self._botocore = base._session  # noqa: SLF001 - boto3 exposes no public accessor
+        self._boto3 = boto3.Session(botocore_session=self._botocore, region_name=home_region)
+        self.account_id, self.caller_arn = self._identify()
+        self.partition = self.caller_arn.split(":")[1] if self.caller_arn.startswith("arn:") else "aws"
+
+    # -- credentials ------------------------------------------------------------------------
+    def _assumed_session(self, base: boto3.Session, role_arn: str, external_id: str | None,
+                         session_name: str) -> botocore.session.Session:
+        sts = base.client("sts", endpoint_url=self.endpoint_url, config=self._config)
+        sts.meta.events.register("before-call.*.*", guard_before_call)
+
+        def fetch() -> dict[str, Any]:
+            kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name,
+                                      "DurationSeconds": 3600}
+            if external_id:
+                kwargs["ExternalId"] = external_id
+            try:
+                creds = sts.assume_role(**kwargs)["Credentials"]
+            except ClientError as exc:
+                err = exc.response.get("Error", {})
+                raise CredentialError(
+                    f"cannot assume {role_arn}: {err.get('Code', 'error')}: {err.get('Message', exc)}"
+                ) from exc
+            except BotoCoreError as exc:
+                raise CredentialError(f"cannot assume {role_arn}: {exc}") from exc
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        refreshable = RefreshableCredentials.create_from_metadata(
+            metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+        )
+        session = botocore.session.get_session()
+        session._credentials = refreshable  # noqa: SLF001 - documented pattern for refreshable creds
+        return session
+
+    def _identify(self) -> tuple[str, str]:
+        try:
+            ident = self.client("sts", self.home_region).get_caller_identity()
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise CredentialError(f"credentials rejected: {err.get('Code')}: {err.get('Message')}") from exc
+        except BotoCoreError as exc:
+            raise CredentialError(f"no usable AWS credentials: {exc}") from exc
+        return str(ident["Account"]), str(ident["Arn"])
+
+    # -- clients ----------------------------------------------------------------------------
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        cached = self._clients.get(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            cached = self._clients.get(key)
+            if cached is None:
+                cached = self._boto3.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
+                )
+                events = cached.meta.events
+                events.register("before-call.*.*", guard_before_call)
+                events.register("before-call.*.*", self._count_call)
+                events.register("before-send.*.*", self._count_request)
+                events.register("after-call.*.*", redact_after_call)
+                if self.endpoint_url and service == "s3control":
+                    events.register("before-send.s3-control.*", _strip_account_host_prefix)
+                self._clients[key] = cached
+        return cached
+
+    def _count_call(self, model: Any, **_: Any) -> None:
+        self.stats.add_call(f"{model.service_model.service_name}:{model.name}")
+        counter = current_unit_counter()
+        if counter is not None:
+            counter[0] += 1
+
+    def _count_request(self, **_: Any) -> None:
+        self.stats.add_request()
+
+    def available_regions(self, service: str) -> list[str]:
+        return list(self._boto3.get_available_regions(service, partition_name=self.partition))
+
+
+def _strip_account_host_prefix(request: Any, **_: Any) -> None:
+    # s3control puts the account id in front of the host; an emulator on an IP cannot resolve it.
+    import re
+
+    request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)

