@@ -332,7 +332,6 @@ class _Handler(BaseHTTPRequestHandler):
         upstream_s = 0.0
         slept = 0.0
         outcome = "ok"
-        nbytes = 0
         try:
             cfg = proxy.config
             wait = cfg.latency_ms + (proxy.rng_uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0.0)
@@ -349,18 +348,19 @@ class _Handler(BaseHTTPRequestHandler):
                 upstream_s = time.perf_counter() - u0
                 if reply.status >= 400:
                     outcome = f"upstream_{reply.status}"
-            nbytes = len(reply.body)
-            self._send(reply)
-        except (BrokenPipeError, ConnectionResetError):
-            outcome = "client_gone"
-            self.close_connection = True
         except (OSError, http.client.HTTPException) as exc:
             outcome = "upstream_unreachable"
-            text = f"proxy: upstream failed: {exc}".encode()
-            self._send(_Reply(502, text, [("Content-Type", "text/plain")]))
+            reply = _Reply(502, f"proxy: upstream failed: {exc}".encode(), [("Content-Type", "text/plain")])
         finally:
+            # counted before the reply leaves, so a client that reads the stats after its
+            # response always sees its own request (the send itself is not in the overhead)
             overhead = max(time.perf_counter() - t0 - upstream_s - slept, 0.0)
-            stats.leave(req, outcome, nbytes, upstream_s, overhead)
+            stats.leave(req, outcome, len(reply.body) if outcome != "upstream_unreachable" else 0,
+                        upstream_s, overhead)
+        try:
+            self._send(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _send(self, reply: _Reply) -> None:
         self.send_response_only(reply.status)
