@@ -110,7 +110,7 @@ class PrincipalResolver:
                 parts = entry.split(":", 5)
                 kind = "saml" if ":saml-provider/" in entry else "oidc"
                 typ = f"aws_iam_{kind}_provider"
-                ph = placeholder(entry, typ, ("Service",) if kind == "saml" else ("Service",), arn=entry,
+                ph = placeholder(entry, typ, ("Service",), arn=entry,
                                  accountId=parts[4] if len(parts) == 6 else None,
                                  displayName=entry.rsplit("/", 1)[-1])
                 return Target(entry, typ, parts[4] if len(parts) == 6 else None, ph)
