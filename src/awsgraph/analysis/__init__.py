@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from awsgraph.analysis.mapped import dns_connections, domain_zones, user_persons, vpc_peering
+from awsgraph.analysis.network import exposure, security_group_edges
+from awsgraph.analysis.policy_edges import policy_edges
+from awsgraph.analysis.resource_policies import resource_policy_edges
+from awsgraph.analysis.trust import trust_edges
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity, Relationship
 
 Analyser = Callable[[GraphView], Iterable[Entity | Relationship]]
 
-ANALYSERS: tuple[Analyser, ...] = ()
+ANALYSERS: tuple[Analyser, ...] = (
+    policy_edges,
+    resource_policy_edges,
+    trust_edges,
+    security_group_edges,
+    exposure,
+    user_persons,
+    dns_connections,
+    domain_zones,
+    vpc_peering,
+)
 
 __all__ = ["ANALYSERS", "Analyser", "GraphView", "Record"]

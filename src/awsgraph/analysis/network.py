@@ -241,9 +241,10 @@ def nacl_open(nacl: Record | None, proto: str, lo: int, hi: int, v6: bool = Fals
     points = {lo}
     for e in (nacl.raw or {}).get("Entries") or ():
         pr = e.get("PortRange") or {}
-        for p in (pr.get("From"), (pr.get("To") + 1) if pr.get("To") is not None else None):
-            if p is not None and lo < int(p) <= hi:
-                points.add(int(p))
+        bounds = [int(pr["From"])] if pr.get("From") is not None else []
+        if pr.get("To") is not None:
+            bounds.append(int(pr["To"]) + 1)
+        points.update(p for p in bounds if lo < p <= hi)
     cuts = [*sorted(points), hi + 1]
     out: list[tuple[int, int]] = []
     for a, b in itertools.pairwise(cuts):
