@@ -1,0 +1,149 @@
+# ruff: noqa: E501  (fixture records read better on one line)
+from __future__ import annotations
+
+from conftest import ACCT, account, edges, out_of, rec
+
+from awsgraph.analysis.network import exposure, nacl_allows, nacl_open, security_group_edges
+
+SG = f"arn:aws:ec2:us-east-1:{ACCT}:security-group/sg-web"
+SG_DB = f"arn:aws:ec2:us-east-1:{ACCT}:security-group/sg-db"
+
+
+def sg(gid, ingress=(), egress=()):
+    return rec(f"arn:aws:ec2:us-east-1:{ACCT}:security-group/{gid}", "aws_security_group",
+               {"GroupId": gid, "VpcId": "vpc-1", "IpPermissions": list(ingress),
+                "IpPermissionsEgress": list(egress)}, region="us-east-1")
+
+
+def perm(proto, lo=None, hi=None, cidrs=(), v6=(), groups=(), prefix=()):
+    p = {"IpProtocol": proto, "IpRanges": [{"CidrIp": c} for c in cidrs],
+         "Ipv6Ranges": [{"CidrIpv6": c} for c in v6], "UserIdGroupPairs": [{"GroupId": g} for g in groups],
+         "PrefixListIds": [{"PrefixListId": p} for p in prefix]}
+    if lo is not None:
+        p["FromPort"], p["ToPort"] = lo, hi
+    return p
+
+
+def test_internet_ingress_and_egress_edges():
+    g = sg("sg-web", ingress=[perm("tcp", 443, 443, cidrs=["0.0.0.0/0"]), perm("tcp", 22, 22, v6=["::/0"])],
+           egress=[perm("-1", cidrs=["0.0.0.0/0"])])
+    ents, rels = out_of([account(), g], security_group_edges)
+    e = edges(rels, "ALLOWS")
+    assert set(e) == {("global:internet", SG), (SG, "global:internet")}
+    inbound = e[("global:internet", SG)].props
+    assert inbound["ingress"] is True and inbound["egress"] is False
+    assert inbound["portRange"] == "443,22" and inbound["ipProtocol"] == "tcp"
+    assert inbound["ipRange"] == "0.0.0.0/0,::/0"
+    outbound = e[(SG, "global:internet")].props
+    assert outbound["ipProtocol"] == "*" and (outbound["fromPort"], outbound["toPort"]) == (0, 65535)
+    assert outbound["egress"] is True
+    assert ents["global:internet"].classes == ("Internet", "Network")
+
+
+def test_sg_reference_and_private_cidr_and_public_cidr():
+    web = sg("sg-web")
+    db = sg("sg-db", ingress=[perm("tcp", 5432, 5432, groups=["sg-web"], cidrs=["10.0.0.0/8", "8.8.8.0/24"])])
+    ents, rels = out_of([account(), web, db], security_group_edges)
+    e = edges(rels)
+    assert set(e) == {(SG, SG_DB), ("8.8.8.0/24", SG_DB)}
+    assert e[(SG, SG_DB)].props["fromPort"] == 5432 and e[(SG, SG_DB)].mapped is False
+    assert ents["8.8.8.0/24"].classes == ("Network",)
+
+
+def test_prefix_list_with_open_cidr_is_internet():
+    pl = rec("pl-1", "aws_ec2_managed_prefix_list", {"PrefixListId": "pl-1", "Entries": [{"Cidr": "0.0.0.0/0"}]})
+    g = sg("sg-web", ingress=[perm("tcp", 80, 80, prefix=["pl-1"])])
+    _, rels = out_of([account(), pl, g], security_group_edges)
+    assert set(edges(rels)) == {("global:internet", SG)}
+
+
+def nacl(entries, subnet="subnet-1"):
+    return rec("acl-1", "aws_network_acl", {"NetworkAclId": "acl-1", "Entries": entries,
+                                            "Associations": [{"SubnetId": subnet}]})
+
+
+def entry(n, action, egress=False, proto="-1", lo=None, hi=None, cidr="0.0.0.0/0"):
+    e = {"RuleNumber": n, "RuleAction": action, "Egress": egress, "Protocol": proto, "CidrBlock": cidr}
+    if lo is not None:
+        e["PortRange"] = {"From": lo, "To": hi}
+    return e
+
+
+def test_nacl_first_match_by_rule_number():
+    acl = nacl([entry(200, "allow", proto="6", lo=0, hi=65535), entry(100, "deny", proto="6", lo=22, hi=22),
+                entry(32767, "deny"), entry(100, "allow", egress=True), entry(32767, "deny", egress=True)])
+    assert nacl_allows(acl, False, "tcp", 22) is False
+    assert nacl_allows(acl, False, "tcp", 443) is True
+    assert nacl_open(acl, "tcp", 20, 25) == [(20, 21), (23, 25)]
+
+
+def test_nacl_narrow_deny_does_not_block_the_internet():
+    acl = nacl([entry(50, "deny", cidr="198.51.100.0/24"), entry(100, "allow"), entry(32767, "deny"),
+                entry(100, "allow", egress=True)])
+    assert nacl_allows(acl, False, "tcp", 22) is True
+
+
+def test_nacl_without_egress_blocks_replies():
+    acl = nacl([entry(100, "allow"), entry(32767, "deny"), entry(32767, "deny", egress=True)])
+    assert nacl_open(acl, "tcp", 22, 22) == []
+
+
+def _estate(public_ip=True, igw=True, acl_entries=None, sg_cidr="0.0.0.0/0"):
+    g = sg("sg-web", ingress=[perm("tcp", 22, 22, cidrs=[sg_cidr]), perm("tcp", 443, 443, cidrs=[sg_cidr])])
+    inst = rec(f"arn:aws:ec2:us-east-1:{ACCT}:instance/i-1", "aws_instance",
+               {"InstanceId": "i-1", "SubnetId": "subnet-1", "SecurityGroups": [{"GroupId": "sg-web"}],
+                **({"PublicIpAddress": "54.1.2.3"} if public_ip else {})})
+    subnet = rec("subnet-1", "aws_subnet", {"SubnetId": "subnet-1", "VpcId": "vpc-1"})
+    routes = [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"}]
+    if igw:
+        routes.append({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"})
+    rt = rec("rtb-1", "aws_route_table", {"VpcId": "vpc-1", "Routes": routes,
+                                          "Associations": [{"Main": True}]})
+    records = [account(), g, inst, subnet, rt]
+    if acl_entries is not None:
+        records.append(nacl(acl_entries))
+    return records
+
+
+def _exposed(records):
+    ents, _ = out_of(records, exposure)
+    return ents[f"arn:aws:ec2:us-east-1:{ACCT}:instance/i-1"].props
+
+
+def test_instance_exposed_when_everything_lines_up():
+    props = _exposed(_estate())
+    assert props["exposedToInternet"] is True and props["openPorts"] == "22,443"
+
+
+def test_not_exposed_without_public_ip():
+    assert _exposed(_estate(public_ip=False))["exposedToInternet"] is False
+
+
+def test_not_exposed_without_igw_route():
+    assert _exposed(_estate(igw=False))["exposedToInternet"] is False
+
+
+def test_not_exposed_when_sg_only_private():
+    assert _exposed(_estate(sg_cidr="10.0.0.0/8"))["exposedToInternet"] is False
+
+
+def test_nacl_denies_one_port():
+    acl = [entry(90, "deny", proto="6", lo=22, hi=22), entry(100, "allow"), entry(32767, "deny"),
+           entry(100, "allow", egress=True)]
+    props = _exposed(_estate(acl_entries=acl))
+    assert props["exposedToInternet"] is True and props["openPorts"] == "443"
+
+
+def test_nacl_denies_all():
+    acl = [entry(32767, "deny"), entry(100, "allow", egress=True)]
+    assert _exposed(_estate(acl_entries=acl))["exposedToInternet"] is False
+
+
+def test_internet_facing_load_balancer():
+    g = sg("sg-web", ingress=[perm("tcp", 443, 443, v6=["::/0"])])
+    lb = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/web/1", "aws_alb",
+             {"Scheme": "internet-facing", "SecurityGroups": ["sg-web"],
+              "AvailabilityZones": [{"SubnetId": "subnet-1"}]})
+    ents, _ = out_of([account(), g, lb], exposure)
+    assert ents[lb.key].props["exposedToInternet"] is True and ents[lb.key].props["openPorts"] == "443"
+    assert ents[lb.key].raw == {"__merge__": True}
