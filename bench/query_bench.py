@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from awsgraph.query import compile_query, execute, parse
+from awsgraph.query import execute, parse, plan, tune
 from awsgraph.store import SQLiteStore
 
 ENTITIES = 1_000_000
@@ -55,9 +55,8 @@ def _entity_rows(rng: random.Random) -> Iterator[tuple[str, str, str, str, str, 
         key = f"arn:aws:iam::{i:012d}:root"
         yield _row(key, "aws_account", ["Account"], f"{i:012d}", "global", {"name": f"account-{i}"})
     yield _row("global:internet", "internet", ["Internet"], None, None, {"name": "Internet"})
-    remaining = ENTITIES - ACCOUNTS - 1
-    for etype, classes, share in _MIX:
-        for n in range(int(remaining * share)):
+    for etype, classes, _share in _MIX:
+        for n in range(_count(etype)):
             acct = f"{n % ACCOUNTS:012d}"
             region = REGIONS[n % len(REGIONS)]
             props: dict[str, object] = {"name": f"{etype}-{n}", "createdOn": 1_700_000_000_000 + n}
@@ -82,8 +81,10 @@ def _row(key: str, etype: str, classes: list[str], acct: str | None, region: str
 
 
 def _count(etype: str) -> int:
-    share = next(s for t, _, s in _MIX if t == etype)
-    return int((ENTITIES - ACCOUNTS - 1) * share)
+    remaining = ENTITIES - ACCOUNTS - 1
+    if etype == _MIX[-1][0]:  # the last type takes what rounding left, for exactly ENTITIES
+        return remaining - sum(int(remaining * s) for _, _, s in _MIX[:-1])
+    return int(remaining * next(s for t, _, s in _MIX if t == etype))
 
 
 def _rel_rows(rng: random.Random) -> Iterator[tuple[str, str, str, str, str, str, str]]:
@@ -91,7 +92,9 @@ def _rel_rows(rng: random.Random) -> Iterator[tuple[str, str, str, str, str, str
     n_subnet, n_vol = _count("aws_subnet"), _count("aws_ebs_volume")
     made = 0
 
-    def rel(a: str, verb: str, b: str, rtype: str, **props: object) -> tuple[str, str, str, str, str, str, str]:
+    Row = tuple[str, str, str, str, str, str, str]
+
+    def rel(a: str, verb: str, b: str, rtype: str, **props: object) -> Row:
         nonlocal made
         made += 1
         key = f"{a}|{verb.lower()}|{b}"
@@ -117,18 +120,27 @@ def _rel_rows(rng: random.Random) -> Iterator[tuple[str, str, str, str, str, str
         yield rel(f"aws_security_group:{(n + 1) % n_sg}", "ALLOWS", f"aws_security_group:{n}",
                   "aws_security_group_allows_security_group", ingress=True, egress=False, ipProtocol="tcp",
                   fromPort=5432, toPort=5432)
-    filler = [t for t, _, _ in _MIX if t not in ("aws_iam_user",)]
-    i = 0
+    # Accounts HAS everything else (a hub, as in real estates), then functions LOGS log groups.
+    for etype in [t for t, _, _ in _MIX if t != "aws_iam_user"]:
+        for n in range(_count(etype)):
+            if made >= RELATIONSHIPS:
+                return
+            yield rel(acct(n), "HAS", f"{etype}:{n}", f"aws_account_has_{etype[4:]}")
+    n_fn, n_logs = _count("aws_lambda_function"), _count("aws_cloudwatch_log_group")
+    k = 0
     while made < RELATIONSHIPS:
-        etype = filler[i % len(filler)]
-        n = (i // len(filler)) % _count(etype)
-        yield rel(acct(n), "HAS", f"{etype}:{n}", f"aws_account_has_{etype[4:]}")
-        i += 1
+        for n in range(n_fn):
+            if made >= RELATIONSHIPS:
+                return
+            yield rel(f"aws_lambda_function:{n}", "LOGS", f"aws_cloudwatch_log_group:{(n + k) % n_logs}",
+                      "aws_lambda_function_logs_cloudwatch_log_group")
+        k += 1
 
 
 def build(path: str) -> None:
     SQLiteStore(path).close()  # the store's own schema and indexes
     db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=DELETE")  # one bulk transaction: no point staging it in a WAL
     db.execute("PRAGMA synchronous=OFF")
     rng = random.Random(7)
     db.execute("BEGIN")
@@ -138,9 +150,10 @@ def build(path: str) -> None:
     db.execute("INSERT INTO entity_classes(class, key) SELECT j.value, e.key FROM entities e,"
                " json_each(e.props, '$._class') j")
     db.executemany(
-        "INSERT OR IGNORE INTO relationships(key, type, verb, from_key, to_key, props, hash, first_run, last_run,"
+        "INSERT INTO relationships(key, type, verb, from_key, to_key, props, hash, first_run, last_run,"
         " updated_run) VALUES(?,?,?,?,?,?,?,1,1,1)", _rel_rows(rng))
-    db.execute("INSERT INTO runs(id, started_at, finished_at, status, config) VALUES(1, 0, 0, 'finished', '{}')")
+    db.execute("INSERT INTO runs(id, started_at, finished_at, status, config)"
+               " VALUES(1, 0, 0, 'finished', '{}')")
     db.execute("COMMIT")
     db.close()
 
@@ -156,16 +169,16 @@ def main() -> None:
         build(path)
         print(f"built {path} in {time.perf_counter() - t0:.1f} s ({os.path.getsize(path) / 1e6:.0f} MB)")
     conn = sqlite3.connect(path)
+    tune(conn)  # what run_query does on a database path
     n_ent = conn.execute("SELECT count(*) FROM entities WHERE deleted_run IS NULL").fetchone()[0]
     n_rel = conn.execute("SELECT count(*) FROM relationships WHERE deleted_run IS NULL").fetchone()[0]
     print(f"graph: {n_ent:,} entities, {n_rel:,} relationships")
     for name, text in QUERIES.items():
-        compiled = compile_query(parse(text))
-        rows = execute(conn, compiled, text)  # warm-up: page cache and statement cache
+        execute(conn, plan(conn, parse(text)), text)  # warm-up: the page cache
         times = []
         for _ in range(3):
-            t0 = time.perf_counter()
-            rows = execute(conn, compiled, text)
+            t0 = time.perf_counter()  # parse + plan (sampling) + run, as `awsgraph query` does
+            rows = execute(conn, plan(conn, parse(text)), text)
             times.append(time.perf_counter() - t0)
         print(f"{name:40s} {min(times) * 1000:8.1f} ms  ({len(rows)} rows)  {text}")
     conn.close()

@@ -37,6 +37,7 @@ class _Builder:
         self.frontiers: list[Slot] = []  # optional-group frontiers, for the default return
         self.visible: list[Slot] = []  # slots that RETURN TREE reports
         self.counter = 0
+        self.chain: list[str] = ["entities e0"]  # the plain chain's tables, in query order
         self.filters = FilterCompiler(query.text, self.param)
 
     def param(self, value: object) -> str:
@@ -119,6 +120,7 @@ class _Builder:
         ent = self.new("e", "entity")
         self.from_parts.append(f"JOIN relationships {rel.sql}")
         self.from_parts.append(f"JOIN entities {ent.sql}")
+        self.chain += [f"relationships {rel.sql}", f"entities {ent.sql}"]
         self.where.append(self.edge_sql(rel, step, prev_key, f"{ent.sql}.key"))
         self.where.append(self.selector_sql(ent, step.target))
         self.bind(step.rel_alias, rel)
@@ -177,14 +179,18 @@ class _Builder:
         return slot
 
 
-def compile_query(query: Query) -> Compiled:
+def compile_query(query: Query, start: int | None = None) -> Compiled:
+    """Compile ``query``; ``start`` (a selector's position in a plain chain) fixes the join order."""
     b = _Builder(query)
     key = b.start()
     for step in query.steps:
         key = b.optional_group(step, key) if isinstance(step, OptionalGroup) else b.required_step(step, key)
     if query.where is not None:
         b.where.append(b.filters.expr(query.where, b.resolve))
-    body = " ".join(b.from_parts) + " WHERE " + " AND ".join(f"({w})" for w in b.where)
+    tables = " ".join(b.from_parts)
+    if start is not None and len(b.chain) > 1 and len(b.chain) == len(b.from_parts):
+        tables = " CROSS JOIN ".join(_walk_from(b.chain, start))
+    body = tables + " WHERE " + " AND ".join(f"({w})" for w in b.where)
     limit = f" LIMIT {b.param(query.limit)} OFFSET {b.param(query.skip)}"
     order = _order_sql(b, query)
 
@@ -194,8 +200,7 @@ def compile_query(query: Query) -> Compiled:
         return Compiled(sql, b.params, [], "tree", tree_slots=list(b.visible))
 
     if query.returns is None:
-        start = b.slots[query.start.alias or ""]
-        shown = [start, *b.frontiers]
+        shown = [b.slots[query.start.alias or ""], *b.frontiers]
         cols = ", ".join(f"{s.sql}.key, {s.sql}.props" for s in shown)
         distinct = "DISTINCT " if query.steps else ""
         if b.frontiers:
@@ -231,6 +236,18 @@ def compile_query(query: Query) -> Compiled:
     grouping = f" GROUP BY {', '.join(group)}" if has_agg and group else ""
     sql = f"SELECT {distinct}{', '.join(select)} FROM {body}{grouping}{order}{limit}"
     return Compiled(sql, b.params, columns, "rows")
+
+
+def _walk_from(chain: list[str], start: int) -> list[str]:
+    """Tables in the order a walk from selector ``start`` visits them: rightwards, then leftwards."""
+    last = len(chain) // 2
+    start = max(0, min(start, last))
+    order = [chain[2 * start]]
+    for j in range(start + 1, last + 1):
+        order += [chain[2 * j - 1], chain[2 * j]]
+    for j in range(start, 0, -1):
+        order += [chain[2 * j - 1], chain[2 * j - 2]]
+    return order
 
 
 def _order_sql(b: _Builder, query: Query) -> str:
