@@ -6,6 +6,6 @@ from awsgraph.query.errors import QueryError
 from awsgraph.query.parser import DEFAULT_LIMIT, parse
 
 __all__ = [
-    "DEFAULT_LIMIT", "Compiled", "QueryError", "Row", "compile_query", "execute", "parse", "plan", "run_query",
-    "tune",
+    "DEFAULT_LIMIT", "Compiled", "QueryError", "Row", "compile_query", "execute", "parse", "plan",
+    "run_query", "tune",
 ]

@@ -11,6 +11,7 @@ the compiler then fixes that join order.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from awsgraph.query.ast import BoolExpr, Comparison, Expr, NotExpr, OptionalGroup, Query, Selector, Traversal
 
@@ -110,7 +111,7 @@ def _count(conn: sqlite3.Connection, sel: Selector) -> float:
     return float(max(total, 1))
 
 
-def _capped(conn: sqlite3.Connection, sql: str, params: list[object], cap: int = _COUNT_CAP) -> int:
+def _capped(conn: sqlite3.Connection, sql: str, params: Sequence[object], cap: int = _COUNT_CAP) -> int:
     row = conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {cap})", params).fetchone()
     return int(row[0])
 
