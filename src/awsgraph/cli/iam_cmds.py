@@ -1,0 +1,148 @@
+"""``awsgraph iam simulate`` and ``awsgraph who-can``: the policy evaluator from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from awsgraph.cli.common import CliError, console
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    iam = sub.add_parser("iam", help="IAM policy tools (evaluate policies offline)")
+    iam_sub = iam.add_subparsers(dest="iam_command", metavar="COMMAND")
+    iam_sub.required = True
+    sim = iam_sub.add_parser("simulate", help="decide one request against policy documents, as AWS would")
+    sim.add_argument("--policy", nargs="+", default=[], metavar="FILE",
+                     help="identity policy documents (JSON)")
+    sim.add_argument("--boundary", metavar="FILE", help="permissions boundary policy")
+    sim.add_argument("--scp", nargs="+", default=None, metavar="FILE",
+                     help="SCP levels, root first: each file is one level (a policy or a JSON list)")
+    sim.add_argument("--resource-policy", metavar="FILE",
+                     help="resource-based policy (bucket, queue, trust...)")
+    sim.add_argument("--principal", metavar="ARN", help="the calling principal's ARN")
+    sim.add_argument("--resource-account", metavar="ID", help="the resource's account, when its ARN has none")
+    sim.add_argument("--action", required=True)
+    sim.add_argument("--resource", required=True, metavar="ARN")
+    sim.add_argument("--context", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="condition keys and policy variables; repeat a key for a multi-valued key")
+    sim.add_argument("--json", action="store_true", help="print the decision as JSON")
+    sim.set_defaults(func=_simulate)
+
+    who = sub.add_parser("who-can", help="list the principals that can perform ACTION on RESOURCE_ARN")
+    who.add_argument("action", metavar="ACTION")
+    who.add_argument("resource", metavar="RESOURCE_ARN")
+    who.add_argument("--db", required=True, help="the graph database written by `awsgraph collect`")
+    who.add_argument("--scp", nargs="+", default=None, metavar="FILE", help="SCP levels to apply, root first")
+    who.add_argument("--context", nargs="+", default=[], metavar="KEY=VALUE")
+    who.add_argument("--json", action="store_true")
+    who.set_defaults(func=_who_can)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise CliError(f"no such file: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path} is not JSON: {exc}") from exc
+
+
+def parse_context(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise CliError(f"--context wants KEY=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        parsed: Any = value
+        if value.startswith("["):
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                parsed = value
+        if key in out:
+            prev = out[key]
+            out[key] = [*(prev if isinstance(prev, list) else [prev]), parsed]
+        else:
+            out[key] = parsed
+    return out
+
+
+def _scp_levels(files: list[str] | None) -> list[list[Any]] | None:
+    if files is None:
+        return None
+    levels = []
+    for f in files:
+        data = _read_json(f)
+        levels.append(data if isinstance(data, list) and data and isinstance(data[0], dict)
+                      and "Statement" in data[0] else [data])
+    return levels
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from awsgraph.iam import evaluate
+
+    if args.resource_policy and not args.principal:
+        raise CliError("--resource-policy needs --principal ARN (who is calling)")
+    d = evaluate(
+        args.action, args.resource,
+        identity_policies=[_read_json(p) for p in args.policy],
+        resource_policy=_read_json(args.resource_policy) if args.resource_policy else None,
+        principal_arn=args.principal, resource_account=args.resource_account,
+        boundary=_read_json(args.boundary) if args.boundary else None,
+        scps=_scp_levels(args.scp), context=parse_context(args.context),
+    )
+    if args.json:
+        print(json.dumps({"decision": d.decision, "conditional": d.conditional,
+                          "allowedBy": list(d.allowed_by), "deniedBy": list(d.denied_by),
+                          "conditionalDenies": list(d.conditional_denies)}))
+    else:
+        console().print(d.explain())
+    return 0
+
+
+def _who_can(args: argparse.Namespace) -> int:
+    from awsgraph.iam.whocan import Rec, who_can
+    from awsgraph.store import open_store
+    from awsgraph.store.sqlite import StoreError
+
+    try:
+        store = open_store(args.db, must_exist=True)
+    except (FileNotFoundError, StoreError) as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        types = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_policy", "aws_iam_user_policy",
+                 "aws_iam_group_policy", "aws_iam_role_policy")
+        records = []
+        for e in store.iter_entities(with_raw=True):
+            raw = e.props.get("__raw__") or {}
+            if e.type in types or _names_resource(e.key, e.props, raw, args.resource):
+                props = {k: v for k, v in e.props.items() if k != "__raw__"}
+                records.append(Rec(e.key, e.type, props, raw))
+    finally:
+        store.close()
+    answers = who_can(args.action, args.resource, records, scps=_scp_levels(args.scp),
+                      context=parse_context(args.context))
+    if args.json:
+        print(json.dumps([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
+                           "via": a.via, "note": a.note} for a in answers], indent=2))
+        return 0
+    out = console()
+    if not answers:
+        out.print(f"nobody collected can {args.action} on {args.resource}")
+        return 0
+    for a in answers:
+        flag = " [conditional]" if a.conditional else ""
+        out.print(f"{a.principal} ({a.principal_type}){flag}")
+        for v in a.via:
+            out.print(f"    via {v}")
+        if a.note:
+            out.print(f"    note: {a.note}")
+    return 0
+
+
+def _names_resource(key: str, props: dict[str, Any], raw: dict[str, Any], resource: str) -> bool:
+    target = resource.split("/", 1)[0] if resource.startswith("arn:aws:s3:::") else resource
+    return target in (key, props.get("arn"), raw.get("Arn"))

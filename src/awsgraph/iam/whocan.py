@@ -1,0 +1,198 @@
+"""``who-can``: every collected principal that can perform an action on a resource, and why.
+
+Combines each user's and role's inline and managed policies, a user's groups' policies,
+the permissions boundary, SCP levels when given, and the resource's own policy (a role's
+trust policy for ``sts:AssumeRole*``), then asks :func:`awsgraph.iam.evaluate`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsgraph.iam.evaluate import Decision, evaluate
+from awsgraph.iam.policy import load_document, parse_policy
+
+_LABEL = re.compile(r"^identity\[(\d+)\]:(.*)$")
+_RESOURCE_POLICY_KEYS = ("Policy", "policyText", "PolicyText")
+
+
+@dataclass(frozen=True)
+class Rec:
+    """The little of a stored entity who-can needs."""
+
+    key: str
+    type: str
+    props: Mapping[str, Any]
+    raw: Mapping[str, Any]
+
+
+@dataclass
+class Answer:
+    principal: str
+    principal_type: str
+    decision: Decision
+    via: list[str] = field(default_factory=list)  # policies/statements that grant it
+    note: str = ""
+
+    @property
+    def conditional(self) -> bool:
+        return self.decision.conditional
+
+
+def _doc(value: Any) -> dict[str, Any]:
+    try:
+        return load_document(value)
+    except (ValueError, TypeError):
+        return {}
+
+
+def _arn(r: Rec) -> str:
+    for v in (r.props.get("arn"), r.raw.get("Arn"), r.key):
+        if isinstance(v, str) and v.startswith("arn:"):
+            return v
+    return r.key
+
+
+class Directory:
+    """Indexes of the IAM records: policies by ARN, groups by name, inline policies by owner."""
+
+    def __init__(self, records: Iterable[Rec]) -> None:
+        self.records = list(records)
+        self.by_arn: dict[str, Rec] = {}
+        self.managed: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, Rec] = {}
+        self.inline: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for r in self.records:
+            arn = _arn(r)
+            self.by_arn[arn] = r
+            if r.type == "aws_iam_policy":
+                doc = r.raw.get("Document")
+                if doc is None:
+                    for v in r.raw.get("PolicyVersionList") or ():
+                        if v.get("IsDefaultVersion"):
+                            doc = v.get("Document")
+                self.managed[arn] = _doc(doc)
+            elif r.type == "aws_iam_group":
+                self.groups[str(r.raw.get("GroupName") or r.props.get("name") or "")] = r
+            elif r.type in ("aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role_policy"):
+                owner = str(r.raw.get("OwnerArn") or "")
+                self.inline.setdefault(owner, []).append(
+                    (str(r.raw.get("PolicyName") or r.key), _doc(r.raw.get("PolicyDocument"))))
+
+    def _own_policies(self, r: Rec, inline_key: str) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
+        seen: set[str] = set()
+        for p in r.raw.get(inline_key) or ():
+            name = str(p.get("PolicyName"))
+            seen.add(name)
+            out.append((f"inline {name}", _doc(p.get("PolicyDocument"))))
+        for name, doc in self.inline.get(_arn(r), []):
+            if name not in seen:
+                out.append((f"inline {name}", doc))
+        for p in r.raw.get("AttachedManagedPolicies") or ():
+            arn = str(p.get("PolicyArn"))
+            if arn in self.managed:
+                out.append((f"managed {p.get('PolicyName') or arn}", self.managed[arn]))
+        return out
+
+    def identity_policies(self, r: Rec) -> list[tuple[str, dict[str, Any]]]:
+        if r.type == "aws_iam_role":
+            return self._own_policies(r, "RolePolicyList")
+        out = self._own_policies(r, "UserPolicyList")
+        for gname in r.raw.get("GroupList") or ():
+            group = self.groups.get(str(gname))
+            if group is not None:
+                group_pols = self._own_policies(group, "GroupPolicyList")
+                out += [(f"group {gname}: {label}", doc) for label, doc in group_pols]
+        return out
+
+    def boundary(self, r: Rec) -> dict[str, Any] | None:
+        pb = r.raw.get("PermissionsBoundary") or {}
+        arn = pb.get("PermissionsBoundaryArn") if isinstance(pb, Mapping) else None
+        if not arn:
+            return None
+        # A boundary we did not collect is unknown: do not invent a limit.
+        return self.managed.get(str(arn))
+
+    def resource_record(self, resource: str) -> Rec | None:
+        r = self.by_arn.get(resource)
+        if r is None and resource.startswith("arn:aws:s3:::") and "/" in resource:
+            r = self.by_arn.get(resource.split("/", 1)[0])
+        return r
+
+    def resource_policy(self, action: str, resource: str) -> dict[str, Any] | None:
+        r = self.resource_record(resource)
+        if r is None:
+            return None
+        if r.type == "aws_iam_role":
+            if action.lower().startswith("sts:"):
+                return _doc(r.raw.get("AssumeRolePolicyDocument"))
+            return None
+        for k in _RESOURCE_POLICY_KEYS:
+            if r.raw.get(k):
+                return _doc(r.raw[k])
+        attrs = r.raw.get("Attributes")
+        if isinstance(attrs, Mapping) and attrs.get("Policy"):
+            return _doc(attrs["Policy"])
+        return None
+
+
+def _account(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4] else None
+
+
+def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequence[Any] | None = None,
+            context: Mapping[str, Any] | None = None, include_denied: bool = False) -> list[Answer]:
+    d = Directory(records)
+    rp = d.resource_policy(action, resource)
+    res_rec = d.resource_record(resource)
+    res_account = None
+    if res_rec is not None:
+        acct = res_rec.props.get("accountId")
+        res_account = str(acct) if acct else _account(_arn(res_rec))
+    res_account = res_account or _account(resource)
+    answers: list[Answer] = []
+    for r in d.records:
+        if r.type not in ("aws_iam_user", "aws_iam_role"):
+            continue
+        arn = _arn(r)
+        pols = d.identity_policies(r)
+        decision = evaluate(action, resource, identity_policies=[doc for _l, doc in pols], resource_policy=rp,
+                            principal_arn=arn, resource_account=res_account, boundary=d.boundary(r),
+                            scps=scps, context=context)
+        if decision.decision != "allow" and not include_denied:
+            continue
+        via = []
+        for label in decision.allowed_by:
+            m = _LABEL.match(label)
+            if m:
+                via.append(f"{pols[int(m.group(1))][0]} ({m.group(2)})")
+            else:
+                via.append(label)
+        answers.append(Answer(arn, r.type, decision, via))
+    # Principals outside the collected IAM data that the resource policy names directly.
+    if rp:
+        known = {a.principal for a in answers}
+        for st in parse_policy(rp, "resource"):
+            if not st.allow or not st.principals or st.not_principal:
+                continue
+            for ptype, entries in st.principals.items():
+                for entry in entries:
+                    if entry in known or entry in d.by_arn:
+                        continue
+                    probe = None if entry == "*" else entry
+                    dec = evaluate(action, resource, identity_policies=[{"Statement": [
+                        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}], resource_policy=rp,
+                        principal_arn=probe, resource_account=res_account, context=context)
+                    if dec.decision != "allow":
+                        continue
+                    known.add(entry)
+                    answers.append(Answer(
+                        entry if entry != "*" else "Everyone (*)", ptype, dec,
+                        [lbl for lbl in dec.allowed_by if lbl.startswith("resource")],
+                        note="named by the resource policy; its own policies were not collected"))
+    return answers
