@@ -184,6 +184,8 @@ def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequenc
                 for entry in entries:
                     if entry in known or entry in d.by_arn:
                         continue
+                    if res_account and entry in (res_account, f"arn:aws:iam::{res_account}:root"):
+                        continue  # the account delegating to its own IAM policies, answered above
                     probe = None if entry == "*" else entry
                     dec = evaluate(action, resource, identity_policies=[{"Statement": [
                         {"Effect": "Allow", "Action": "*", "Resource": "*"}]}], resource_policy=rp,

@@ -1,0 +1,73 @@
+# ruff: noqa: E501  (fixture records read better on one line)
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from awsgraph.cli import main
+
+
+def write(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_text(json.dumps(data))
+    return str(p)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    return code, capsys.readouterr()
+
+
+def test_simulate_allow_and_deny(tmp_path, capsys):
+    pol = write(tmp_path, "p.json", {"Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]})
+    code, out = run(capsys, "iam", "simulate", "--policy", pol, "--action", "s3:GetObject",
+                    "--resource", "arn:aws:s3:::b/k", "--json")
+    assert code == 0 and json.loads(out.out)["decision"] == "allow"
+    code, out = run(capsys, "iam", "simulate", "--policy", pol, "--action", "s3:DeleteBucket",
+                    "--resource", "arn:aws:s3:::b", "--json")
+    assert json.loads(out.out)["decision"] == "deny"
+
+
+def test_simulate_boundary_scp_context_and_resource_policy(tmp_path, capsys):
+    pol = write(tmp_path, "p.json", {"Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                    "Resource": "arn:aws:s3:::home/${aws:username}/*"}]})
+    boundary = write(tmp_path, "b.json", {"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]})
+    scp = write(tmp_path, "scp.json", [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    args = ["iam", "simulate", "--policy", pol, "--boundary", boundary, "--scp", scp, "--action", "s3:GetObject",
+            "--resource", "arn:aws:s3:::home/ann/x", "--json"]
+    _, out = run(capsys, *args, "--context", "aws:username=ann")
+    assert json.loads(out.out)["decision"] == "allow"
+    _, out = run(capsys, *args, "--context", "aws:username=bob")
+    assert json.loads(out.out)["decision"] == "implicit_deny"
+    rp = write(tmp_path, "rp.json", {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:user/z"},
+                                                    "Action": "sqs:*", "Resource": "*"}]})
+    _, out = run(capsys, "iam", "simulate", "--resource-policy", rp, "--principal", "arn:aws:iam::1:user/z",
+                 "--action", "sqs:SendMessage", "--resource", "arn:aws:sqs:us-east-1:1:q", "--json")
+    assert json.loads(out.out)["decision"] == "allow"
+
+
+def test_simulate_user_errors(tmp_path, capsys):
+    code, out = run(capsys, "iam", "simulate", "--policy", str(tmp_path / "missing.json"), "--action", "s3:x",
+                    "--resource", "*")
+    assert code == 2 and "no such file" in out.err
+    rp = write(tmp_path, "rp.json", {"Statement": []})
+    code, out = run(capsys, "iam", "simulate", "--resource-policy", rp, "--action", "s3:x", "--resource", "*")
+    assert code == 2 and "--principal" in out.err
+    code, out = run(capsys, "iam", "simulate", "--action", "s3:x", "--resource", "*", "--context", "novalue")
+    assert code == 2
+
+
+def test_who_can_missing_db(tmp_path, capsys):
+    code, out = run(capsys, "who-can", "s3:GetObject", "arn:aws:s3:::b/k", "--db", str(tmp_path / "none.db"))
+    assert code == 2 and "does not exist" in out.err
+
+
+def test_parse_context_multi_valued():
+    from awsgraph.cli.iam_cmds import parse_context
+
+    assert parse_context(["a=1", "b=x", "b=y", 'c=["p","q"]']) == {"a": "1", "b": ["x", "y"], "c": ["p", "q"]}
+    with pytest.raises(Exception, match="KEY=VALUE"):
+        parse_context(["oops"])
