@@ -7,6 +7,7 @@ entities rather than deleting them, and the diff says so instead of calling them
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -89,14 +90,16 @@ def diff_runs(conn: sqlite3.Connection, from_run: int | None = None, to_run: int
     ):
         last[(kind, key)] = (op, etype, props_text)
     # Looking up each object's state as of from_run needs history by key.
-    conn.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id)")
+    with contextlib.suppress(sqlite3.OperationalError):  # read-only database: slower lookups, same answer
+        conn.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id)")
     touched = [(kind, key, *state) for (kind, key), state in last.items()]
     partial = _partial_scopes(conn, from_run, to_run)
     partial_set = {(s["account"], s["region"], s["type"]) for s in partial}
     changes: list[Change] = []
     for kind, key, op, etype, props_text in touched:
         before = conn.execute(
-            "SELECT op, props FROM history WHERE kind = ? AND key = ? AND run_id <= ? ORDER BY rowid DESC LIMIT 1",
+            "SELECT op, props FROM history WHERE kind = ? AND key = ? AND run_id <= ?"
+            " ORDER BY rowid DESC LIMIT 1",
             (kind, key, from_run),
         ).fetchone()
         existed = before is not None and before[0] != "deleted"
@@ -105,7 +108,8 @@ def diff_runs(conn: sqlite3.Connection, from_run: int | None = None, to_run: int
         display = str(props.get("displayName") or props.get("name") or "")
         if existed and exists:
             old = json.loads(before[1]) if before and before[1] else {}
-            changed = {k: (old.get(k), props.get(k)) for k in set(old) | set(props) if old.get(k) != props.get(k)}
+            changed = {k: (old.get(k), props.get(k))
+                       for k in set(old) | set(props) if old.get(k) != props.get(k)}
             if changed:
                 changes.append(Change(kind, key, etype or "", "updated", changed, display))
         elif exists:
@@ -149,7 +153,8 @@ def _unknown(conn: sqlite3.Connection, to_run: int, partial: set[tuple[str, str,
         for change in known:
             if change.kind != "relationship" or change.op != "deleted":
                 continue
-            row = conn.execute("SELECT from_key, to_key FROM relationships WHERE key = ?", (change.key,)).fetchone()
+            row = conn.execute("SELECT from_key, to_key FROM relationships WHERE key = ?",
+                               (change.key,)).fetchone()
             if row and (row[0] in stale or row[1] in stale):
                 change.op = "unknown"
     return out

@@ -106,15 +106,16 @@ QUESTIONS: tuple[Question, ...] = (
         id="admin-principals",
         title="Users, groups and roles with administrator access",
         why="Every admin principal is a path to owning the whole account if its credentials leak.",
-        query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy AS policy "
-              "WHERE policy.admin = true RETURN p._type, p.name, policy.name",
+        query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy "
+              "AS policy WHERE policy.admin = true RETURN p._type, p.name, policy.name",
         tags=("iam",)),
     Question(
         id="admin-via-allows",
         title="Principals whose policies allow everything on the account",
         why="JupiterOne collapses '*' on '*' to an ALLOWS edge to the account marked admin.",
-        query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy AS policy "
-              "THAT ALLOWS AS perm * AS r WHERE perm.admin = true RETURN p.name, policy.name, r._type",
+        query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy "
+              "AS policy THAT ALLOWS AS perm * AS r WHERE perm.admin = true "
+              "RETURN p.name, policy.name, r._type",
         tags=("iam",)),
     Question(
         id="users-without-mfa",
@@ -169,8 +170,9 @@ QUESTIONS: tuple[Question, ...] = (
         id="weak-password-policy",
         title="Password policies weaker than CIS recommends",
         why="Short or simple passwords fall to guessing; CIS asks for 14+ characters and reuse prevention.",
-        query="FIND PasswordPolicy WITH minLength < 14 OR requireSymbols != true OR requireNumbers != true OR "
-              "requireUppercase != true OR requireLowercase != true OR historyCount < 24",
+        query="FIND PasswordPolicy WITH minLength < 14 OR requireSymbols != true OR "
+              "requireNumbers != true OR requireUppercase != true OR requireLowercase != true OR "
+              "historyCount < 24",
         tags=("iam",)),
     Question(
         id="accounts-without-password-policy",
@@ -190,8 +192,8 @@ QUESTIONS: tuple[Question, ...] = (
         id="missing-owner-tag",
         title="Resources without an Owner tag",
         why="The spec's ProTip: without an owner nobody is accountable for fixing a finding.",
-        query="FIND (DataStore|Host|Database|Function|Cluster) WITH tag.Owner = undefined AND owner = undefined "
-              "AS r RETURN r._type, r.displayName, r.region",
+        query="FIND (DataStore|Host|Database|Function|Cluster) WITH tag.Owner = undefined AND "
+              "owner = undefined AS r RETURN r._type, r.displayName, r.region",
         tags=("hygiene",)),
     Question(
         id="missing-classification-tag",
@@ -211,7 +213,8 @@ QUESTIONS: tuple[Question, ...] = (
         id="pii-unencrypted",
         title="Data stores tagged as holding PII/PHI/PCI that are not encrypted",
         why="Regulated data must be encrypted at rest.",
-        query="FIND DataStore WITH (tag.PII = true OR tag.PHI = true OR tag.PCI = true) AND encrypted != true",
+        query="FIND DataStore WITH (tag.PII = true OR tag.PHI = true OR tag.PCI = true) AND "
+              "encrypted != true",
         tags=("data",)),
     Question(
         id="unauthorized-regions",
