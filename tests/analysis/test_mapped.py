@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (fixture records read better on one line)
 from __future__ import annotations
 
-from conftest import ACCT, OTHER, account, edges, out_of, rec
+from analysis_records import ACCT, OTHER, account, edges, out_of, rec
 
 from awsgraph.analysis.mapped import dns_connections, domain_zones, user_persons, vpc_peering
 

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (fixture records read better on one line)
 from __future__ import annotations
 
-from conftest import ACCT, account, edges, out_of, rec
+from analysis_records import ACCT, account, edges, out_of, rec
 
 from awsgraph.analysis.network import exposure, nacl_allows, nacl_open, security_group_edges
 

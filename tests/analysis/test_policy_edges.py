@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (fixture records read better on one line)
 from __future__ import annotations
 
-from conftest import ACCT, account, bucket, edges, managed_policy, out_of, rec, role_policy
+from analysis_records import ACCT, account, bucket, edges, managed_policy, out_of, rec, role_policy
 
 from awsgraph.analysis.policy_edges import policy_edges
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import ACCT, OTHER, account, bucket, edges, out_of, rec
+from analysis_records import ACCT, OTHER, account, bucket, edges, out_of, rec
 
 from awsgraph.analysis.resource_policies import resource_policy_edges
 from awsgraph.analysis.trust import trust_edges

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity, Relationship
 
@@ -57,7 +55,3 @@ def out_of(records: list[Record], analyser: Any) -> tuple[dict[str, Entity], lis
 def edges(rels: list[Relationship], verb: str | None = None) -> dict[tuple[str, str], Relationship]:
     return {(r.from_key, r.to_key): r for r in rels if verb is None or r.verb == verb}
 
-
-@pytest.fixture
-def acct() -> Record:
-    return account()
