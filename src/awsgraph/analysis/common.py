@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -20,15 +20,20 @@ MAPPER = "system-mapper"
 __all__ = ["EVERYONE_KEY", "INTERNET_KEY", "MAPPER", "ArnIndex", "account_key", "service_key"]
 
 
+def _is_arn(value: Any) -> bool:
+    # Keys such as "arn:...:role/x|inline-policy|p" name a record, not an AWS resource.
+    return isinstance(value, str) and value.startswith("arn:") and "|" not in value and " " not in value
+
+
 def arn_of(rec: Record) -> str | None:
     arn = rec.props.get("arn")
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        return arn
+    if _is_arn(arn):
+        return str(arn)
     for k in ("Arn", "ARN"):
         v = rec.raw.get(k) if rec.raw else None
-        if isinstance(v, str) and v.startswith("arn:"):
-            return v
-    if rec.key.startswith("arn:"):
+        if _is_arn(v):
+            return str(v)
+    if _is_arn(rec.key):
         return rec.key
     return None
 
@@ -47,13 +52,40 @@ def record_account(rec: Record, view: GraphView | None = None) -> str | None:
 
 
 def default_account(view: GraphView) -> str | None:
-    for acct in view.entities("aws_account"):
-        a = acct.props.get("accountId") or acct.key.rsplit(":", 1)[-1]
-        return str(a)
-    for rec in view.all():
-        if rec.account:
-            return rec.account
-    return None
+    """The account most records belong to (Organizations member accounts are mere entities)."""
+    cached = getattr(view, "_awsgraph_home_account", None)
+    if cached is not None:
+        return str(cached) or None
+    counts: Counter[str] = Counter(r.account for r in view.all() if r.account and r.type != "aws_account")
+    home = counts.most_common(1)[0][0] if counts else None
+    if home is None:
+        for acct in view.entities("aws_account"):
+            home = str(acct.props.get("accountId") or acct.key.rsplit(":", 1)[-1])
+            break
+    view._awsgraph_home_account = home or ""  # type: ignore[attr-defined]
+    return home
+
+
+# IAM action prefixes whose service entity the catalog may name after the botocore service.
+SERVICE_ALIASES: dict[str, tuple[str, ...]] = {
+    "elasticloadbalancing": ("elbv2", "elb"),
+    "elasticfilesystem": ("efs",),
+    "es": ("opensearch", "elasticsearch"),
+    "states": ("stepfunctions", "sfn"),
+    "monitoring": ("cloudwatch",),
+    "execute-api": ("apigateway",),
+    "ecs-tasks": ("ecs",),
+}
+
+
+def service_entity_key(view: GraphView, account: str, service: str) -> tuple[str, Record | None]:
+    """The key of the service entity for an IAM prefix: a collected one when it exists."""
+    for name in (service, *SERVICE_ALIASES.get(service, ())):
+        key = service_key(account, name)
+        rec = view.get(key)
+        if rec is not None:
+            return key, rec
+    return service_key(account, service), None
 
 
 def placeholder(key: str, type_: str, classes: Iterable[str], **props: Any) -> Entity:

@@ -23,7 +23,7 @@ from awsgraph.analysis.common import (
     default_account,
     json_prop,
     record_account,
-    service_key,
+    service_entity_key,
     service_placeholder,
 )
 from awsgraph.analysis.view import GraphView, Record
@@ -156,8 +156,7 @@ class PolicyMapper:
         return key, "aws_account", self.view.get(key) is None
 
     def _service_target(self, account: str, service: str) -> tuple[str, str, bool]:
-        key = service_key(account, service)
-        rec = self.view.get(key)
+        key, rec = service_entity_key(self.view, account, service)
         if rec is not None:
             return key, rec.type, False
         if key not in self.placeholders:
@@ -177,7 +176,8 @@ class PolicyMapper:
                     continue
                 services = set(grant.services)
                 if st.not_action:
-                    services = {s for s in services if self.view.get(service_key(account, s)) is not None}
+                    services = {s for s in services
+                                if service_entity_key(self.view, account, s)[1] is not None}
                 for svc in sorted(services):
                     infos = [i for i in grant.infos if i.service == svc]
                     key, typ, ph = self._service_target(account, svc)

@@ -11,7 +11,7 @@ from awsgraph.analysis.common import (
     account_placeholder,
     arn_of,
     placeholder,
-    service_key,
+    service_entity_key,
     service_placeholder,
 )
 from awsgraph.analysis.view import GraphView, Record
@@ -97,8 +97,7 @@ class PrincipalResolver:
             return Target(rec.key, rec.type, account)
         if ptype_l == "service":
             svc = service_name(entry)
-            key = service_key(home_account, svc)
-            existing = self.view.get(key)
+            key, existing = service_entity_key(self.view, home_account, svc)
             if existing is not None:
                 return Target(key, existing.type, None)
             return Target(key, f"aws_{svc}", None, service_placeholder(home_account, svc))

@@ -68,7 +68,10 @@ def _public_access_block(rec: Record) -> dict[str, Any]:
 
 def _acl_public(rec: Record) -> bool:
     acl = (rec.raw or {}).get("Acl") or {}
-    for grant in acl.get("Grants", ()) if isinstance(acl, dict) else ():
+    grants = acl.get("Grants", ()) if isinstance(acl, dict) else acl  # the Grants list, or the whole result
+    for grant in grants if isinstance(grants, list) else ():
+        if not isinstance(grant, dict):
+            continue
         uri = (grant.get("Grantee") or {}).get("URI")
         if uri in (ALL_USERS, AUTHENTICATED_USERS):
             return True

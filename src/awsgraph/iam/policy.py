@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from awsgraph.iam.patterns import action_matches, glob_match
 
@@ -71,6 +72,8 @@ def load_document(doc: Any) -> dict[str, Any]:
         doc = doc.strip()
         if not doc:
             return {}
+        if doc.startswith("%7B") or doc.startswith("%7b"):
+            doc = unquote(doc)  # IAM returns documents URL-encoded
         doc = json.loads(doc)
     if isinstance(doc, list):
         return {"Statement": doc}
