@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from graph import build  # noqa: E402
+from graph import build
 
 
 @pytest.fixture(scope="module")

@@ -30,37 +30,89 @@ def estate() -> tuple[list[Entity], list[Relationship]]:
     sub_priv = ent("subnet-priv", "aws_subnet", ["Network"], name="private-a", public=False)
     web = ent("i-web", "aws_instance", ["Host"], name="web", state="running", **{"tag.Owner": "alice"})
     db = ent("i-db", "aws_instance", ["Host"], name="db", state="stopped", **{"tag.Owner": "bob"})
-    batch = ent("i-batch", "aws_instance", ["Host"], region="eu-west-1", name="batch-job", state="running",
-                **{"tag.cost-center": "42"})
+    batch = ent(
+        "i-batch",
+        "aws_instance",
+        ["Host"],
+        region="eu-west-1",
+        name="batch-job",
+        state="running",
+        **{"tag.cost-center": "42"},
+    )
     sg_web = ent("sg-web", "aws_security_group", ["Firewall"], name="web-sg", groupId="sg-web")
     sg_db = ent("sg-db", "aws_security_group", ["Firewall"], name="db-sg", groupId="sg-db")
     vol1 = ent("vol-1", "aws_ebs_volume", ["DataStore", "Disk"], name="vol-1", encrypted=True, size=100)
     vol2 = ent("vol-2", "aws_ebs_volume", ["DataStore", "Disk"], name="vol-2", encrypted=False, size=20)
     vol3 = ent("vol-3", "aws_ebs_volume", ["DataStore", "Disk"], name="vol-3", size=8)
-    bucket_pub = ent("bucket-pub", "aws_s3_bucket", ["DataStore"], name="public-site", encrypted=True,
-                     createdOn=NOW_MS - 30 * DAY_MS, **{"tag.Classification": "public"})
-    bucket_priv = ent("bucket-priv", "aws_s3_bucket", ["DataStore"], name="secrets", encrypted=True,
-                      createdOn=NOW_MS - 2 * DAY_MS)
-    alice = ent("user-alice", "aws_iam_user", ["User"], name="alice", mfaEnabled=True,
-                aliases=["al", "ally"])
+    bucket_pub = ent(
+        "bucket-pub",
+        "aws_s3_bucket",
+        ["DataStore"],
+        name="public-site",
+        encrypted=True,
+        createdOn=NOW_MS - 30 * DAY_MS,
+        **{"tag.Classification": "public"},
+    )
+    bucket_priv = ent(
+        "bucket-priv",
+        "aws_s3_bucket",
+        ["DataStore"],
+        name="secrets",
+        encrypted=True,
+        createdOn=NOW_MS - 2 * DAY_MS,
+    )
+    alice = ent("user-alice", "aws_iam_user", ["User"], name="alice", mfaEnabled=True, aliases=["al", "ally"])
     bob = ent("user-bob", "aws_iam_user", ["User"], name="bob", mfaEnabled=False)
     admins = ent("group-admins", "aws_iam_group", ["UserGroup"], name="admins")
     role = ent("role-app", "aws_iam_role", ["AccessRole"], name="app-role")
     admin_pol = ent("pol-admin", "aws_iam_policy", ["AccessPolicy"], name="AdministratorAccess")
     read_pol = ent("pol-read", "aws_iam_policy", ["AccessPolicy"], name="ReadOnly")
-    entities = [acct, internet, everyone, sub_pub, sub_priv, web, db, batch, sg_web, sg_db, vol1, vol2, vol3,
-                bucket_pub, bucket_priv, alice, bob, admins, role, admin_pol, read_pol]
+    entities = [
+        acct,
+        internet,
+        everyone,
+        sub_pub,
+        sub_priv,
+        web,
+        db,
+        batch,
+        sg_web,
+        sg_db,
+        vol1,
+        vol2,
+        vol3,
+        bucket_pub,
+        bucket_priv,
+        alice,
+        bob,
+        admins,
+        role,
+        admin_pol,
+        read_pol,
+    ]
     rels = [
-        rel(acct, "HAS", alice), rel(acct, "HAS", bob), rel(acct, "HAS", web), rel(acct, "HAS", db),
-        rel(sub_pub, "HAS", web), rel(sub_priv, "HAS", db),
-        rel(sg_web, "PROTECTS", web), rel(sg_db, "PROTECTS", db),
+        rel(acct, "HAS", alice),
+        rel(acct, "HAS", bob),
+        rel(acct, "HAS", web),
+        rel(acct, "HAS", db),
+        rel(sub_pub, "HAS", web),
+        rel(sub_priv, "HAS", db),
+        rel(sg_web, "PROTECTS", web),
+        rel(sg_db, "PROTECTS", db),
         rel(internet, "ALLOWS", sg_web, ingress=True, egress=False, ipProtocol="tcp", fromPort=22, toPort=22),
-        rel(internet, "ALLOWS", sg_db, ingress=True, egress=False, ipProtocol="tcp", fromPort=443, toPort=443),
-        rel(sg_web, "ALLOWS", sg_db, ingress=True, egress=False, ipProtocol="tcp", fromPort=5432, toPort=5432),
-        rel(web, "USES", vol1), rel(db, "USES", vol2),
+        rel(
+            internet, "ALLOWS", sg_db, ingress=True, egress=False, ipProtocol="tcp", fromPort=443, toPort=443
+        ),
+        rel(
+            sg_web, "ALLOWS", sg_db, ingress=True, egress=False, ipProtocol="tcp", fromPort=5432, toPort=5432
+        ),
+        rel(web, "USES", vol1),
+        rel(db, "USES", vol2),
         rel(bucket_pub, "ALLOWS", everyone, actions=["s3:GetObject"]),
-        rel(admins, "HAS", admin_pol), rel(admins, "CONTAINS", bob),
-        rel(role, "HAS", read_pol), rel(alice, "ASSIGNED", admin_pol),
+        rel(admins, "HAS", admin_pol),
+        rel(admins, "CONTAINS", bob),
+        rel(role, "HAS", read_pol),
+        rel(alice, "ASSIGNED", admin_pol),
         rel(admin_pol, "ALLOWS", bucket_priv, admin=True, actions=["*"]),
         rel(admin_pol, "ALLOWS", bucket_pub, admin=True, actions=["*"]),
         rel(read_pol, "ALLOWS", bucket_priv, admin=False, actions=["s3:GetObject"]),
@@ -69,7 +121,9 @@ def estate() -> tuple[list[Entity], list[Relationship]]:
     return entities, rels
 
 
-def build(path: str, entities: list[Entity] | None = None, rels: list[Relationship] | None = None) -> SQLiteStore:
+def build(
+    path: str, entities: list[Entity] | None = None, rels: list[Relationship] | None = None
+) -> SQLiteStore:
     """Write one finished run holding ``entities`` and ``rels`` (the estate by default)."""
     if entities is None or rels is None:
         entities, rels = estate()

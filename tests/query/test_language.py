@@ -20,16 +20,30 @@ def keys(rows: list[dict[str, object]]) -> set[object]:
 
 # -- the examples -----------------------------------------------------------------------
 def test_subnet_to_internet_chain(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND aws_subnet WITH public=true AS n THAT HAS aws_instance AS i THAT PROTECTS "
-                   "aws_security_group AS sg THAT ALLOWS AS rule Internet RETURN n.displayName, i.displayName, "
-                   "sg.groupId, rule.ipProtocol, rule.fromPort, rule.toPort")
-    assert rows == [{"n.displayName": "public-a", "i.displayName": "web", "sg.groupId": "sg-web",
-                     "rule.ipProtocol": "tcp", "rule.fromPort": 22, "rule.toPort": 22}]
+    rows = q(
+        conn,
+        "FIND aws_subnet WITH public=true AS n THAT HAS aws_instance AS i THAT PROTECTS "
+        "aws_security_group AS sg THAT ALLOWS AS rule Internet RETURN n.displayName, i.displayName, "
+        "sg.groupId, rule.ipProtocol, rule.fromPort, rule.toPort",
+    )
+    assert rows == [
+        {
+            "n.displayName": "public-a",
+            "i.displayName": "web",
+            "sg.groupId": "sg-web",
+            "rule.ipProtocol": "tcp",
+            "rule.fromPort": 22,
+            "rule.toPort": 22,
+        }
+    ]
 
 
 def test_firewall_rules_covering_ssh(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND Firewall AS fw THAT ALLOWS AS rule * AS src WHERE rule.ingress=true AND "
-                   "rule.fromPort<=22 AND rule.toPort>=22 RETURN fw.displayName, src.displayName")
+    rows = q(
+        conn,
+        "FIND Firewall AS fw THAT ALLOWS AS rule * AS src WHERE rule.ingress=true AND "
+        "rule.fromPort<=22 AND rule.toPort>=22 RETURN fw.displayName, src.displayName",
+    )
     assert rows == [{"fw.displayName": "web-sg", "src.displayName": "Internet"}]
 
 
@@ -40,9 +54,15 @@ def test_bucket_allows_everyone_returns_bucket_entities(conn: sqlite3.Connection
 
 
 def test_admin_principals_through_policies(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy AS "
-                   "policy THAT ALLOWS AS perm * AS r WHERE perm.admin=true RETURN p.name, r._type")
-    assert {(r["p.name"], r["r._type"]) for r in rows} == {("alice", "aws_s3_bucket"), ("admins", "aws_s3_bucket")}
+    rows = q(
+        conn,
+        "FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy AS "
+        "policy THAT ALLOWS AS perm * AS r WHERE perm.admin=true RETURN p.name, r._type",
+    )
+    assert {(r["p.name"], r["r._type"]) for r in rows} == {
+        ("alice", "aws_s3_bucket"),
+        ("admins", "aws_s3_bucket"),
+    }
     assert len(rows) == 4  # one row per path: two principals x two buckets
     assert "app-role" not in {r["p.name"] for r in rows}
 
@@ -58,7 +78,8 @@ def test_not_equal_includes_missing_property(conn: sqlite3.Connection) -> None:
 
 def test_count_per_group(conn: sqlite3.Connection) -> None:
     assert q(conn, "FIND Account AS a THAT HAS User AS u RETURN a.name, count(u)") == [
-        {"a.name": "prod-account", "count(u)": 2}]
+        {"a.name": "prod-account", "count(u)": 2}
+    ]
 
 
 # -- selectors ---------------------------------------------------------------------------------
@@ -128,7 +149,10 @@ def test_array_property_matches_any_element(conn: sqlite3.Connection) -> None:
 def test_relative_dates(conn: sqlite3.Connection) -> None:
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now - 7 days")) == {"bucket-priv"}
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn < date.now - 1 week")) == {"bucket-pub"}
-    assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now - 2 months")) == {"bucket-pub", "bucket-priv"}
+    assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now - 2 months")) == {
+        "bucket-pub",
+        "bucket-priv",
+    }
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now")) == set()
 
 
@@ -148,35 +172,54 @@ def test_relates_to_any_verb(conn: sqlite3.Connection) -> None:
 
 def test_verb_alternation(conn: sqlite3.Connection) -> None:
     rows = q(conn, "FIND aws_iam_user AS u THAT (ASSIGNED|IS) * AS x RETURN u.name, x._key")
-    assert {(r["u.name"], r["x._key"]) for r in rows} == {("alice", "pol-admin"), ("alice", "global:everyone")}
+    assert {(r["u.name"], r["x._key"]) for r in rows} == {
+        ("alice", "pol-admin"),
+        ("alice", "global:everyone"),
+    }
 
 
 def test_optional_traversal_adds_related_entities(conn: sqlite3.Connection) -> None:
     assert keys(q(conn, "FIND User (THAT IS Everyone)?")) == {"user-alice", "user-bob", "global:everyone"}
     rows = q(conn, "FIND User AS u (THAT IS Everyone AS e)? RETURN u.name, e.name")
-    assert {(r["u.name"], r["e.name"]) for r in rows} == {("alice", None), ("bob", None), ("alice", "Everyone")}
+    assert {(r["u.name"], r["e.name"]) for r in rows} == {
+        ("alice", None),
+        ("bob", None),
+        ("alice", "Everyone"),
+    }
 
 
 def test_traversal_after_optional_continues_from_both(conn: sqlite3.Connection) -> None:
     # alice HAS nothing, but Everyone (reached optionally) is ALLOWed by the public bucket;
     # bob is CONTAINed by the admins group.
-    rows = q(conn, "FIND User (THAT IS Everyone)? AS x THAT RELATES TO (aws_s3_bucket|UserGroup) AS y "
-                   "RETURN x.name, y.name")
+    rows = q(
+        conn,
+        "FIND User (THAT IS Everyone)? AS x THAT RELATES TO (aws_s3_bucket|UserGroup) AS y "
+        "RETURN x.name, y.name",
+    )
     assert {(r["x.name"], r["y.name"]) for r in rows} == {("Everyone", "public-site"), ("bob", "admins")}
 
 
 def test_where_compares_aliases(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND aws_instance AS a THAT RELATES TO aws_account AS acct THAT RELATES TO aws_instance AS b "
-                   "WHERE a.state = b.state AND a.name != b.name RETURN a.name, b.name")
+    rows = q(
+        conn,
+        "FIND aws_instance AS a THAT RELATES TO aws_account AS acct THAT RELATES TO aws_instance AS b "
+        "WHERE a.state = b.state AND a.name != b.name RETURN a.name, b.name",
+    )
     assert rows == []  # web is running, db is stopped: no pair shares a state
-    rows = q(conn, "FIND aws_instance AS a THAT RELATES TO aws_account AS acct THAT RELATES TO aws_instance AS b "
-                   "WHERE a.region = b.region AND a.name != b.name RETURN a.name, b.name")
+    rows = q(
+        conn,
+        "FIND aws_instance AS a THAT RELATES TO aws_account AS acct THAT RELATES TO aws_instance AS b "
+        "WHERE a.region = b.region AND a.name != b.name RETURN a.name, b.name",
+    )
     assert {(r["a.name"], r["b.name"]) for r in rows} == {("web", "db"), ("db", "web")}
 
 
 def test_where_on_relationship_property_lists(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND aws_s3_bucket AS b THAT ALLOWS AS perm AccessPolicy WHERE perm.actions = 's3:GetObject' "
-                   "RETURN b.name")
+    rows = q(
+        conn,
+        "FIND aws_s3_bucket AS b THAT ALLOWS AS perm AccessPolicy WHERE perm.actions = 's3:GetObject' "
+        "RETURN b.name",
+    )
     assert rows == [{"b.name": "secrets"}]
 
 
@@ -192,20 +235,33 @@ def test_return_names_alias_star_and_objects(conn: sqlite3.Connection) -> None:
 
 def test_return_by_implicit_type_alias(conn: sqlite3.Connection) -> None:
     rows = q(conn, "FIND aws_subnet THAT HAS aws_instance RETURN aws_subnet.name, aws_instance.name")
-    assert {(r["aws_subnet.name"], r["aws_instance.name"]) for r in rows} == {("public-a", "web"),
-                                                                                  ("private-a", "db")}
+    assert {(r["aws_subnet.name"], r["aws_instance.name"]) for r in rows} == {
+        ("public-a", "web"),
+        ("private-a", "db"),
+    }
 
 
 def test_aggregates(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND aws_ebs_volume AS v RETURN count(v), min(v.size), max(v.size), sum(v.size), avg(v.size)")
-    assert rows == [{"count(v)": 3, "min(v.size)": 8, "max(v.size)": 100, "sum(v.size)": 128,
-                     "avg(v.size)": pytest.approx(128 / 3)}]
+    rows = q(
+        conn, "FIND aws_ebs_volume AS v RETURN count(v), min(v.size), max(v.size), sum(v.size), avg(v.size)"
+    )
+    assert rows == [
+        {
+            "count(v)": 3,
+            "min(v.size)": 8,
+            "max(v.size)": 100,
+            "sum(v.size)": 128,
+            "avg(v.size)": pytest.approx(128 / 3),
+        }
+    ]
     rows = q(conn, "FIND aws_instance AS i RETURN i.region AS region, count(i) AS n ORDER BY n DESC")
     assert rows == [{"region": "us-east-1", "n": 2}, {"region": "eu-west-1", "n": 1}]
 
 
 def test_return_tree(conn: sqlite3.Connection) -> None:
-    rows = q(conn, "FIND aws_subnet WITH public=true THAT HAS aws_instance THAT USES aws_ebs_volume RETURN TREE")
+    rows = q(
+        conn, "FIND aws_subnet WITH public=true THAT HAS aws_instance THAT USES aws_ebs_volume RETURN TREE"
+    )
     assert len(rows) == 1
     tree = rows[0]
     assert {v["_key"] for v in tree["vertices"]} == {"subnet-pub", "i-web", "vol-1"}  # type: ignore[index]
@@ -215,10 +271,15 @@ def test_return_tree(conn: sqlite3.Connection) -> None:
 def test_order_skip_limit(conn: sqlite3.Connection) -> None:
     names = [r["v.name"] for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.name ORDER BY v.size")]
     assert names == ["vol-3", "vol-2", "vol-1"]
-    names = [r["v.name"] for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.name ORDER BY v.size DESC SKIP 1 LIMIT 1")]
+    names = [
+        r["v.name"]
+        for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.name ORDER BY v.size DESC SKIP 1 LIMIT 1")
+    ]
     assert names == ["vol-2"]
     assert [r["_key"] for r in q(conn, "FIND aws_ebs_volume ORDER BY aws_ebs_volume.size LIMIT 2")] == [
-        "vol-3", "vol-2"]
+        "vol-3",
+        "vol-2",
+    ]
 
 
 def test_default_limit_is_250(tmp_path: object) -> None:
@@ -234,11 +295,15 @@ def test_default_limit_is_250(tmp_path: object) -> None:
 
 
 def test_unique_removes_duplicate_rows(conn: sqlite3.Connection) -> None:
-    text = ("FIND (aws_iam_user|aws_iam_group) AS p THAT (HAS|ASSIGNED) AccessPolicy THAT ALLOWS AS perm * "
-            "WHERE perm.admin=true RETURN p.name")
+    text = (
+        "FIND (aws_iam_user|aws_iam_group) AS p THAT (HAS|ASSIGNED) AccessPolicy THAT ALLOWS AS perm * "
+        "WHERE perm.admin=true RETURN p.name"
+    )
     assert len(q(conn, text)) == 4
     assert sorted(r["p.name"] for r in q(conn, text.replace("FIND", "FIND UNIQUE"))) == [  # type: ignore[type-var]
-        "admins", "alice"]
+        "admins",
+        "alice",
+    ]
 
 
 def test_deleted_entities_are_invisible(tmp_path: object) -> None:
