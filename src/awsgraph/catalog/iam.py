@@ -49,7 +49,10 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
     groups: list[dict[str, Any]] = []
     roles: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
-    for page in ctx.paginate(iam, "get_account_authorization_details"):
+    # AWS-managed policies are fetched one by one below, only those in use: the full list is
+    # over a thousand documents that nothing in the account references.
+    gaad_filter = ["User", "Role", "Group", "LocalManagedPolicy"]
+    for page in ctx.paginate(iam, "get_account_authorization_details", Filter=gaad_filter):
         users.extend(page.get("UserDetailList", []))
         groups.extend(page.get("GroupDetailList", []))
         roles.extend(page.get("RoleDetailList", []))
@@ -87,6 +90,15 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
         yield "aws_iam_role", r
         for p in inline(r, "role", "RoleName", "RolePolicyList"):
             yield "aws_iam_role_policy", p
+    have = {p.get("Arn") for p in policies}
+    for arn in sorted(a for a in attached if a and a not in have and ":iam::aws:policy/" in a):
+        try:
+            pol = iam.get_policy(PolicyArn=arn)["Policy"]
+            version = iam.get_policy_version(PolicyArn=arn, VersionId=pol["DefaultVersionId"])["PolicyVersion"]
+            pol["PolicyVersionList"] = [{**version, "IsDefaultVersion": True}]
+            policies.append(pol)
+        except Exception as exc:
+            ctx.note_error(exc)
     for p in policies:
         arn = p.get("Arn", "")
         aws_managed = arn.startswith("arn:aws:iam::aws:") or ":iam::aws:policy/" in arn
@@ -227,7 +239,7 @@ MFA_DEVICE = Resource(
 )
 SAML_PROVIDER = Resource(
     type="aws_iam_saml_provider", cls=("Service",), service="iam", call="list_saml_providers",
-    items="SAMLProviderList", id="Arn", arn="Arn", name="split('/', Arn)[-1]", scope="global",
+    items="SAMLProviderList", id="Arn", arn="Arn", name="arn_name(Arn)", scope="global",
     created="CreateDate", props={"validUntil": "ValidUntil"},
     compute=lambda item: {"name": str(item.get("Arn", "")).rsplit("/", 1)[-1],
                           "category": ["security"], "function": ["authentication"]},
@@ -254,6 +266,7 @@ SPECS = (
            produces=("aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy", "aws_iam_user_policy",
                      "aws_iam_group_policy", "aws_iam_role_policy"),
            scope="global",
-           operations=("iam:get_account_authorization_details", "iam:get_credential_report")),
+           operations=("iam:get_account_authorization_details", "iam:get_credential_report", "iam:get_policy",
+                       "iam:get_policy_version")),
     ACCESS_KEY, MFA_DEVICE, SAML_PROVIDER, PASSWORD_POLICY,
 )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jmespath
+import jmespath.functions
 
 from awsgraph.catalog.spec import Resource
 from awsgraph.model.entity import Entity, PropValue, normalize_tags, to_primitive
@@ -16,12 +17,30 @@ from awsgraph.model.keys import service_key
 _compiled: dict[str, Any] = {}
 
 
+class _Functions(jmespath.functions.Functions):
+    """Extra JMESPath functions specs may use."""
+
+    @jmespath.functions.signature({"types": ["string"]}, {"types": ["string", "null"]})
+    def _func_split(self, sep: str, value: str | None) -> list[str]:
+        return value.split(sep) if value else []
+
+    @jmespath.functions.signature({"types": ["string", "null"]})
+    def _func_arn_name(self, value: str | None) -> str | None:
+        """The last path or colon segment of an ARN: the resource's name."""
+        if not value:
+            return None
+        return value.rsplit("/", 1)[-1].rsplit(":", 1)[-1] if "/" not in value else value.rsplit("/", 1)[-1]
+
+
+_OPTIONS = jmespath.Options(custom_functions=_Functions())
+
+
 def jp(expr: str, data: Any) -> Any:
     """Evaluate a (cached) JMESPath expression."""
     c = _compiled.get(expr)
     if c is None:
         c = _compiled[expr] = jmespath.compile(expr)
-    return c.search(data)
+    return c.search(data, options=_OPTIONS)
 
 
 def json_safe(obj: Any) -> Any:

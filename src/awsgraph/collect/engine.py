@@ -17,6 +17,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.parsers import ResponseParserError
+
 from awsgraph.catalog.spec import Custom, Detail, FetchContext, Resource, Spec
 from awsgraph.collect.convert import build_entity, decode_policy, jp
 from awsgraph.collect.errors import classify, error_code, worse
@@ -51,6 +53,7 @@ class _Step:
     started: float = field(default_factory=time.monotonic)
     capped: str = ""
     closed: bool = False  # no more units will be added
+    ended: float | None = None
     parent_items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def note(self, status: str, reason: str) -> None:
@@ -209,15 +212,25 @@ class Collector:
         counter = [0]
         set_unit_counter(counter)
         try:
-            if unit.kind == "custom":
-                out = self._run_custom(unit)
-            elif unit.kind == "list":
-                out = self._run_list(unit)
-            else:
-                out = self._run_detail(unit)
-        except Exception as exc:  # classified; the run goes on
-            status, reason = classify(exc)
-            out = _Outcome(unit, status=status, reason=reason)
+            for attempt in range(3):
+                try:
+                    if unit.kind == "custom":
+                        out = self._run_custom(unit)
+                    elif unit.kind == "list":
+                        out = self._run_list(unit)
+                    else:
+                        out = self._run_detail(unit)
+                    break
+                except ResponseParserError as exc:
+                    # A garbled body (truncated or interleaved) is transient; botocore does not
+                    # retry it, so the unit is tried again from the start.
+                    status, reason = classify(exc)
+                    out = _Outcome(unit, status=status, reason=f"{reason}: {str(exc)[:120]}")
+                    time.sleep(0.05 * (attempt + 1))
+                except Exception as exc:  # classified; the run goes on
+                    status, reason = classify(exc)
+                    out = _Outcome(unit, status=status, reason=reason)
+                    break
         finally:
             set_unit_counter(None)
         out.calls = counter[0]
@@ -369,8 +382,12 @@ class Collector:
 
     def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any]) -> None:
         region = step.client_region if step.region == GLOBAL else step.region
-        entity = build_entity(spec, raw, account=step.account, region=region, partition=self.partition,
-                              stamp=self.options.stamp)
+        try:
+            entity = build_entity(spec, raw, account=step.account, region=region, partition=self.partition,
+                                  stamp=self.options.stamp)
+        except Exception as exc:  # a spec that does not fit the data: report it, keep going
+            step.note("failed", f"cannot convert a {spec.type}: {type(exc).__name__}: {exc}"[:200])
+            return
         if entity is None:
             return
         if step.region == GLOBAL:
@@ -392,6 +409,7 @@ class Collector:
 
     def _close_step(self, step: _Step) -> None:
         # A finished parent step opens its child steps, one list unit per parent item.
+        step.ended = time.monotonic()
         spec = step.spec
         produced = (spec.type,) if isinstance(spec, Resource) else spec.produces
         for ptype in produced:
@@ -453,7 +471,7 @@ class Collector:
             results.append(StepResult(
                 step=name, account=s.account, region=s.region, service=s.spec.service_group, types=types,
                 status=s.status, reason="; ".join(s.reasons), entities=s.entities, calls=s.calls,
-                duration=round(time.monotonic() - s.started, 3), capped=s.capped,
+                duration=round((s.ended or time.monotonic()) - s.started, 3), capped=s.capped,
             ))
             for t in types:
                 k = (s.account, s.region, t)
@@ -491,8 +509,8 @@ def _result_key(client: Any, call: str) -> str | None:
     if key not in _result_keys:
         found: str | None = None
         if client.can_paginate(call):
-            model = client.get_paginator(call)._model  # noqa: SLF001 - botocore keeps it here
-            rk = model.get("result_key")
+            cfg = client.get_paginator(call)._pagination_cfg
+            rk = cfg.get("result_key")
             if isinstance(rk, list):
                 rk = rk[0]
             found = rk

@@ -86,10 +86,12 @@ class AwsSession:
             raise CredentialError(str(exc)) from exc
         self._base = base
         if role_arn:
-            self._botocore = self._assumed_session(base, role_arn, external_id, session_name)
+            assumed = self._assumed_session(base, role_arn, external_id, session_name)
+            # boto3 registers its handlers on the botocore session it wraps: wrap a fresh one
+            # only once, or S3 client classes get their methods injected twice.
+            self._boto3 = boto3.Session(botocore_session=assumed, region_name=home_region)
         else:
-            self._botocore = base._session  # noqa: SLF001 - boto3 exposes no public accessor
-        self._boto3 = boto3.Session(botocore_session=self._botocore, region_name=home_region)
+            self._boto3 = base
         self.account_id, self.caller_arn = self._identify()
         self.partition = self.caller_arn.split(":")[1] if self.caller_arn.startswith("arn:") else "aws"
 
@@ -124,7 +126,7 @@ class AwsSession:
             metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
         )
         session = botocore.session.get_session()
-        session._credentials = refreshable  # noqa: SLF001 - documented pattern for refreshable creds
+        session._credentials = refreshable
         return session
 
     def _identify(self) -> tuple[str, str]:

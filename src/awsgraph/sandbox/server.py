@@ -21,7 +21,15 @@ SERVER_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "MOTO_IAM_LOAD_MANAGED_POLI
 
 
 def _serve(host: str, port: int) -> None:  # pragma: no cover - runs in the child process
+    import logging
+    import sys
+
     os.environ.update(SERVER_ENV)
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    sys.stdout = sys.stderr = devnull
+    os.dup2(devnull.fileno(), 1)
+    os.dup2(devnull.fileno(), 2)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

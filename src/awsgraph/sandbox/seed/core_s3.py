@@ -18,6 +18,8 @@ def seed(estate: Estate) -> None:
     artifacts = f"acme-artifacts-{acct}"
     for name in (data, public, logs, artifacts):
         s3.create_bucket(Bucket=name)
+    # An object whose contents must never reach the graph (before the policy that denies plain HTTP).
+    s3.put_object(Bucket=data, Key="customers.csv", Body=b"name,card\nalice,4111111111111111\n")
     kms = estate.made.get("kms", {}).get("us-east-1", {})
     s3.put_bucket_encryption(Bucket=data, ServerSideEncryptionConfiguration={"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms.get("data", "")}}]})
@@ -40,7 +42,6 @@ def seed(estate: Estate) -> None:
     s3.put_bucket_acl(Bucket=logs, ACL="log-delivery-write")
     s3.put_bucket_logging(Bucket=data, BucketLoggingStatus={"LoggingEnabled": {
         "TargetBucket": logs, "TargetPrefix": "data/"}})
-    s3.put_object(Bucket=data, Key="customers.csv", Body=b"name,card\nalice,4111111111111111\n")
     if len(estate.regions) > 1:
         other = estate.regions[1]
         eu = f"acme-{other}-backups-{acct}"
