@@ -139,11 +139,48 @@ def test_nacl_denies_all():
     assert _exposed(_estate(acl_entries=acl))["exposedToInternet"] is False
 
 
-def test_internet_facing_load_balancer():
+def test_internet_facing_load_balancer_ipv6_only_rule_needs_dualstack():
     g = sg("sg-web", ingress=[perm("tcp", 443, 443, v6=["::/0"])])
-    lb = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/web/1", "aws_alb",
-             {"Scheme": "internet-facing", "SecurityGroups": ["sg-web"],
-              "AvailabilityZones": [{"SubnetId": "subnet-1"}]})
+    raw = {"Scheme": "internet-facing", "SecurityGroups": ["sg-web"], "AvailabilityZones": [{"SubnetId": "subnet-1"}]}
+    lb = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/web/1", "aws_alb", raw)
+    lb6 = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/web6/1", "aws_alb",
+              {**raw, "IpAddressType": "dualstack"})
+    ents, _ = out_of([account(), g, lb, lb6], exposure)
+    assert ents[lb.key].props == {"exposedToInternet": False}
+    assert ents[lb6.key].props["exposedToInternet"] is True and ents[lb6.key].props["openPorts"] == "443"
+    assert ents[lb6.key].raw == {"__merge__": True}
+
+
+def test_internal_load_balancer_not_exposed():
+    g = sg("sg-web", ingress=[perm("tcp", 443, 443, cidrs=["0.0.0.0/0"])])
+    lb = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/in/1", "aws_alb",
+             {"Scheme": "internal", "SecurityGroups": ["sg-web"]})
     ents, _ = out_of([account(), g, lb], exposure)
-    assert ents[lb.key].props["exposedToInternet"] is True and ents[lb.key].props["openPorts"] == "443"
-    assert ents[lb.key].raw == {"__merge__": True}
+    assert ents[lb.key].props["exposedToInternet"] is False
+
+
+def test_instance_with_only_ipv6_exposed_by_ipv6_rule():
+    g = sg("sg-web", ingress=[perm("tcp", 80, 80, cidrs=["0.0.0.0/0"]), perm("tcp", 8443, 8443, v6=["::/0"])])
+    inst = rec(f"arn:aws:ec2:us-east-1:{ACCT}:instance/i-6", "aws_instance",
+               {"InstanceId": "i-6", "SecurityGroups": [{"GroupId": "sg-web"}], "Ipv6Address": "2600:1f18::1"})
+    ents, _ = out_of([account(), g, inst], exposure)
+    assert ents[inst.key].props["exposedToInternet"] is True and ents[inst.key].props["openPorts"] == "8443"
+
+
+def test_publicly_accessible_rds():
+    g = sg("sg-db", ingress=[perm("tcp", 5432, 5432, cidrs=["0.0.0.0/0"])])
+    db = rec(f"arn:aws:rds:us-east-1:{ACCT}:db:orders", "aws_db_instance",
+             {"PubliclyAccessible": True, "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-db"}],
+              "DBSubnetGroup": {"Subnets": [{"SubnetIdentifier": "subnet-1"}]}})
+    private = rec(f"arn:aws:rds:us-east-1:{ACCT}:db:internal", "aws_db_instance",
+                  {"PubliclyAccessible": False, "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-db"}]})
+    ents, _ = out_of([account(), g, db, private], exposure)
+    assert ents[db.key].props["openPorts"] == "5432" and ents[private.key].props["exposedToInternet"] is False
+
+
+def test_documentation_range_counts_as_public_network():
+    g = sg("sg-db", ingress=[perm("tcp", 3389, 3389, cidrs=["203.0.113.0/24", "192.168.1.0/24"]),
+                             perm("tcp", 22, 22, cidrs=["198.51.100.7/32"])])
+    ents, rels = out_of([account(), g], security_group_edges)
+    assert {r.from_key for r in rels} == {"203.0.113.0/24", "198.51.100.7/32"}
+    assert ents["198.51.100.7/32"].classes == ("Host",) and ents["203.0.113.0/24"].classes == ("Network",)

@@ -144,3 +144,10 @@ def test_many_statements_same_target_merge():
     _, rels = out_of(estate(pol), policy_edges)
     assert len(rels) == 1
     assert set(rels[0].props["normalizedActions"].split(",")) == {"s3:GetObject", "s3:ListBucket"}
+
+
+def test_broad_multi_service_grant_links_only_collected_services():
+    actions = [f"{svc}:Describe*" for svc in ("ec2", "rds", "ecs", "eks", "elasticache", "redshift", "emr",
+                                               "es", "kafka", "mq", "fsx")] + ["s3:Get*"]
+    _, rels = out_of(estate(managed_policy("p", allow(actions, "*"))), policy_edges)
+    assert {r.to_key for r in rels} == {f"aws:{ACCT}:s3"}

@@ -47,12 +47,23 @@ def _range_text(lo: int, hi: int) -> str:
     return str(lo) if lo == hi else f"{lo}-{hi}"
 
 
+_NOT_PUBLIC = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4", "fc00::/7", "fe80::/10", "::1/128", "ff00::/8",
+)]
+
+
 def is_public_cidr(cidr: str) -> bool:
+    """Routable on the internet: not RFC 1918, CGNAT, loopback, link-local or multicast.
+
+    Documentation ranges (203.0.113.0/24 and friends) count as public: they stand for
+    internet addresses in examples and test estates.
+    """
     try:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return False
-    return bool(net.is_global)
+    return not any(net.version == p.version and net.subnet_of(p) for p in _NOT_PUBLIC)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -322,31 +333,42 @@ def _internet_rules(sg: Record, prefix: dict[str, list[str]]) -> Iterator[tuple[
             yield rule, True
 
 
-def _target(rec: Record) -> tuple[bool, list[str], list[str], bool] | None:
-    """(public, security group ids, subnet ids, needs a security group) for exposable records."""
+@dataclass
+class _Target:
+    v4: bool  # reachable at a public IPv4 address
+    v6: bool  # reachable at a (global) IPv6 address
+    sg_ids: list[str]
+    subnets: list[str]
+    needs_sg: bool = True
+
+
+def _target(rec: Record) -> _Target | None:
+    """How an exposable record can be reached, its security groups and subnets."""
     raw = rec.raw or {}
     if rec.type == "aws_instance":
-        public = bool(raw.get("PublicIpAddress") or raw.get("Ipv6Address") or any(
-            (ni.get("Association") or {}).get("PublicIp") or ni.get("Ipv6Addresses")
-            for ni in raw.get("NetworkInterfaces") or ()))
-        sgs = _ids(raw.get("SecurityGroups"), "GroupId")
+        nis = raw.get("NetworkInterfaces") or ()
+        v4 = bool(raw.get("PublicIpAddress")
+                  or any((ni.get("Association") or {}).get("PublicIp") for ni in nis))
+        v6 = bool(raw.get("Ipv6Address") or any(ni.get("Ipv6Addresses") for ni in nis))
         subnets = [str(raw["SubnetId"])] if raw.get("SubnetId") else []
-        return public, sgs, subnets, True
+        return _Target(v4, v6, _ids(raw.get("SecurityGroups"), "GroupId"), subnets)
     if rec.type == "aws_eni":
-        public = bool((raw.get("Association") or {}).get("PublicIp") or raw.get("Ipv6Addresses"))
+        v4 = bool((raw.get("Association") or {}).get("PublicIp"))
+        v6 = bool(raw.get("Ipv6Addresses") or raw.get("Ipv6Address"))
         subnets = [str(raw["SubnetId"])] if raw.get("SubnetId") else []
-        return public, _ids(raw.get("Groups"), "GroupId"), subnets, True
+        return _Target(v4, v6, _ids(raw.get("Groups"), "GroupId"), subnets)
     if rec.type == "aws_db_instance":
         public = bool(raw.get("PubliclyAccessible"))
         sgs = _ids(raw.get("VpcSecurityGroups"), "VpcSecurityGroupId")
         subnets = _ids((raw.get("DBSubnetGroup") or {}).get("Subnets"), "SubnetIdentifier")
-        return public, sgs, subnets, True
+        dual = str(raw.get("NetworkType", "")).upper() == "DUAL"
+        return _Target(public, public and dual, sgs, subnets)
     if rec.type in ("aws_alb", "aws_nlb", "aws_elb", "aws_lb"):
         public = str(raw.get("Scheme", "")).lower() == "internet-facing"
         sgs = _ids(raw.get("SecurityGroups"), "GroupId")
         subnets = _ids(raw.get("AvailabilityZones"), "SubnetId") or _ids(raw.get("Subnets"), "SubnetId")
-        needs_sg = rec.type != "aws_nlb" or bool(sgs)
-        return public, sgs, subnets, needs_sg
+        dual = "dualstack" in str(raw.get("IpAddressType", "")).lower()
+        return _Target(public, public and dual, sgs, subnets, rec.type != "aws_nlb" or bool(sgs))
     return None
 
 
@@ -372,20 +394,21 @@ def exposure(view: GraphView) -> Iterator[Entity | Relationship]:
         info = _target(rec)
         if info is None:
             continue
-        public, sg_ids, subnets, needs_sg = info
+        subnets = info.subnets
         routed = net.routed_subnets is None or not subnets or any(s in net.routed_subnets for s in subnets)
-        ports: list[tuple[str, int, int]] = []
-        if not needs_sg:
+        candidates: list[tuple[str, int, int, bool]] = []
+        if not info.needs_sg:
             ports = _listener_ports(rec) or [("*", 0, 65535)]
-            candidates = [(p, lo, hi, False) for p, lo, hi in ports]
+            candidates = [(p, lo, hi, v6) for p, lo, hi in ports for v6 in (False, True)]
         else:
-            candidates = []
-            for gid in sg_ids:
+            for gid in info.sg_ids:
                 sg = groups.get(gid)
                 if sg is None:
                     continue
                 for rule, v6 in _internet_rules(sg, prefix):
                     candidates.append((rule.proto, rule.lo, rule.hi, v6))
+        # An IPv6 rule exposes only what has a global IPv6 address, and likewise for IPv4.
+        candidates = [c for c in candidates if (info.v6 if c[3] else info.v4)]
         open_ports: list[str] = []
         for proto, lo, hi, v6 in candidates:
             nacls = [net.nacl_by_subnet.get(s) for s in subnets] or [None]
@@ -394,7 +417,7 @@ def exposure(view: GraphView) -> Iterator[Entity | Relationship]:
                     text = f"{proto}:{_range_text(a, b)}"
                     if text not in open_ports:
                         open_ports.append(text)
-        exposed = bool(public and routed and open_ports)
+        exposed = bool((info.v4 or info.v6) and routed and open_ports)
         props: dict[str, Any] = {"exposedToInternet": exposed}
         if exposed:
             props["exposedPorts"] = ",".join(open_ports)

@@ -33,6 +33,8 @@ from awsgraph.iam.patterns import action_matches, compile_pattern
 from awsgraph.iam.policy import Statement, load_document, parse_policy
 from awsgraph.model import Entity, Relationship
 
+# A statement naming more services than this on "*" links only to collected service entities.
+MAX_PLACEHOLDER_SERVICES = 10
 POLICY_TYPES = ("aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role_policy")
 
 
@@ -175,7 +177,9 @@ class PolicyMapper:
                     yield key, typ, ph, _base_props(st, grant, list(grant.infos), set())
                     continue
                 services = set(grant.services)
-                if st.not_action:
+                if st.not_action or len(services) > MAX_PLACEHOLDER_SERVICES:
+                    # Broad read-only style grants name hundreds of services: link the ones
+                    # collected rather than inventing an entity for each.
                     services = {s for s in services
                                 if service_entity_key(self.view, account, s)[1] is not None}
                 for svc in sorted(services):
