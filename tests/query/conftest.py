@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from graph import build
+from query_estate import build
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from graph import NOW_MS
+from query_estate import NOW_MS
 
 from awsgraph.query import QueryError, run_query
 
@@ -283,7 +283,7 @@ def test_order_skip_limit(conn: sqlite3.Connection) -> None:
 
 
 def test_default_limit_is_250(tmp_path: object) -> None:
-    from graph import build, ent
+    from query_estate import build, ent
 
     from awsgraph.query import DEFAULT_LIMIT
 
@@ -307,7 +307,7 @@ def test_unique_removes_duplicate_rows(conn: sqlite3.Connection) -> None:
 
 
 def test_deleted_entities_are_invisible(tmp_path: object) -> None:
-    from graph import ACCOUNT, ent
+    from query_estate import ACCOUNT, ent
 
     from awsgraph.store import SQLiteStore
 

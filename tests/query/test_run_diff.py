@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from graph import ACCOUNT, ent, rel
+from query_estate import ACCOUNT, ent, rel
 
 from awsgraph.cli import main
 from awsgraph.diff import DiffError, diff_runs

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from awsgraph.query.ast import BoolExpr, Comparison, Expr, NotExpr, OptionalGroup, Query, Selector, Traversal
 
-_COUNT_CAP = 500_000
+_COUNT_CAP = 100_000  # beyond this a selector is simply "large"
 _DEGREE_CAP = 5_000  # a hub counts as "huge" long before its true degree is known
 _SAMPLE_KEYS = 4
 _SAMPLE_EDGES = 64
@@ -90,7 +90,9 @@ def _selector_where(sel: Selector, alias: str) -> tuple[str, list[object]]:
         params += types
     if classes:
         marks = ",".join("?" * len(classes))
-        parts.append(f"{alias}.key IN (SELECT key FROM entity_classes WHERE class IN ({marks}))")
+        # EXISTS probes the key index; an IN list would first gather every entity of the class.
+        parts.append(f"EXISTS (SELECT 1 FROM entity_classes c WHERE c.key = {alias}.key"
+                     f" AND c.class IN ({marks}))")
         params += classes
     cond = f"{alias}.deleted_run IS NULL" + (f" AND ({' OR '.join(parts)})" if parts else "")
     return cond, params
@@ -116,13 +118,30 @@ def _capped(conn: sqlite3.Connection, sql: str, params: Sequence[object], cap: i
     return int(row[0])
 
 
+def _sample_keys(conn: sqlite3.Connection, sel: Selector) -> list[str]:
+    """A few live entities of the selector, read straight from the type or class index."""
+    types = [n for n in sel.names if not n[:1].isupper()]
+    classes = [n for n in sel.names if n[:1].isupper()]
+    keys: list[str] = []
+    if not sel.names:
+        sql = f"SELECT key FROM entities WHERE deleted_run IS NULL LIMIT {_SAMPLE_KEYS}"
+        return [r[0] for r in conn.execute(sql)]
+    if types:
+        marks = ",".join("?" * len(types))
+        sql = f"SELECT key FROM entities WHERE type IN ({marks}) AND deleted_run IS NULL LIMIT {_SAMPLE_KEYS}"
+        keys += [r[0] for r in conn.execute(sql, types)]
+    if classes:
+        marks = ",".join("?" * len(classes))
+        keys += [r[0] for r in conn.execute(
+            f"SELECT key FROM entity_classes WHERE class IN ({marks}) LIMIT {_SAMPLE_KEYS}", classes)]
+    return keys[:_SAMPLE_KEYS]
+
+
 def _fanout(
     conn: sqlite3.Connection, source: Selector, target: Selector, step: Traversal, forward: bool
 ) -> float:
     """Average number of ``step`` edges per ``source`` entity that lead to a ``target`` entity."""
-    cond, params = _selector_where(source, "e")
-    sample = f"SELECT e.key FROM entities e WHERE {cond} LIMIT {_SAMPLE_KEYS}"
-    keys = [r[0] for r in conn.execute(sample, params)]
+    keys = _sample_keys(conn, source)
     if not keys:
         return 1.0
     direction = step.direction if forward else {"out": "in", "in": "out"}.get(step.direction, "both")
