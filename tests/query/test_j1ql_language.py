@@ -154,6 +154,15 @@ def test_relative_dates(conn: sqlite3.Connection) -> None:
         "bucket-priv",
     }
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now")) == set()
+    assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now-3day")) == {"bucket-priv"}
+
+
+def test_absolute_dates(conn: sqlite3.Connection) -> None:
+    # NOW_MS is 2025-10-09T08:53:20Z; the public bucket was created 30 days earlier.
+    assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn < date(2025-09-15)")) == {"bucket-pub"}
+    assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date(2025-10-06T00:00:00Z)")) == {"bucket-priv"}
+    with pytest.raises(QueryError, match="bad date"):
+        q(conn, "FIND aws_s3_bucket WITH createdOn > date(yesterday)")
 
 
 # -- traversals -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from awsgraph.query.ast import (
@@ -301,9 +302,11 @@ class _Parser:
         if t.is_word("TRUE", "FALSE"):
             self.advance()
             return Value("bool", t.value.upper() == "TRUE")
-        if t.is_word("UNDEFINED"):
+        if t.is_word("UNDEFINED", "NULL"):
             self.advance()
             return Value("undefined", None)
+        if t.is_word("DATE") and self.peek().is_op("("):
+            return Value("date", self.absolute_date())
         if t.kind == "WORD" and t.value.lower() == "date.now":
             self.advance()
             return Value("date", self.now_ms + self.date_offset())
@@ -315,6 +318,25 @@ class _Parser:
             return int(t.value) if t.value.isdigit() else float(t.value)
         except ValueError:
             raise self.error(f"bad number {t.value!r}", t) from None
+
+    def absolute_date(self) -> int:
+        """``date(2024-01-31)`` or ``date(2024-01-31T12:00:00Z)`` as epoch milliseconds (UTC)."""
+        self.advance()
+        open_tok = self.expect_op("(")
+        close = self.text.find(")", open_tok.pos)
+        if close < 0:
+            raise self.error("date( needs a closing )", open_tok)
+        raw = self.text[open_tok.pos + 1 : close].strip().strip("'\"")
+        try:
+            parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise self.error(f"bad date {raw!r}: use YYYY-MM-DD or an ISO 8601 timestamp", open_tok) from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        while self.tok.kind != "EOF" and self.tok.pos < close:
+            self.advance()
+        self.expect_op(")")
+        return int(parsed.timestamp() * 1000)
 
     def date_offset(self) -> int:
         if not self.tok.is_op("-", "+"):
