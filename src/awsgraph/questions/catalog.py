@@ -178,7 +178,8 @@ QUESTIONS: tuple[Question, ...] = (
         id="accounts-without-password-policy",
         title="Accounts without a password policy",
         why="Without a policy IAM accepts any password.",
-        query="FIND aws_account THAT !HAS PasswordPolicy",
+        # The policy hangs off the account's IAM service entity (aws_iam HAS the password policy).
+        query="FIND aws_iam THAT !HAS PasswordPolicy RETURN aws_iam.accountId, aws_iam.displayName",
         tags=("iam",)),
     Question(
         id="lambda-with-admin-role",
