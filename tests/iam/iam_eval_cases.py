@@ -382,7 +382,7 @@ case("cond-deny-resolved-denies", "s3:GetObject", OBJ, "deny",
 case("cond-deny-resolved-false", "s3:GetObject", OBJ, "allow",
      identity_policies=[pol(allow("s3:*"), deny("s3:*", "*", {"Bool": {"aws:MultiFactorAuthPresent": "false"}}))],
      context={"aws:MultiFactorAuthPresent": "true"})
-case("cond-deny-unresolved-without-allow", "s3:GetObject", OBJ, "implicit_deny",
+case("cond-deny-unresolved-without-allow", "s3:GetObject", OBJ, "implicit_deny", True,
      identity_policies=[pol(deny("s3:*", "*", {"Bool": {"aws:MultiFactorAuthPresent": "false"}}))])
 case("cond-deny-plus-certain-deny", "s3:GetObject", OBJ, "deny",
      identity_policies=[pol(allow("s3:*"), deny("s3:*", "*", {"Bool": {"aws:X": "false"}}), deny("s3:Get*"))])
@@ -603,3 +603,18 @@ case("kms-key-policy-names-user", "kms:Decrypt", KEY, "allow", principal_arn=USE
      resource_policy=pol(allow("kms:Decrypt", "*", Principal={"AWS": USER})))
 case("kms-identity-only-no-key-policy-given", "kms:Decrypt", KEY, "allow", principal_arn=USER,
      identity_policies=[pol(allow("kms:Decrypt", KEY))])
+
+# --- root user --------------------------------------------------------------------------------
+ROOT_B = f"arn:aws:iam::{B}:root"
+case("root-same-account-needs-no-identity-policy", "s3:GetObject", OBJ, "allow", principal_arn=f"arn:aws:iam::{A}:root",
+     resource_account=A)
+case("root-still-limited-by-scp", "s3:GetObject", OBJ, "implicit_deny", principal_arn=f"arn:aws:iam::{A}:root",
+     resource_account=A, scps=[[pol(allow("ec2:*"))]])
+case("root-cross-account-with-bucket-policy", "s3:GetObject", OBJ, "allow", principal_arn=ROOT_B, resource_account=A,
+     resource_policy=pol(allow("s3:GetObject", BUCKET + "/*", Principal={"AWS": B})))
+case("root-cross-account-without-bucket-policy", "s3:GetObject", OBJ, "implicit_deny", principal_arn=ROOT_B,
+     resource_account=A, resource_policy=pol())
+case("root-explicit-deny", "s3:GetObject", OBJ, "deny", principal_arn=f"arn:aws:iam::{A}:root", resource_account=A,
+     resource_policy=pol(deny("s3:*", "*", Principal="*")))
+case("implicit-deny-unconditional-when-no-deny-matches", "s3:GetObject", OBJ, "implicit_deny", False,
+     identity_policies=[pol(allow("s3:GetObject", OBJ, {"Bool": {"aws:X": "true"}}))], scps=[[pol(allow("ec2:*"))]])

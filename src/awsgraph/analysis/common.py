@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from awsgraph.analysis.view import GraphView, Record
-from awsgraph.iam.patterns import compile_pattern
+from awsgraph.iam.patterns import Unresolved, glob_match, matcher
 from awsgraph.model import Entity, Relationship
 from awsgraph.model.keys import account_key, service_key
 
@@ -213,12 +213,12 @@ class ArnIndex:
             return []
         service = parts[2]
         if any(c in service for c in "*?$"):
-            services = [s for s in self._full if compile_pattern(service).fullmatch(s)]
+            services = [s for s in self._full if glob_match(service, s)]
         else:
             services = [service]
         try:
-            rx = compile_pattern(pattern, context)
-        except Exception:  # an unresolved policy variable: the pattern matches nothing
+            test = matcher(pattern, context)
+        except Unresolved:  # a policy variable without a value: the pattern matches nothing
             return []
         out: list[tuple[str, Record]] = []
         full_prefix = _literal_prefix(pattern)
@@ -228,11 +228,11 @@ class ArnIndex:
                 continue
             if len(full_prefix) > len(":".join(parts[:5])) or not tail_prefix:
                 cands = self._range(self._full_keys[svc], self._full[svc], full_prefix)
-                out.extend((a, r) for a, r in cands if rx.fullmatch(a))
+                out.extend((a, r) for a, r in cands if test(a))
             else:
                 cands = self._range(self._tail_keys[svc], self._tail[svc], tail_prefix)
                 for _t, r in cands:
                     a = arn_of(r)
-                    if a and rx.fullmatch(a):
+                    if a and test(a):
                         out.append((a, r))
         return out

@@ -29,7 +29,7 @@ from awsgraph.analysis.common import (
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam import actions as action_table
 from awsgraph.iam.actions import LEVEL_NAMES, ActionInfo
-from awsgraph.iam.patterns import action_matches, compile_pattern
+from awsgraph.iam.patterns import Unresolved, action_matches, matcher
 from awsgraph.iam.policy import Statement, load_document, parse_policy
 from awsgraph.model import Entity, Relationship
 
@@ -195,36 +195,53 @@ class PolicyMapper:
         if len(parts) == 6 and parts[2] == "s3" and not parts[3] and not parts[4]:
             yield from self._s3_targets(st, grant, pattern, context)
             return
+        # Every target of one resource type gets the same edge properties: compute them once.
+        memo: dict[tuple[str, str | None], dict[str, Any] | None] = {}
         for arn, rec in self.index.match(pattern, context):
             service = arn.split(":", 5)[2]
-            infos = _applicable(grant, service, action_table.resource_type_of(arn))
-            if not infos and not grant.admin:
-                continue
-            yield rec.key, rec.type, False, _base_props(st, grant, infos or list(grant.infos), {service})
+            rtype = action_table.resource_type_of(arn)
+            if (service, rtype) not in memo:
+                infos = _applicable(grant, service, rtype)
+                memo[(service, rtype)] = (
+                    _base_props(st, grant, infos or list(grant.infos), {service})
+                    if infos or grant.admin else None
+                )
+            props = memo[(service, rtype)]
+            if props is not None:
+                yield rec.key, rec.type, False, dict(props)
 
     def _s3_targets(self, st: Statement, grant: _Grant, pattern: str, context: dict[str, Any] | None
                     ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         try:
-            rx = compile_pattern(pattern, context)
-        except Exception:
+            test = matcher(pattern, context)
+        except Unresolved:
             return
         bucket_part = pattern.split("/", 1)[0]
+        memo: dict[tuple[bool, bool], dict[str, Any] | None] = {}
         for arn, rec in self.index.match(bucket_part, context):
             if rec.type != "aws_s3_bucket" and action_table.resource_type_of(arn) != "bucket":
                 continue
-            bucket_level = rx.fullmatch(arn) is not None
-            object_level = "/" in pattern or rx.fullmatch(arn + "/x") is not None
-            infos: list[ActionInfo] = []
-            if bucket_level:
-                infos += [i for i in grant.infos if i.service == "s3" and "bucket" in i.resource_types]
-            obj_infos = [i for i in grant.infos if i.service == "s3" and "object" in i.resource_types]
-            if object_level:
-                infos += obj_infos
-            if not infos and not grant.admin:
-                continue
-            props = _base_props(st, grant, infos, {"s3"})
-            props["objectLevel"] = bool(object_level and (obj_infos or grant.admin))
-            yield rec.key, rec.type, False, props
+            bucket_level = test(arn)
+            object_level = "/" in pattern or test(arn + "/x")
+            if (bucket_level, object_level) not in memo:
+                memo[(bucket_level, object_level)] = _s3_props(st, grant, bucket_level, object_level)
+            props = memo[(bucket_level, object_level)]
+            if props is not None:
+                yield rec.key, rec.type, False, dict(props)
+
+
+def _s3_props(st: Statement, grant: _Grant, bucket_level: bool, object_level: bool) -> dict[str, Any] | None:
+    infos: list[ActionInfo] = []
+    if bucket_level:
+        infos += [i for i in grant.infos if i.service == "s3" and "bucket" in i.resource_types]
+    obj_infos = [i for i in grant.infos if i.service == "s3" and "object" in i.resource_types]
+    if object_level:
+        infos += obj_infos
+    if not infos and not grant.admin:
+        return None
+    props = _base_props(st, grant, infos, {"s3"})
+    props["objectLevel"] = bool(object_level and (obj_infos or grant.admin))
+    return props
 
 
 def _policy_context(rec: Record) -> dict[str, Any] | None:

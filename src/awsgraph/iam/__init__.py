@@ -5,6 +5,9 @@ evaluation logic does; see :mod:`awsgraph.iam.evaluate`.
 """
 
 from awsgraph.iam.evaluate import ALLOW, DENY, IMPLICIT_DENY, Decision, evaluate
-from awsgraph.iam.policy import Principal, Statement, parse_policy
+from awsgraph.iam.policy import Policy, Principal, Statement, compile_policy, parse_policy
 
-__all__ = ["ALLOW", "DENY", "IMPLICIT_DENY", "Decision", "Principal", "Statement", "evaluate", "parse_policy"]
+__all__ = [
+    "ALLOW", "DENY", "IMPLICIT_DENY", "Decision", "Policy", "Principal", "Statement", "compile_policy",
+    "evaluate", "parse_policy",
+]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awsgraph.iam.conditions import evaluate_condition
-from awsgraph.iam.policy import Principal, Statement, parse_policy, principal_match, statements_of
+from awsgraph.iam.policy import Policy, Principal, Statement, principal_match, statements_of
 
 ALLOW, DENY, IMPLICIT_DENY = "allow", "deny", "implicit_deny"
 
@@ -141,7 +141,7 @@ def _levels(scps: Any) -> list[list[Any]]:
         return []
     levels: list[list[Any]] = []
     for level in scps:
-        if isinstance(level, Mapping | str):
+        if isinstance(level, Mapping | str | Policy):
             levels.append([level])
         else:
             levels.append(list(level))
@@ -158,13 +158,13 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
         resource_account = _account_of_arn(resource)
     ctx = _derived_context(context, principal, resource_account)
 
-    if isinstance(identity_policies, Mapping | str):
+    if isinstance(identity_policies, Mapping | str | Policy):
         identity_policies = [identity_policies]
     identity = _scan(statements_of(identity_policies, "identity"), action, resource, ctx, None)
     scans = [identity]
     boundary_scan: _Scan | None = None
     if boundary is not None:
-        docs = [boundary] if isinstance(boundary, Mapping | str) else list(boundary)
+        docs = [boundary] if isinstance(boundary, Mapping | str | Policy) else list(boundary)
         boundary_scan = _scan(statements_of(docs, "boundary"), action, resource, ctx, None)
         scans.append(boundary_scan)
     scp_scans = [
@@ -175,7 +175,7 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
     rp_scan: _Scan | None = None
     if resource_policy is not None:
         rp_principal = principal if principal is not None else Principal.parse(None)
-        rp_scan = _scan(parse_policy(resource_policy, "resource"), action, resource, ctx, rp_principal)
+        rp_scan = _scan(statements_of([resource_policy], "resource"), action, resource, ctx, rp_principal)
         scans.append(rp_scan)
 
     certain = [st.label() for s in scans for st in s.certain_denies]
@@ -186,6 +186,8 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
     scp_state = min((s.state() for s in scp_scans), default=YES)
     boundary_state = boundary_scan.state() if boundary_scan is not None else YES
     identity_state = identity.state()
+    if principal is not None and principal.kind == "root":
+        identity_state = YES  # the account root user needs no identity policy (SCPs still apply)
     via_identity = min(identity_state, boundary_state)
     used: list[Statement] = identity.allowing()
     if boundary_scan is not None:
@@ -213,7 +215,8 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
         used += s.allowing()
 
     if final == NO:
-        return Decision(IMPLICIT_DENY, False, conditional_denies=maybe)
+        # Still conditional when an unresolved Deny matched: it decides deny vs implicit deny.
+        return Decision(IMPLICIT_DENY, bool(maybe), conditional_denies=maybe)
     return Decision(ALLOW, final == MAYBE or bool(maybe),
                     allowed_by=tuple(dict.fromkeys(st.label() for st in used)), conditional_denies=maybe)
 

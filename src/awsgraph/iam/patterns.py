@@ -11,7 +11,7 @@ literal characters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -103,16 +103,62 @@ def compile_pattern(pattern: str, context: Mapping[str, Any] | None = None, *,
     return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
+Matcher = Callable[[str], bool]
+
+
+def _star_matcher(pattern: str, ignore_case: bool) -> Matcher:
+    """Match a ``*``-only glob without a regex: literal pieces found in order."""
+    pieces = pattern.lower().split("*") if ignore_case else pattern.split("*")
+    first, last, middle = pieces[0], pieces[-1], pieces[1:-1]
+    minimum = sum(len(p) for p in pieces)
+
+    def match(value: str) -> bool:
+        if ignore_case:
+            value = value.lower()
+        if len(value) < minimum or not value.startswith(first):
+            return False
+        if len(pieces) == 1:
+            return value == first
+        if not value.endswith(last):
+            return False
+        pos, end = len(first), len(value) - len(last)
+        for piece in middle:
+            found = value.find(piece, pos, end)
+            if found == -1:
+                return False
+            pos = found + len(piece)
+        return True
+
+    return match
+
+
+@lru_cache(maxsize=65536)
+def _plain_matcher(pattern: str, ignore_case: bool) -> Matcher:
+    if pattern == "*":
+        return lambda _v: True
+    if "?" not in pattern:
+        return _star_matcher(pattern, ignore_case)
+    rx = _compile_plain(pattern, ignore_case)
+    return lambda v: rx.fullmatch(v) is not None
+
+
+def matcher(pattern: str, context: Mapping[str, Any] | None = None, *, ignore_case: bool = False) -> Matcher:
+    """A whole-string glob test for ``pattern``; raises :class:`Unresolved` for a missing variable."""
+    if not has_variables(pattern):
+        return _plain_matcher(pattern, ignore_case)
+    rx = compile_pattern(pattern, context, ignore_case=ignore_case)
+    return lambda v: rx.fullmatch(v) is not None
+
+
 def glob_match(pattern: str, value: str, context: Mapping[str, Any] | None = None, *,
                ignore_case: bool = False) -> bool:
     """Whole-string glob match; a pattern with an unresolved variable matches nothing."""
     if pattern == "*":
         return True
     try:
-        rx = compile_pattern(pattern, context, ignore_case=ignore_case)
+        return matcher(pattern, context, ignore_case=ignore_case)(value)
     except Unresolved:
         return False
-    return rx.fullmatch(value) is not None
 
 
 def substitute(text: str, context: Mapping[str, Any] | None) -> str:
@@ -126,7 +172,7 @@ def action_matches(pattern: str, action: str) -> bool:
     """Actions compare case-insensitively; ``*`` alone matches every action."""
     if pattern == "*":
         return True
-    return _compile_plain(pattern, True).fullmatch(action) is not None
+    return _plain_matcher(pattern, True)(action)
 
 
 def arn_like(pattern: str, value: str, context: Mapping[str, Any] | None = None) -> bool:

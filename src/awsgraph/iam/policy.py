@@ -253,8 +253,26 @@ def principal_match(stmt: Statement, principal: Principal) -> str | None:
     return best
 
 
+@dataclass(frozen=True)
+class Policy:
+    """A parsed policy document, reusable across many evaluations."""
+
+    statements: tuple[Statement, ...]
+    name: str = ""
+
+
+def compile_policy(doc: Any, name: str = "") -> Policy:
+    """Parse once, evaluate many times (``evaluate`` accepts these wherever it takes documents)."""
+    if isinstance(doc, Policy):
+        return doc
+    return Policy(tuple(parse_policy(doc, name)), name)
+
+
 def statements_of(docs: Iterable[Any], prefix: str) -> list[Statement]:
     out: list[Statement] = []
     for i, doc in enumerate(docs):
-        out.extend(parse_policy(doc, f"{prefix}[{i}]"))
+        if isinstance(doc, Policy):
+            out.extend(doc.statements)
+        else:
+            out.extend(parse_policy(doc, f"{prefix}[{i}]"))
     return out

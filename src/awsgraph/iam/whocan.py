@@ -7,15 +7,13 @@ trust policy for ``sts:AssumeRole*``), then asks :func:`awsgraph.iam.evaluate`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from awsgraph.iam.evaluate import Decision, evaluate
-from awsgraph.iam.policy import load_document, parse_policy
+from awsgraph.iam.policy import Policy, compile_policy, load_document, parse_policy
 
-_LABEL = re.compile(r"^identity\[(\d+)\]:(.*)$")
 _RESOURCE_POLICY_KEYS = ("Policy", "policyText", "PolicyText")
 
 
@@ -65,6 +63,7 @@ class Directory:
         self.managed: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, Rec] = {}
         self.inline: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self._compiled: dict[tuple[str, str], Policy] = {}
         for r in self.records:
             arn = _arn(r)
             self.by_arn[arn] = r
@@ -82,40 +81,48 @@ class Directory:
                 self.inline.setdefault(owner, []).append(
                     (str(r.raw.get("PolicyName") or r.key), _doc(r.raw.get("PolicyDocument"))))
 
-    def _own_policies(self, r: Rec, inline_key: str) -> list[tuple[str, dict[str, Any]]]:
-        out: list[tuple[str, dict[str, Any]]] = []
+    def _own_policies(self, r: Rec, inline_key: str, prefix: str = "") -> list[Policy]:
+        out: list[Policy] = []
         seen: set[str] = set()
         for p in r.raw.get(inline_key) or ():
             name = str(p.get("PolicyName"))
+            doc = _doc(p.get("PolicyDocument"))
+            if not doc and self.inline.get(_arn(r)):
+                continue  # undecodable here: the inline policy record below has it
             seen.add(name)
-            out.append((f"inline {name}", _doc(p.get("PolicyDocument"))))
+            out.append(compile_policy(doc, f"{prefix}inline {name}"))
         for name, doc in self.inline.get(_arn(r), []):
             if name not in seen:
-                out.append((f"inline {name}", doc))
+                out.append(compile_policy(doc, f"{prefix}inline {name}"))
         for p in r.raw.get("AttachedManagedPolicies") or ():
             arn = str(p.get("PolicyArn"))
             if arn in self.managed:
-                out.append((f"managed {p.get('PolicyName') or arn}", self.managed[arn]))
+                label = f"{prefix}managed {p.get('PolicyName') or arn.rsplit('/', 1)[-1]}"
+                key = (arn, label)
+                if key not in self._compiled:
+                    self._compiled[key] = compile_policy(self.managed[arn], label)
+                out.append(self._compiled[key])
         return out
 
-    def identity_policies(self, r: Rec) -> list[tuple[str, dict[str, Any]]]:
+    def identity_policies(self, r: Rec) -> list[Policy]:
         if r.type == "aws_iam_role":
             return self._own_policies(r, "RolePolicyList")
         out = self._own_policies(r, "UserPolicyList")
         for gname in r.raw.get("GroupList") or ():
             group = self.groups.get(str(gname))
             if group is not None:
-                group_pols = self._own_policies(group, "GroupPolicyList")
-                out += [(f"group {gname}: {label}", doc) for label, doc in group_pols]
+                out += self._own_policies(group, "GroupPolicyList", f"group {gname}: ")
         return out
 
-    def boundary(self, r: Rec) -> dict[str, Any] | None:
+    def boundary(self, r: Rec) -> Policy | None:
         pb = r.raw.get("PermissionsBoundary") or {}
         arn = pb.get("PermissionsBoundaryArn") if isinstance(pb, Mapping) else None
         if not arn:
             return None
         # A boundary we did not collect is unknown: do not invent a limit.
-        return self.managed.get(str(arn))
+        if str(arn) not in self.managed:
+            return None
+        return compile_policy(self.managed[str(arn)], f"boundary {str(arn).rsplit('/', 1)[-1]}")
 
     def resource_record(self, resource: str) -> Rec | None:
         r = self.by_arn.get(resource)
@@ -140,6 +147,12 @@ class Directory:
         return None
 
 
+def _describe(label: str) -> str:
+    """``managed read:#0`` -> ``managed read (#0)``: which policy and which statement."""
+    name, _, stmt = label.rpartition(":")
+    return f"{name} ({stmt})" if name else label
+
+
 def _account(arn: str) -> str | None:
     parts = arn.split(":", 5)
     return parts[4] if len(parts) == 6 and parts[4] else None
@@ -161,19 +174,12 @@ def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequenc
             continue
         arn = _arn(r)
         pols = d.identity_policies(r)
-        decision = evaluate(action, resource, identity_policies=[doc for _l, doc in pols], resource_policy=rp,
+        decision = evaluate(action, resource, identity_policies=pols, resource_policy=rp,
                             principal_arn=arn, resource_account=res_account, boundary=d.boundary(r),
                             scps=scps, context=context)
         if decision.decision != "allow" and not include_denied:
             continue
-        via = []
-        for label in decision.allowed_by:
-            m = _LABEL.match(label)
-            if m:
-                via.append(f"{pols[int(m.group(1))][0]} ({m.group(2)})")
-            else:
-                via.append(label)
-        answers.append(Answer(arn, r.type, decision, via))
+        answers.append(Answer(arn, r.type, decision, [_describe(label) for label in decision.allowed_by]))
     # Principals outside the collected IAM data that the resource policy names directly.
     if rp:
         known = {a.principal for a in answers}
