@@ -36,15 +36,20 @@ def test_dns_records_connect_by_ip_and_alias_and_cname():
                {"InstanceId": "i-1", "PublicIpAddress": "54.1.2.3", "PublicDnsName": "ec2-54-1-2-3.compute.aws"})
     lb = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/web/1", "aws_alb",
              {"DNSName": "web-1.us-east-1.elb.amazonaws.com"})
+    eni = rec(f"arn:aws:ec2:us-east-1:{ACCT}:network-interface/eni-1", "aws_eni",
+              {"NetworkInterfaceId": "eni-1", "Association": {"PublicIp": "54.1.2.3"}})
+    eip = rec(f"arn:aws:ec2:us-east-1:{ACCT}:elastic-ip/eipalloc-1", "aws_eip", {"PublicIp": "54.1.2.3"})
+    lone_eip = rec(f"arn:aws:ec2:us-east-1:{ACCT}:elastic-ip/eipalloc-2", "aws_eip", {"PublicIp": "54.9.9.9"})
     recs = [record("a.example.com.", "A", ["54.1.2.3"]),
             record("www.example.com.", "A", alias="dualstack.web-1.us-east-1.elb.amazonaws.com."),
             record("c.example.com.", "CNAME", ["ec2-54-1-2-3.compute.aws"]),
             record("x.example.com.", "A", ["198.51.100.7"]),
-            record("example.com.", "TXT", ["\"v=spf1\""])]
-    ents, rels = out_of([account(), inst, lb, *recs], dns_connections)
+            record("example.com.", "TXT", ["\"v=spf1\""]),
+            record("eip.example.com.", "A", ["54.9.9.9"])]
+    ents, rels = out_of([account(), eni, eip, lone_eip, inst, lb, *recs], dns_connections)
     e = edges(rels, "CONNECTS")
     assert set(e) == {(recs[0].key, inst.key), (recs[1].key, lb.key), (recs[2].key, inst.key),
-                      (recs[3].key, "host:198.51.100.7")}
+                      (recs[3].key, "host:198.51.100.7"), (recs[5].key, lone_eip.key)}
     assert e[(recs[3].key, "host:198.51.100.7")].mapped is True
     assert ents["host:198.51.100.7"].props["_source"] == "system-mapper"
 

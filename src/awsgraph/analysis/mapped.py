@@ -126,8 +126,10 @@ def _record_set(rec: Record) -> dict[str, Any]:
 def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
     by_name: dict[str, Record] = {}
     by_ip: dict[str, Record] = {}
-    # EIPs first so an instance (the host itself) wins the same public IP.
-    order = sorted(_HOST_TYPES, key=lambda t: t != "aws_eip")
+    # Later types win a shared address: an instance or load balancer (the Host/Gateway
+    # itself) over the EIP or network interface that carries its IP.
+    rank = {"aws_eip": 0, "aws_eni": 1, "aws_instance": 3}
+    order = sorted(_HOST_TYPES, key=lambda t: rank.get(t, 2))
     for rec in view.entities(*order):
         names, ips = _names_and_ips(rec)
         for n in names:
