@@ -13,13 +13,26 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from awsgraph.query.ast import BoolExpr, Comparison, Expr, NotExpr, OptionalGroup, Query, Selector, Traversal
+from awsgraph.query.ast import (
+    BoolExpr,
+    Comparison,
+    Expr,
+    NotExpr,
+    OptionalGroup,
+    PropRef,
+    Query,
+    Selector,
+    Traversal,
+    Value,
+    ValueList,
+)
 
 _COUNT_CAP = 100_000  # beyond this a selector is simply "large"
 _DEGREE_CAP = 5_000  # a hub counts as "huge" long before its true degree is known
 _SAMPLE_KEYS = 4
 _SAMPLE_EDGES = 64
-_FILTER_FACTOR = 0.3  # rows kept by one WITH/WHERE comparison, for want of statistics
+_FILTER_FACTOR = 0.3  # rows kept by a range or substring comparison, for want of statistics
+_EQUALITY = 0.05  # rows kept by an equality with a literal
 
 
 def chain_of(query: Query) -> tuple[list[Selector], list[Traversal]] | None:
@@ -35,49 +48,71 @@ def choose_start(conn: sqlite3.Connection, query: Query) -> int:
     if found is None or len(found[0]) < 2:
         return 0
     selectors, steps = found
-    where_counts = _where_comparisons(query)
-    sizes = [_count(conn, sel) * _factor(sel.filters) for sel in selectors]
-    fwd: list[float] = []
-    back: list[float] = []
-    for j, step in enumerate(steps):
-        rel_factor = _FILTER_FACTOR ** where_counts.get(step.rel_alias or "", 0)
-        fwd.append(_fanout(conn, selectors[j], selectors[j + 1], step, forward=True) * rel_factor)
-        back.append(_fanout(conn, selectors[j + 1], selectors[j], step, forward=False) * rel_factor)
+    where = _where_factors(query)
+    counts = [_count(conn, sel) for sel in selectors]
+    fwd = [_fanout(conn, selectors[j], selectors[j + 1], step, forward=True) for j, step in enumerate(steps)]
+    back = [_fanout(conn, selectors[j + 1], selectors[j], step, forward=False) for j, step in enumerate(steps)]
+    kept_edges = [where.get(step.rel_alias or "", 1.0) for step in steps]  # WHERE on relationship props
     best, best_cost = 0, float("inf")
     for s in range(len(selectors)):
-        rows = sizes[s]
-        cost = rows
+        # Cost = rows examined: the starting selector's index range, then every edge walked.
+        cost = counts[s]
+        rows = counts[s] * _factor(selectors[s].filters) * where.get(selectors[s].alias or "", 1.0)
         for j in range(s, len(steps)):
-            rows *= fwd[j] * _factor(selectors[j + 1].filters)
-            cost += rows
+            nxt = selectors[j + 1]
+            walked = rows * fwd[j]
+            cost += walked
+            rows = walked * kept_edges[j] * _factor(nxt.filters) * where.get(nxt.alias or "", 1.0)
         for j in range(s - 1, -1, -1):
-            rows *= back[j] * _factor(selectors[j].filters)
-            cost += rows
+            prev = selectors[j]
+            walked = rows * back[j]
+            cost += walked
+            rows = walked * kept_edges[j] * _factor(prev.filters) * where.get(prev.alias or "", 1.0)
         if cost < best_cost:
             best, best_cost = s, cost
     return best
 
 
 def _factor(expr: Expr | None) -> float:
-    return 1.0 if expr is None else _FILTER_FACTOR
+    """Guessed share of rows a filter keeps: equality is selective, ranges less, negations barely."""
+    if expr is None:
+        return 1.0
+    if isinstance(expr, BoolExpr):
+        shares = [_factor(i) for i in expr.items]
+        if expr.op == "AND":
+            out = 1.0
+            for x in shares:
+                out *= x
+            return out
+        return min(1.0, sum(shares))
+    if isinstance(expr, NotExpr):
+        return max(0.05, 1.0 - _factor(expr.item))
+    right = expr.right
+    if expr.op == "=":
+        if isinstance(right, ValueList):
+            return min(1.0, _EQUALITY * len(right.values))
+        if isinstance(right, Value) and right.kind in ("str", "num"):
+            return _EQUALITY
+        return 0.5
+    if expr.op in ("!=", "!~=", "!^=", "!$="):
+        return 0.9
+    return _FILTER_FACTOR
 
 
-def _where_comparisons(query: Query) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def _where_factors(query: Query) -> dict[str, float]:
+    """The share of rows the WHERE clause keeps, per alias its AND-ed comparisons name."""
+    factors: dict[str, float] = {}
 
     def walk(e: Expr) -> None:
-        if isinstance(e, BoolExpr):
-            if e.op == "AND":
-                for item in e.items:
-                    walk(item)
-        elif isinstance(e, Comparison) and e.left.alias:
-            counts[e.left.alias] = counts.get(e.left.alias, 0) + 1
-        elif isinstance(e, NotExpr):
-            return
+        if isinstance(e, BoolExpr) and e.op == "AND":
+            for item in e.items:
+                walk(item)
+        elif isinstance(e, Comparison) and e.left.alias and not isinstance(e.right, PropRef):
+            factors[e.left.alias] = factors.get(e.left.alias, 1.0) * _factor(e)
 
     if query.where is not None:
         walk(query.where)
-    return counts
+    return factors
 
 
 def _selector_where(sel: Selector, alias: str) -> tuple[str, list[object]]:
