@@ -50,8 +50,8 @@ def choose_start(conn: sqlite3.Connection, query: Query) -> int:
     selectors, steps = found
     where = _where_factors(query)
     counts = [_count(conn, sel) for sel in selectors]
-    fwd = [_fanout(conn, selectors[j], selectors[j + 1], step, forward=True) for j, step in enumerate(steps)]
-    back = [_fanout(conn, selectors[j + 1], selectors[j], step, forward=False) for j, step in enumerate(steps)]
+    fwd = [_fanout(conn, selectors[j], selectors[j + 1], st, forward=True) for j, st in enumerate(steps)]
+    back = [_fanout(conn, selectors[j + 1], selectors[j], st, forward=False) for j, st in enumerate(steps)]
     kept_edges = [where.get(step.rel_alias or "", 1.0) for step in steps]  # WHERE on relationship props
     best, best_cost = 0, float("inf")
     for s in range(len(selectors)):
