@@ -151,3 +151,21 @@ def test_broad_multi_service_grant_links_only_collected_services():
                                                "es", "kafka", "mq", "fsx")] + ["s3:Get*"]
     _, rels = out_of(estate(managed_policy("p", allow(actions, "*"))), policy_edges)
     assert {r.to_key for r in rels} == {f"aws:{ACCT}:s3"}
+
+
+def test_sts_assume_role_reaches_iam_roles():
+    role = f"arn:aws:iam::{ACCT}:role/deploy/ci"
+    pol = managed_policy("p", allow("sts:AssumeRole", f"arn:aws:iam::{ACCT}:role/deploy/*"))
+    _, rels = out_of(estate(pol, rec(role, "aws_iam_role"), rec(f"arn:aws:iam::{ACCT}:user/deploy/x", "aws_iam_user")),
+                     policy_edges)
+    assert {r.to_key for r in rels} == {role}
+    assert rels[0].props["normalizedActions"] == "sts:AssumeRole"
+
+
+def test_pass_role_and_iam_user_actions_do_not_cross_types():
+    role = f"arn:aws:iam::{ACCT}:role/app"
+    user = f"arn:aws:iam::{ACCT}:user/app"
+    pol = managed_policy("p", allow(["iam:PassRole", "iam:CreateAccessKey"], f"arn:aws:iam::{ACCT}:*/app"))
+    _, rels = out_of(estate(pol, rec(role, "aws_iam_role"), rec(user, "aws_iam_user")), policy_edges)
+    got = {r.to_key: r.props["normalizedActions"] for r in rels}
+    assert got == {role: "iam:PassRole", user: "iam:CreateAccessKey"}

@@ -136,10 +136,12 @@ def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services:
     return props
 
 
-def _applicable(grant: _Grant, service: str, rtype: str | None) -> list[ActionInfo]:
-    if rtype is None:
+def _applicable(grant: _Grant, arn: str, rtype: str | None) -> list[ActionInfo]:
+    """The statement's actions that act on this resource (by the action table)."""
+    service = arn.split(":", 5)[2]
+    if rtype is None:  # a resource the table does not know: fall back to the service prefix
         return [i for i in grant.infos if i.service == service]
-    return [i for i in grant.infos if i.service == service and rtype in i.resource_types]
+    return [i for i in grant.infos if rtype in i.resource_types and action_table.applies_to(i, arn)]
 
 
 class PolicyMapper:
@@ -201,7 +203,7 @@ class PolicyMapper:
             service = arn.split(":", 5)[2]
             rtype = action_table.resource_type_of(arn)
             if (service, rtype) not in memo:
-                infos = _applicable(grant, service, rtype)
+                infos = _applicable(grant, arn, rtype)
                 memo[(service, rtype)] = (
                     _base_props(st, grant, infos or list(grant.infos), {service})
                     if infos or grant.admin else None

@@ -135,3 +135,34 @@ def resource_type_of(arn: str) -> str | None:
         if loose.fullmatch(arn):
             return rtype
     return None
+
+
+@cache
+def _type_template(service: str, rtype: str) -> tuple[str, re.Pattern[str]] | None:
+    """(service named in the ARN, loose regex) for one of ``service``'s resource types."""
+    svc = _snapshot()["services"].get(service)
+    template = svc["resources"].get(rtype) if svc else None
+    if not template:
+        return None
+    parts = template.split(":", 5)
+    arn_service = parts[2] if len(parts) == 6 else service
+    pieces = _TEMPLATE_VAR.split(template)
+    return arn_service, re.compile(".+".join(re.escape(p) for p in pieces))
+
+
+def applies_to(info: ActionInfo, arn: str) -> bool:
+    """Whether the action can act on the resource ``arn`` names.
+
+    Uses the action's own resource types, whose ARN templates may belong to another
+    service (``sts:AssumeRole`` acts on ``arn:aws:iam::...:role/...``).
+    """
+    arn_service = arn.split(":", 5)[2] if arn.count(":") >= 5 else ""
+    for rtype in info.resource_types:
+        tpl = _type_template(info.service, rtype)
+        if tpl is not None and tpl[0] == arn_service and tpl[1].fullmatch(arn):
+            # the loose template also accepts a sub-resource: insist on the same type name
+            # when the ARN's own service knows it
+            own = resource_type_of(arn)
+            if own is None or own == rtype or _type_template(arn_service, own) is None:
+                return True
+    return False
