@@ -91,6 +91,7 @@ class FilterCompiler:
         val = f"json_extract({slot.props}, {path})"
         scalar = self.scalar_test(val, typ, op, value)
         element = self.scalar_test("j.value", "j.type", op, value)
+        # json_type right after json_extract is nearly free: SQLite caches the parsed document.
         return (f"({scalar} OR ({typ} = 'array' AND EXISTS(SELECT 1 FROM json_each({slot.props}, {path}) j"
                 f" WHERE {element})))")
 
@@ -107,13 +108,13 @@ class FilterCompiler:
                 return f"({typ} = 'text' AND length({p}) > 0 AND substr({val}, -length({p})) = {p})"
             if op == "=":  # SQLite never equates text with a number, so no type test is needed
                 return f"{val} = {p}"
-            return f"({typ} = 'text' AND {val} {op} {p})"
+            return f"({val} {op} {p} AND {typ} = 'text')"
         if value.kind == "date":
             # Dates are usually epoch milliseconds; ISO strings are converted for the comparison.
             as_ms = (f"(CASE {typ} WHEN 'text' THEN CAST(strftime('%s', {val}) AS INTEGER) * 1000"
                      f" WHEN 'integer' THEN {val} WHEN 'real' THEN {val} END)")
             return f"{as_ms} {op} {p}"
-        return f"({typ} IN ('integer', 'real') AND {val} {op} {p})"
+        return f"({val} {op} {p} AND {typ} IN ('integer', 'real'))"  # the cheap test first
 
     def between_props(self, node: Comparison, left: Slot, right: Slot) -> str:
         assert isinstance(node.right, PropRef)
