@@ -71,3 +71,30 @@ def test_parse_context_multi_valued():
     assert parse_context(["a=1", "b=x", "b=y", 'c=["p","q"]']) == {"a": "1", "b": ["x", "y"], "c": ["p", "q"]}
     with pytest.raises(Exception, match="KEY=VALUE"):
         parse_context(["oops"])
+
+
+def test_who_can_reads_the_store(tmp_path, capsys):
+    from awsgraph.model import Entity
+    from awsgraph.store import open_store
+
+    acct = "111111111111"
+    user = f"arn:aws:iam::{acct}:user/ana"
+    bucket = "arn:aws:s3:::reports"
+    doc = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": bucket + "/*"}]}
+    db = str(tmp_path / "g.db")
+    store = open_store(db)
+    run = store.begin_run({})
+    store.stage_entities(run, [
+        Entity(user, "aws_iam_user", ("User",), {"arn": user, "accountId": acct},
+               raw={"UserName": "ana", "Arn": user, "UserPolicyList": [{"PolicyName": "read", "PolicyDocument": doc}]}),
+        Entity(f"arn:aws:iam::{acct}:user/bo", "aws_iam_user", ("User",), {"accountId": acct},
+               raw={"UserName": "bo", "Arn": f"arn:aws:iam::{acct}:user/bo"}),
+        Entity(bucket, "aws_s3_bucket", ("DataStore",), {"arn": bucket, "accountId": acct}, raw={"Name": "reports"}),
+    ])
+    store.finish_run(run, [], [], None, {})
+    store.close()
+    code, out = run(capsys, "who-can", "s3:GetObject", bucket + "/q1.csv", "--db", db, "--json")
+    assert code == 0
+    answers = json.loads(out.out)
+    assert [(a["principal"], a["via"], a["conditional"]) for a in answers] == [(user, ["inline read (#0)"], False)]
+

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from awsgraph.cli.common import CliError, console
 
 
@@ -99,7 +101,7 @@ def _simulate(args: argparse.Namespace) -> int:
                           "allowedBy": list(d.allowed_by), "deniedBy": list(d.denied_by),
                           "conditionalDenies": list(d.conditional_denies)}))
     else:
-        console().print(d.explain())
+        console().print(escape(d.explain()))
     return 0
 
 
@@ -127,19 +129,22 @@ def _who_can(args: argparse.Namespace) -> int:
                       context=parse_context(args.context))
     if args.json:
         print(json.dumps([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
-                           "via": a.via, "note": a.note} for a in answers], indent=2))
+                           "via": a.via, "unless": list(a.decision.conditional_denies), "note": a.note}
+                          for a in answers], indent=2))
         return 0
     out = console()
     if not answers:
         out.print(f"nobody collected can {args.action} on {args.resource}")
         return 0
     for a in answers:
-        flag = " [conditional]" if a.conditional else ""
-        out.print(f"{a.principal} ({a.principal_type}){flag}")
+        flag = " (conditional)" if a.conditional else ""
+        out.print(escape(f"{a.principal} ({a.principal_type}){flag}"))
         for v in a.via:
-            out.print(f"    via {v}")
+            out.print(escape(f"    via {v}"))
+        if a.decision.conditional_denies:
+            out.print(escape(f"    unless {', '.join(a.decision.conditional_denies)} applies"))
         if a.note:
-            out.print(f"    note: {a.note}")
+            out.print(escape(f"    note: {a.note}"))
     return 0
 
 

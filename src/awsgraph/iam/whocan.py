@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awsgraph.iam.evaluate import Decision, evaluate
-from awsgraph.iam.policy import Policy, compile_policy, load_document, parse_policy
+from awsgraph.iam.policy import Policy, compile_policy, load_document
 
 _RESOURCE_POLICY_KEYS = ("Policy", "policyText", "PolicyText")
 
@@ -161,7 +161,8 @@ def _account(arn: str) -> str | None:
 def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequence[Any] | None = None,
             context: Mapping[str, Any] | None = None, include_denied: bool = False) -> list[Answer]:
     d = Directory(records)
-    rp = d.resource_policy(action, resource)
+    rp_doc = d.resource_policy(action, resource)
+    rp = compile_policy(rp_doc, "resource policy") if rp_doc else None
     res_rec = d.resource_record(resource)
     res_account = None
     if res_rec is not None:
@@ -183,7 +184,7 @@ def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequenc
     # Principals outside the collected IAM data that the resource policy names directly.
     if rp:
         known = {a.principal for a in answers}
-        for st in parse_policy(rp, "resource"):
+        for st in rp.statements:
             if not st.allow or not st.principals or st.not_principal:
                 continue
             for ptype, entries in st.principals.items():
@@ -201,6 +202,6 @@ def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequenc
                     known.add(entry)
                     answers.append(Answer(
                         entry if entry != "*" else "Everyone (*)", ptype, dec,
-                        [lbl for lbl in dec.allowed_by if lbl.startswith("resource")],
+                        [_describe(lbl) for lbl in dec.allowed_by if lbl.startswith("resource")],
                         note="named by the resource policy; its own policies were not collected"))
     return answers
