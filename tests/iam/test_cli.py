@@ -83,15 +83,15 @@ def test_who_can_reads_the_store(tmp_path, capsys):
     doc = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": bucket + "/*"}]}
     db = str(tmp_path / "g.db")
     store = open_store(db)
-    run = store.begin_run({})
-    store.stage_entities(run, [
+    run_id = store.begin_run({})
+    store.stage_entities(run_id, [
         Entity(user, "aws_iam_user", ("User",), {"arn": user, "accountId": acct},
                raw={"UserName": "ana", "Arn": user, "UserPolicyList": [{"PolicyName": "read", "PolicyDocument": doc}]}),
         Entity(f"arn:aws:iam::{acct}:user/bo", "aws_iam_user", ("User",), {"accountId": acct},
                raw={"UserName": "bo", "Arn": f"arn:aws:iam::{acct}:user/bo"}),
         Entity(bucket, "aws_s3_bucket", ("DataStore",), {"arn": bucket, "accountId": acct}, raw={"Name": "reports"}),
     ])
-    store.finish_run(run, [], [], None, {})
+    store.finish_run(run_id, [], [], None, {})
     store.close()
     code, out = run(capsys, "who-can", "s3:GetObject", bucket + "/q1.csv", "--db", db, "--json")
     assert code == 0
