@@ -59,5 +59,6 @@ def test_arn_like_is_per_component():
     assert not arn_like("arn:aws:sns:*:111:*", "arn:aws:sns:us-east-1:222:topic")
     # a wildcard does not spill across the region/account colons
     assert not arn_like("arn:aws:sns:*:111:topic", "arn:aws:sns:us-east-1:222:111:topic")
-    assert glob_match("arn:aws:sns:*:111:topic", "arn:aws:sns:us-east-1:222:111:topic")  # whole-string glob would
+    # ...which a whole-string glob would let it do
+    assert glob_match("arn:aws:sns:*:111:topic", "arn:aws:sns:us-east-1:222:111:topic")
     assert arn_like("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b")
