@@ -236,3 +236,32 @@ class ArnIndex:
                     if a and test(a):
                         out.append((a, r))
         return out
+
+
+def mapping_filter_keys(target: dict[str, Any]) -> list[list[str]]:
+    """``targetFilterKeys`` for a mapped relationship to a placeholder, as the SDK would name them.
+
+    The JupiterOne platform resolves a mapped target by these properties, so each names what
+    identifies the thing outside this integration: a person by email, an account by id, a
+    domain by name, a host by address.
+    """
+    t = str(target.get("_type", ""))
+    if t in ("everyone", "internet"):
+        return [["_type", "_key"]]
+    if t == "employee" and target.get("email"):
+        return [["_class", "email"]]
+    if t == "aws_account" and target.get("accountId"):
+        return [["_type", "accountId"]]
+    if t == "domain" and target.get("domainName"):
+        return [["_class", "domainName"]]
+    if t == "host":
+        return [["_class", "ipAddress"]] if target.get("ipAddress") else [["_class", "hostname"]]
+    if t == "network" and target.get("CIDR"):
+        return [["_class", "CIDR"]]
+    if t == "aws_vpc" and target.get("vpcId"):
+        return [["_type", "vpcId"]]
+    if target.get("arn"):
+        return [["_type", "arn"]]
+    if t.startswith("aws_") and target.get("accountId"):
+        return [["_type", "accountId"]]  # a service entity: one per type and account
+    return [["_type", "_key"]]
