@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from awsgraph.analysis.exposure import exposure
 from awsgraph.analysis.mapped import dns_connections, domain_zones, user_persons, vpc_peering
-from awsgraph.analysis.network import exposure, security_group_edges
 from awsgraph.analysis.policy_edges import policy_edges
 from awsgraph.analysis.resource_policies import resource_policy_edges
+from awsgraph.analysis.security_groups import security_group_edges
 from awsgraph.analysis.trust import trust_edges
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity, Relationship

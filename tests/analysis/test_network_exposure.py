@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from analysis_records import ACCT, account, edges, out_of, rec
 
-from awsgraph.analysis.network import exposure, nacl_allows, nacl_open, security_group_edges
+from awsgraph.analysis.exposure import exposure
+from awsgraph.analysis.nacl import nacl_allows, nacl_open
+from awsgraph.analysis.security_groups import security_group_edges
 
 SG = f"arn:aws:ec2:us-east-1:{ACCT}:security-group/sg-web"
 SG_DB = f"arn:aws:ec2:us-east-1:{ACCT}:security-group/sg-db"

@@ -1,0 +1,65 @@
+"""Network ACLs: stateless, evaluated first-match by rule number."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from awsgraph.analysis.security_groups import OPEN_CIDRS, protocol
+from awsgraph.analysis.view import Record
+
+
+def _nacl_entries(nacl: Record, egress: bool, v6: bool) -> list[dict[str, Any]]:
+    entries = [e for e in (nacl.raw or {}).get("Entries") or () if bool(e.get("Egress")) == egress]
+    entries = [e for e in entries if (e.get("Ipv6CidrBlock") is not None) == v6]
+    return sorted(entries, key=lambda e: int(e.get("RuleNumber", 32767)))
+
+
+def _entry_matches(e: dict[str, Any], proto: str, port: int, v6: bool) -> bool:
+    cidr = e.get("Ipv6CidrBlock") if v6 else e.get("CidrBlock")
+    if cidr not in OPEN_CIDRS:
+        return False  # a generic internet address falls only in /0 rules
+    eproto = protocol(e.get("Protocol"))
+    if eproto != "*" and proto != "*" and eproto != proto:
+        return False
+    if eproto in ("tcp", "udp") and e.get("PortRange"):
+        pr = e["PortRange"]
+        return int(pr.get("From", 0)) <= port <= int(pr.get("To", 65535))
+    return True
+
+
+def nacl_allows(nacl: Record | None, egress: bool, proto: str, port: int, v6: bool = False) -> bool:
+    """First matching rule by rule number decides; no rule matching means deny."""
+    if nacl is None:
+        return True
+    entries = _nacl_entries(nacl, egress, v6)
+    if not entries and not (nacl.raw or {}).get("Entries"):
+        return True  # no entries collected at all: cannot tell, assume the default (allow)
+    for e in entries:
+        if _entry_matches(e, proto, port, v6):
+            return str(e.get("RuleAction", "")).lower() == "allow"
+    return False
+
+
+def nacl_open(nacl: Record | None, proto: str, lo: int, hi: int, v6: bool = False) -> list[tuple[int, int]]:
+    """Sub-ranges of [lo, hi] the NACL lets in from the internet."""
+    if nacl is None:
+        return [(lo, hi)]
+    points = {lo}
+    for e in (nacl.raw or {}).get("Entries") or ():
+        pr = e.get("PortRange") or {}
+        bounds = [int(pr["From"])] if pr.get("From") is not None else []
+        if pr.get("To") is not None:
+            bounds.append(int(pr["To"]) + 1)
+        points.update(p for p in bounds if lo < p <= hi)
+    cuts = [*sorted(points), hi + 1]
+    out: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(cuts):
+        if nacl_allows(nacl, False, proto, a, v6):
+            if out and out[-1][1] == a - 1:
+                out[-1] = (out[-1][0], b - 1)
+            else:
+                out.append((a, b - 1))
+    if out and not any(nacl_allows(nacl, True, proto, p, v6) for p in (1024, 32768, 49152, 65535)):
+        return []  # stateless: the replies must get back out too
+    return out
