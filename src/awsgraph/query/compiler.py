@@ -8,6 +8,7 @@ fixes one; the join is written symmetrically so the planner may walk it either w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from awsgraph.query.ast import OptionalGroup, PropRef, Query, ReturnItem, Selector, Step, Traversal
@@ -38,6 +39,8 @@ class _Builder:
         self.visible: list[Slot] = []  # slots that RETURN TREE reports
         self.counter = 0
         self.chain: list[str] = ["entities e0"]  # the plain chain's tables, in query order
+        # Each hop of the chain: (its WHERE entry, relationship, step, left key, right entity).
+        self.hops: list[tuple[int, Slot, Traversal, str, Slot]] = []
         self.filters = FilterCompiler(query.text, self.param)
 
     def param(self, value: object) -> str:
@@ -121,12 +124,29 @@ class _Builder:
         self.from_parts.append(f"JOIN relationships {rel.sql}")
         self.from_parts.append(f"JOIN entities {ent.sql}")
         self.chain += [f"relationships {rel.sql}", f"entities {ent.sql}"]
+        self.hops.append((len(self.where), rel, step, prev_key, ent))
         self.where.append(self.edge_sql(rel, step, prev_key, f"{ent.sql}.key"))
         self.where.append(self.selector_sql(ent, step.target))
         self.bind(step.rel_alias, rel)
         self.bind(step.target.alias, ent)
         self.visible += [rel, ent]
         return f"{ent.sql}.key"
+
+    def direct_hops(self, start: int) -> None:
+        """Rewrite each hop for the walk order: edges found from the bound end, the far end by key.
+
+        Equivalent to the symmetric form, but the far entity is one primary-key lookup instead
+        of two (one per direction).
+        """
+        for number, (index, rel, step, left_key, right) in enumerate(self.hops, start=1):
+            if number > start:  # walked rightwards: the left entity is bound
+                edge, far = self.edge_from(rel, step, left_key)
+                self.where[index] = f"{edge} AND {right.sql}.key = {far}"
+            else:  # walked leftwards: the right entity is bound
+                reverse = {"out": "in", "in": "out"}.get(step.direction, "both")
+                flipped = dataclasses.replace(step, direction=reverse)
+                edge, far = self.edge_from(rel, flipped, f"{right.sql}.key")
+                self.where[index] = f"{edge} AND {left_key} = {far}"
 
     def optional_group(self, group: OptionalGroup, prev_key: str) -> str:
         branch = self.new("o", "branch").sql
@@ -190,6 +210,7 @@ def compile_query(query: Query, start: int | None = None) -> Compiled:
     tables = " ".join(b.from_parts)
     if start is not None and len(b.chain) > 1 and len(b.chain) == len(b.from_parts):
         tables = " CROSS JOIN ".join(_walk_from(b.chain, start))
+        b.direct_hops(start)
     body = tables + " WHERE " + " AND ".join(f"({w})" for w in b.where)
     limit = f" LIMIT {b.param(query.limit)} OFFSET {b.param(query.skip)}"
     order = _order_sql(b, query)

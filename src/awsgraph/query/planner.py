@@ -116,12 +116,13 @@ def _where_factors(query: Query) -> dict[str, float]:
 
 
 def _selector_where(sel: Selector, alias: str) -> tuple[str, list[object]]:
+    """Membership test for a few known keys; unary + keeps SQLite off the type index."""
     types = [n for n in sel.names if not n[:1].isupper()]
     classes = [n for n in sel.names if n[:1].isupper()]
     parts: list[str] = []
     params: list[object] = []
     if types:
-        parts.append(f"{alias}.type IN ({','.join('?' * len(types))})")
+        parts.append(f"+{alias}.type IN ({','.join('?' * len(types))})")
         params += types
     if classes:
         marks = ",".join("?" * len(classes))
@@ -129,7 +130,7 @@ def _selector_where(sel: Selector, alias: str) -> tuple[str, list[object]]:
         parts.append(f"EXISTS (SELECT 1 FROM entity_classes c WHERE c.key = {alias}.key"
                      f" AND c.class IN ({marks}))")
         params += classes
-    cond = f"{alias}.deleted_run IS NULL" + (f" AND ({' OR '.join(parts)})" if parts else "")
+    cond = f"+{alias}.deleted_run IS NULL" + (f" AND ({' OR '.join(parts)})" if parts else "")
     return cond, params
 
 
