@@ -169,3 +169,9 @@ def test_pass_role_and_iam_user_actions_do_not_cross_types():
     _, rels = out_of(estate(pol, rec(role, "aws_iam_role"), rec(user, "aws_iam_user")), policy_edges)
     got = {r.to_key: r.props["normalizedActions"] for r in rels}
     assert got == {role: "iam:PassRole", user: "iam:CreateAccessKey"}
+
+
+def test_every_action_on_one_bucket_is_not_admin():
+    _, rels = out_of(estate(managed_policy("p", allow("*", "arn:aws:s3:::data"))), policy_edges)
+    assert [(r.to_key, r.props["admin"], r.props["normalizedActions"]) for r in rels] == [
+        ("arn:aws:s3:::data", False, "*")]

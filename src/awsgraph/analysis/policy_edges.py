@@ -108,7 +108,9 @@ def _normalized(grant: _Grant, infos: list[ActionInfo], services: set[str]) -> s
     return ",".join(sorted(out))
 
 
-def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services: set[str]) -> dict[str, Any]:
+def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services: set[str],
+                admin: bool = False) -> dict[str, Any]:
+    """Edge properties; ``admin`` only for every action on every resource."""
     read, write, levels = _levels(infos)
     if grant.admin:
         read = write = True
@@ -118,7 +120,7 @@ def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services:
         "normalizedActions": "*" if grant.admin else _normalized(grant, infos, services),
         "resources": ",".join(st.resources) if st.resources is not None else "*",
         "conditional": st.condition is not None,
-        "admin": grant.admin,
+        "admin": admin,
         "read": read,
         "write": write,
         "effect": st.effect,
@@ -176,7 +178,7 @@ class PolicyMapper:
             if pattern.strip() == "*":
                 if grant.admin:
                     key, typ, ph = self._account_target(account)
-                    yield key, typ, ph, _base_props(st, grant, list(grant.infos), set())
+                    yield key, typ, ph, _base_props(st, grant, list(grant.infos), set(), admin=True)
                     continue
                 services = set(grant.services)
                 if st.not_action or len(services) > MAX_PLACEHOLDER_SERVICES:
