@@ -15,6 +15,7 @@ from awsgraph.model.entity import Entity, PropValue, normalize_tags, to_primitiv
 from awsgraph.model.keys import service_key
 
 _compiled: dict[str, Any] = {}
+SUBJECT_SEP = "\x1f"  # joins a subject link's two values
 
 
 class _Functions(jmespath.functions.Functions):
@@ -155,6 +156,9 @@ def build_entity(spec: Resource, item: dict[str, Any], *, account: str, region: 
     link_values: dict[str, list[str]] = {}
     for link in spec.links:
         values = _as_list(jp(link.values, item))
+        if link.subject is not None:  # pairs "subject value<US>other value", resolved together
+            subjects = _as_list(jp(link.subject[2], item))
+            values = [f"{s}{SUBJECT_SEP}{v}" for s in subjects for v in values]
         if values:
             link_values.setdefault(link.id, []).extend(values)
     if spec.service_has:

@@ -284,7 +284,8 @@ class Collector:
     def _run_detail(self, unit: _Unit) -> _Outcome:
         detail, item = unit.detail, unit.item
         assert detail is not None and item is not None
-        client = self._client(unit.step)
+        client = self.session.client(detail.service, unit.step.client_region) if detail.service \
+            else self._client(unit.step)
         params = dict(detail.static)
         for name, expr in detail.params.items():
             params[name] = jp(expr, item.raw)
@@ -488,6 +489,8 @@ def _op(call: str) -> str:
 
 
 def _fill(value: Any, ctx: Mapping[str, str]) -> Any:
+    if callable(value):  # evaluated when the step runs, e.g. a "last 90 days" window
+        return _fill(value(), ctx)
     if isinstance(value, str) and "{" in value:
         try:
             return value.format_map(ctx)

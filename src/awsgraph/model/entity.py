@@ -38,8 +38,11 @@ class Entity:
     scope_region: str | None = None
 
     def to_j1(self) -> dict[str, Any]:
+        from awsgraph.model.classes import fill_required
+
         out: dict[str, Any] = {"_key": self.key, "_type": self.type, "_class": list(self.classes)}
         out.update(self.props)
+        fill_required(out, self.classes)
         return out
 
 

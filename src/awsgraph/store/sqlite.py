@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS scopes(
 CREATE TABLE IF NOT EXISTS entities(
   key TEXT PRIMARY KEY, type TEXT NOT NULL, account TEXT, region TEXT,
   props TEXT NOT NULL, links TEXT, raw TEXT, source TEXT NOT NULL DEFAULT 'collector',
-  hash TEXT NOT NULL, first_run INTEGER, last_run INTEGER, updated_run INTEGER,
+  derived TEXT, hash TEXT NOT NULL, first_run INTEGER, last_run INTEGER, updated_run INTEGER,
   deleted_run INTEGER);
 CREATE INDEX IF NOT EXISTS entities_type ON entities(type, deleted_run);
 CREATE INDEX IF NOT EXISTS entities_scope ON entities(account, region, type);
@@ -230,7 +230,7 @@ class SQLiteStore:
         elif old[0] != h:
             db.execute(
                 "UPDATE entities SET type=?, account=?, region=?, props=?, links=?, raw=?, source=?, hash=?,"
-                " last_run=?, updated_run=? WHERE key=?",
+                " last_run=?, updated_run=?, derived=NULL WHERE key=?",
                 (etype, account, region, props, links, raw, source, h, run_id, run_id, key),
             )
             db.execute("DELETE FROM entity_classes WHERE key=?", (key,))
@@ -271,17 +271,54 @@ class SQLiteStore:
         self._db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
                          (run_id, kind, key, "deleted", etype, props))
 
+    def _merge_derived_props(self, run_id: int, merges: dict[str, dict[str, Any]], counts: dict[str, int]) -> None:
+        """Properties analysers set on collected entities (``raw={"__merge__": True}``).
+
+        They live in their own column so a re-collected entity is compared on what the
+        collector saw, and the analysis props are replaced, not accumulated, each run.
+        """
+        db = self._db
+        rows = db.execute("SELECT key, type, props, derived FROM entities WHERE deleted_run IS NULL"
+                          " AND (derived IS NOT NULL)").fetchall()
+        current = {r[0]: r for r in rows}
+        for key in set(merges) | set(current):
+            new = merges.get(key, {})
+            row = current.get(key) or db.execute(
+                "SELECT key, type, props, derived FROM entities WHERE key=? AND deleted_run IS NULL", (key,)
+            ).fetchone()
+            if row is None:
+                continue
+            old = json.loads(row[3]) if row[3] else {}
+            if old == new:
+                continue
+            props = json.loads(row[2])
+            for k in old:
+                props.pop(k, None)
+            props.update(new)
+            text = _dumps(props)
+            db.execute("UPDATE entities SET props=?, derived=?, updated_run=? WHERE key=?",
+                       (text, _dumps(new) if new else None, run_id, key))
+            db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                       (run_id, "entity", key, "updated", row[1], text))
+            counts["updated"] += 1
+
     def _merge_mapper_entities(self, run_id: int, entities: Iterable[Entity], counts: dict[str, int]) -> None:
         seen: set[str] = set()
+        merges: dict[str, dict[str, Any]] = {}
         live_collector = {r[0] for r in self._db.execute("SELECT key FROM entities WHERE deleted_run IS NULL"
                                                            " AND source='collector'")}
         for e in entities:
+            if e.raw and e.raw.get("__merge__"):
+                merges.setdefault(e.key, {}).update(
+                    {k: v for k, v in e.props.items() if not k.startswith("_")})
+                continue
             if e.key in seen or e.key in live_collector:
                 continue  # a real entity always wins over a placeholder
             seen.add(e.key)
             props = _dumps(e.to_j1())
             row = (e.key, e.type, e.props.get("accountId"), e.props.get("region"), props, None, None, _hash(props))
             self._upsert_entity(run_id, row, "mapper", counts)
+        self._merge_derived_props(run_id, merges, counts)
         for key, etype, props in self._db.execute(
             "SELECT key, type, props FROM entities WHERE source='mapper' AND deleted_run IS NULL"
         ).fetchall():
@@ -330,16 +367,20 @@ class SQLiteStore:
                 counts["rel_deleted"] += 1
 
     # -- reading ------------------------------------------------------------------------
-    def iter_entities(self, types: Iterable[str] | None = None, *, with_raw: bool = False) -> Iterator[StoredEntity]:
+    def iter_entities(self, types: Iterable[str] | None = None, *, with_raw: bool = False,
+                      source: str | None = None) -> Iterator[StoredEntity]:
+        """Live entities, optionally only of ``types`` or only from ``source`` (collector / mapper)."""
         cols = "key, type, account, region, props, links" + (", raw" if with_raw else "")
-        if types is None:
-            cur = self._db.execute(f"SELECT {cols} FROM entities WHERE deleted_run IS NULL ORDER BY key")
-        else:
+        where = "deleted_run IS NULL"
+        params: list[Any] = []
+        if source is not None:
+            where += " AND source=?"
+            params.append(source)
+        if types is not None:
             tl = list(types)
-            marks = ",".join("?" * len(tl))
-            cur = self._db.execute(
-                f"SELECT {cols} FROM entities WHERE deleted_run IS NULL AND type IN ({marks}) ORDER BY key", tl
-            )
+            where += f" AND type IN ({','.join('?' * len(tl))})"
+            params.extend(tl)
+        cur = self._db.execute(f"SELECT {cols} FROM entities WHERE {where} ORDER BY key", params)
         for row in cur:
             props = json.loads(row[4])
             if with_raw and row[6]:

@@ -1,0 +1,110 @@
+"""Denied, throttled and unavailable calls: recorded as partial/failed, the run goes on, nothing lost.
+
+AccessDenied comes from moto itself: with IAM enforcement switched on
+(``set_initial_no_auth_action_count``), moto evaluates the caller's real IAM policies.
+Throttling beyond retries uses botocore's Stubber (moto never throttles), with an error
+shape botocore's own model accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+from moto.core import set_initial_no_auth_action_count
+
+from awsgraph.collect.errors import classify
+from tests.helpers import collect
+
+
+@pytest.fixture
+def restore_env() -> Iterator[None]:
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def _auditor(deny: list[str]) -> None:
+    iam = boto3.client("iam")
+    iam.create_user(UserName="auditor")
+    statements = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    if deny:
+        statements.append({"Effect": "Deny", "Action": deny, "Resource": "*"})
+    iam.put_user_policy(UserName="auditor", PolicyName="p",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    os.environ["AWS_ACCESS_KEY_ID"] = key["AccessKeyId"]
+    os.environ["AWS_SECRET_ACCESS_KEY"] = key["SecretAccessKey"]
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+
+
+@set_initial_no_auth_action_count(3)  # the three calls that create the auditor run unchecked
+def test_denied_service_is_partial_and_keeps_what_earlier_runs_knew(restore_env: None, db_path: str) -> None:
+    with mock_aws():
+        _auditor([])
+        ec2 = boto3.Session().client("ec2", region_name="us-east-1")  # a new session reads the auditor's keys
+        vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        sg = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+        ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SecurityGroupIds=[sg])
+
+        first = collect(db_path, services=["ec2"])
+        assert first.step("aws_security_group", "us-east-1").status == "success"
+        sg_key = first.one("aws_security_group", id=sg)["_key"]
+        protects = [r for r in first.relationships if r["_fromEntityKey"] == sg_key and r["_class"] == "PROTECTS"]
+        assert protects
+
+        iam = boto3.Session().client("iam")
+        iam.put_user_policy(UserName="auditor", PolicyName="p", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "ec2:DescribeSecurityGroups", "Resource": "*"}]}))
+        second = collect(db_path, services=["ec2"])
+        step = second.step("aws_security_group", "us-east-1")
+        assert step.status == "partial" and "AccessDenied" in step.reason
+        # The denied scope keeps what the first run knew, relationships included; the others
+        # are re-collected normally.
+        assert any(e["_key"] == sg_key for e in second.entities)
+        assert any(r["_fromEntityKey"] == sg_key and r["_class"] == "PROTECTS" for r in second.relationships)
+        assert second.step("aws_vpc", "us-east-1").status == "success"
+        assert second.summary.changes["deleted"] == 0
+
+
+def test_throttling_beyond_retries_is_partial() -> None:
+    client = boto3.client("ec2", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_vpcs", service_error_code="RequestLimitExceeded",
+                              service_message="Request limit exceeded.", http_status_code=503)
+        with pytest.raises(Exception) as info:
+            client.describe_vpcs()
+    status, reason = classify(info.value)
+    assert status == "partial" and "throttled beyond retries" in reason
+
+
+def test_unknown_errors_are_failed_and_opt_in_is_partial() -> None:
+    client = boto3.client("sqs", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_client_error("list_queues", service_error_code="InternalFailure", http_status_code=400)
+        stub.add_client_error("list_queues", service_error_code="OptInRequired", http_status_code=403)
+        with pytest.raises(Exception) as first:
+            client.list_queues()
+        with pytest.raises(Exception) as second:
+            client.list_queues()
+    assert classify(first.value)[0] == "failed"
+    assert classify(second.value)[0] == "partial"
+
+
+def test_complete_scope_marks_vanished_resources_deleted(aws: None, db_path: str) -> None:
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    first = collect(db_path, services=["ec2"])
+    assert any(e.get("id") == vpc for e in first.of_type("aws_vpc"))
+    ec2.delete_vpc(VpcId=vpc)
+    second = collect(db_path, services=["ec2"])
+    assert not any(e.get("id") == vpc for e in second.of_type("aws_vpc"))
+    assert second.summary.changes["deleted"] >= 1
