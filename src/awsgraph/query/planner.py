@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from awsgraph.query.ast import (
     BoolExpr,
@@ -28,7 +29,7 @@ from awsgraph.query.ast import (
 )
 
 _COUNT_CAP = 100_000  # beyond this a selector is simply "large"
-_DEGREE_CAP = 5_000  # a hub counts as "huge" long before its true degree is known
+_DEGREE_CAP = 20_000  # a hub counts as "huge" long before its true degree is known
 _SAMPLE_KEYS = 4
 _SAMPLE_EDGES = 64
 _FILTER_FACTOR = 0.3  # rows kept by a range or substring comparison, for want of statistics
@@ -50,24 +51,26 @@ def choose_start(conn: sqlite3.Connection, query: Query) -> int:
     selectors, steps = found
     where = _where_factors(query)
     counts = [_count(conn, sel) for sel in selectors]
-    fwd = [_fanout(conn, selectors[j], selectors[j + 1], st, forward=True) for j, st in enumerate(steps)]
-    back = [_fanout(conn, selectors[j + 1], selectors[j], st, forward=False) for j, st in enumerate(steps)]
-    kept_edges = [where.get(step.rel_alias or "", 1.0) for step in steps]  # WHERE on relationship props
+    hops = [_hop(conn, selectors[j], selectors[j + 1], st, counts[j], counts[j + 1])
+            for j, st in enumerate(steps)]
+    edge_kept = [where.get(step.rel_alias or "", 1.0) for step in steps]  # WHERE on relationship props
+
+    def kept(sel: Selector) -> float:
+        return _factor(sel.filters) * where.get(sel.alias or "", 1.0)
+
     best, best_cost = 0, float("inf")
     for s in range(len(selectors)):
         # Cost = rows examined: the starting selector's index range, then every edge walked.
         cost = counts[s]
-        rows = counts[s] * _factor(selectors[s].filters) * where.get(selectors[s].alias or "", 1.0)
-        for j in range(s, len(steps)):
-            nxt = selectors[j + 1]
-            walked = rows * fwd[j]
+        rows = counts[s] * kept(selectors[s])
+        for j in range(s, len(steps)):  # rightwards
+            walked = rows * hops[j][0].degree
             cost += walked
-            rows = walked * kept_edges[j] * _factor(nxt.filters) * where.get(nxt.alias or "", 1.0)
-        for j in range(s - 1, -1, -1):
-            prev = selectors[j]
-            walked = rows * back[j]
+            rows = walked * hops[j][0].share * edge_kept[j] * kept(selectors[j + 1])
+        for j in range(s - 1, -1, -1):  # then leftwards
+            walked = rows * hops[j][1].degree
             cost += walked
-            rows = walked * kept_edges[j] * _factor(prev.filters) * where.get(prev.alias or "", 1.0)
+            rows = walked * hops[j][1].share * edge_kept[j] * kept(selectors[j])
         if cost < best_cost:
             best, best_cost = s, cost
     return best
@@ -173,13 +176,21 @@ def _sample_keys(conn: sqlite3.Connection, sel: Selector) -> list[str]:
     return keys[:_SAMPLE_KEYS]
 
 
-def _fanout(
+@dataclass
+class _Side:
+    """Edges of one step seen from one end: mean degree, and the share leading to the other end."""
+
+    degree: float  # edges examined per entity (capped for hubs)
+    share: float  # of those, the share whose far end matches the other selector
+    complete: bool  # every edge of the sampled entities was inspected: the share is exact for them
+
+
+def _side(
     conn: sqlite3.Connection, source: Selector, target: Selector, step: Traversal, forward: bool
-) -> float:
-    """Average number of ``step`` edges per ``source`` entity that lead to a ``target`` entity."""
+) -> _Side:
     keys = _sample_keys(conn, source)
     if not keys:
-        return 1.0
+        return _Side(0.0, 0.0, True)
     direction = step.direction if forward else {"out": "in", "in": "out"}.get(step.direction, "both")
     verb_sql = f" AND verb IN ({','.join('?' * len(step.verbs))})" if step.verbs else ""
     sides = {"out": ["from_key"], "in": ["to_key"]}.get(direction, ["from_key", "to_key"])
@@ -191,13 +202,29 @@ def _fanout(
             base = f"SELECT {other} FROM relationships WHERE {side} = ?{verb_sql} AND deleted_run IS NULL"
             args: list[object] = [key, *step.verbs]
             degree += _capped(conn, base, args, _DEGREE_CAP)
-            if len(far_keys) < _SAMPLE_EDGES:
-                far_keys += [r[0] for r in conn.execute(f"{base} LIMIT {_SAMPLE_EDGES}", args)]
+            far_keys += [r[0] for r in conn.execute(f"{base} LIMIT {_SAMPLE_EDGES}", args)]
+    complete = len(far_keys) == degree
     if not far_keys:
-        return 0.01  # no edges seen: starting here finds nothing quickly
+        return _Side(0.0, 0.0, True)
+    far_keys = far_keys[: _SAMPLE_EDGES * 4]
     tcond, tparams = _selector_where(target, "t")
     marks = ",".join("?" * len(far_keys))
     hits = conn.execute(f"SELECT count(*) FROM entities t WHERE t.key IN ({marks}) AND {tcond}",
                         [*far_keys, *tparams]).fetchone()[0]
-    share = max(hits, 0.5) / len(far_keys)
-    return degree / len(keys) * share
+    return _Side(degree / len(keys), max(hits, 0.5) / len(far_keys), complete)
+
+
+def _hop(
+    conn: sqlite3.Connection, left: Selector, right: Selector, step: Traversal, n_left: float, n_right: float
+) -> tuple[_Side, _Side]:
+    """Both ends of one hop, with the share of the incompletely sampled end (a hub, whose first
+    edges in index order say little about the rest) derived from the edge count seen at the other."""
+    fwd = _side(conn, left, right, step, forward=True)
+    back = _side(conn, right, left, step, forward=False)
+    if back.complete and not fwd.complete and fwd.degree:
+        edges = n_right * back.degree * back.share
+        fwd.share = min(1.0, edges / (n_left * fwd.degree))
+    elif fwd.complete and not back.complete and back.degree:
+        edges = n_left * fwd.degree * fwd.share
+        back.share = min(1.0, edges / (n_right * back.degree))
+    return fwd, back
