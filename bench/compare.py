@@ -52,7 +52,8 @@ def run_ours(proxy_url: str, estate: harness.Estate, work: Path, services: list[
                              out_prefix=work / "ours")
     summary = harness.json_tail(m.stdout) or {}
     steps = summary.get("steps", [])
-    return {**m.as_dict(), "items": sum(summary.get("entities", {}).values()),
+    return {**m.as_dict(), "fetch_s": summary.get("durationSeconds"),
+            "items": sum(summary.get("entities", {}).values()),
             "relationships": sum(summary.get("relationships", {}).values()),
             "partial_steps": [f"{s['step']}@{s['region']}" for s in steps if s.get("status") != "success"],
             "stderr_tail": m.stderr[-800:] if m.rc else ""}
@@ -69,7 +70,8 @@ def run_cartography(proxy_url: str, estate: harness.Estate, work: Path, services
     m = harness.run_measured(argv, env=harness.tool_env(estate), timeout=timeout,
                              out_prefix=work / "cartography")
     summary = harness.json_tail(m.stdout.strip().splitlines()[-1] if m.stdout.strip() else "") or {}
-    return {**m.as_dict(), "items": summary.get("rows"), "error": summary.get("error"),
+    return {**m.as_dict(), "fetch_s": summary.get("wall_s"), "items": summary.get("rows"),
+            "error": summary.get("error"),
             "stderr_tail": m.stderr[-800:] if m.rc else ""}
 
 
@@ -105,6 +107,11 @@ def measure(tool: str, proxy_url: str, estate: harness.Estate, work: Path, servi
     bench_proxy.reset_stats(proxy_url)
     result = RUNNERS[tool](proxy_url, estate, work, services, timeout)
     stats = bench_proxy.fetch_stats(proxy_url)
+    timeline = bench_proxy.fetch_timeline(proxy_url)
+    busy = sum(end - start for start, end, *_ in timeline)
+    result.update(first_request_s=round(min((t[0] for t in timeline), default=0.0), 2),
+                  mean_in_flight=round(busy / result["wall_s"], 1) if result.get("wall_s") else None,
+                  upstream_ms_avg=stats["upstream_ms_avg"])
     result.update(requests=stats["requests"], peak_in_flight=stats["peak_in_flight"],
                   by_service={k: v["requests"] for k, v in stats["services"].items()},
                   top_operations=dict(list(stats["operations"].items())[:12]),
@@ -120,19 +127,24 @@ def resource_count(estate: harness.Estate, ours: dict[str, Any]) -> int:
 
 def render(results: dict[str, dict[str, Any]], resources: int, latency_ms: float) -> str:
     ours_wall = results.get("ours", {}).get("wall_s")
-    head = (f"{'tool':<12} {'wall s':>8} {'x ours':>7} {'requests':>9} {'req/res':>8} {'peak in-flight':>14} "
-            f"{'peak RSS MB':>11} {'items':>7}  rc")
+    head = (f"{'tool':<12} {'wall s':>7} {'x ours':>6} {'fetch s':>7} {'1st req s':>9} {'requests':>8} "
+            f"{'req/res':>7} {'in-flight avg/peak':>18} {'moto ms':>7} {'RSS MB':>6} {'items':>6}  rc")
     lines = [head, "-" * len(head)]
     for tool, r in results.items():
         if "skipped" in r:
             lines.append(f"{tool:<12} skipped: {r['skipped']}")
             continue
         ratio = f"{r['wall_s'] / ours_wall:.1f}" if ours_wall else "-"
-        lines.append(f"{tool:<12} {r['wall_s']:>8.1f} {ratio:>7} {r['requests']:>9} "
-                     f"{r['requests'] / resources:>8.2f} {r['peak_in_flight']:>14} {r['max_rss_mb']:>11.0f} "
-                     f"{r.get('items') if r.get('items') is not None else '-':>7}  {r['rc']}")
+        fetch = f"{r['fetch_s']:.1f}" if r.get("fetch_s") else "-"
+        flight = f"{r['mean_in_flight']}/{r['peak_in_flight']}"
+        items = r.get("items") if r.get("items") is not None else "-"
+        lines.append(f"{tool:<12} {r['wall_s']:>7.1f} {ratio:>6} {fetch:>7} {r['first_request_s']:>9.1f} "
+                     f"{r['requests']:>8} {r['requests'] / resources:>7.2f} {flight:>18} "
+                     f"{r['upstream_ms_avg']:>7.0f} {r['max_rss_mb']:>6.0f} {items:>6}  {r['rc']}")
     lines.append(f"latency {latency_ms:.0f} ms per request; {resources} resources (entities in awsgraph's "
-                 f"graph); items = entities (ours), rows sent to Neo4j (cartography), resources (awsmap)")
+                 "graph); fetch s = the tool's own timing of its collection (no interpreter start-up); "
+                 "moto ms = mean upstream time per request; items = entities (ours), rows sent to Neo4j "
+                 "(cartography), resources (awsmap)")
     return "\n".join(lines)
 
 
@@ -169,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     resources = resource_count(estate, results.get("ours", {}))
     print()
     print(render(results, resources, args.latency_ms))
-    report = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "estate": args.estate,
+    print(f"commit {harness.git_commit()}; load average {harness.loadavg()}")
+    report = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "commit": harness.git_commit(),
+              "loadavg": harness.loadavg(), "estate": args.estate,
               "scale": args.scale, "regions": estate.regions, "services": services, "seeded": estate.seeded,
               "seed_s": round(estate.seed_s, 1), "latency_ms": args.latency_ms, "resources": resources,
               "results": results, "workdir": str(work)}

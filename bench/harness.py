@@ -42,6 +42,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def git_commit() -> str:
+    out = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cd",
+                          "--date=format:%Y-%m-%d %H:%M"], capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def loadavg() -> str:
+    """The 1/5/15-minute load averages: other work on the host skews every figure."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 @dataclass
 class Child:
     proc: subprocess.Popen[str]

@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 CONTROL_PREFIX = "/__proxy__/"
+TIMELINE_MAX = 500_000
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
      "transfer-encoding", "upgrade", "proxy-connection"}
@@ -115,14 +116,21 @@ class Stats:
             self.upstream_s = 0.0
             self.overhead_s = 0.0
             self.overhead_max_s = 0.0
+            # (start, end, service, operation, outcome) per request, for critical-path analysis
+            self.timeline: list[tuple[float, float, str, str, str]] = []
 
     def enter(self) -> None:
         with self._lock:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
-    def leave(self, req: _Request, outcome: str, nbytes: int, upstream_s: float, overhead_s: float) -> None:
+    def leave(self, req: _Request, outcome: str, nbytes: int, upstream_s: float, overhead_s: float,
+              started: float) -> None:
+        now = time.monotonic()
         with self._lock:
+            if len(self.timeline) < TIMELINE_MAX:
+                self.timeline.append((round(started - self.started, 4), round(now - self.started, 4),
+                                      req.service, req.operation, outcome))
             self.in_flight -= 1
             self.requests += 1
             self.outcomes[outcome] += 1
@@ -329,6 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
         proxy = self.server.proxy
         stats = proxy.stats_obj
         stats.enter()
+        started = time.monotonic()
         upstream_s = 0.0
         slept = 0.0
         outcome = "ok"
@@ -356,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             # response always sees its own request (the send itself is not in the overhead)
             overhead = max(time.perf_counter() - t0 - upstream_s - slept, 0.0)
             stats.leave(req, outcome, len(reply.body) if outcome != "upstream_unreachable" else 0,
-                        upstream_s, overhead)
+                        upstream_s, overhead, started)
         try:
             self._send(reply)
         except (BrokenPipeError, ConnectionResetError):
@@ -385,6 +394,10 @@ class _Handler(BaseHTTPRequestHandler):
         name = self.path[len(CONTROL_PREFIX):].split("?", 1)[0]
         if name == "stats":
             payload: dict[str, Any] = proxy.stats()
+        elif name == "timeline":
+            with proxy.stats_obj._lock:
+                payload = {"columns": ["start", "end", "service", "operation", "outcome"],
+                           "rows": list(proxy.stats_obj.timeline)}
         elif name == "reset" and self.command == "POST":
             proxy.reset()
             payload = {"reset": True}
@@ -535,6 +548,11 @@ class FaultProxy:
 def fetch_stats(proxy_url: str) -> dict[str, Any]:
     """Read a running proxy's counters (used by bench scripts that run it as a child process)."""
     return _control_call(proxy_url, "GET", "stats")
+
+
+def fetch_timeline(proxy_url: str) -> list[list[Any]]:
+    """Every request since the last reset: [start s, end s, service, operation, outcome]."""
+    return list(_control_call(proxy_url, "GET", "timeline")["rows"])
 
 
 def reset_stats(proxy_url: str) -> None:
