@@ -618,3 +618,21 @@ case("root-explicit-deny", "s3:GetObject", OBJ, "deny", principal_arn=f"arn:aws:
      resource_policy=pol(deny("s3:*", "*", Principal="*")))
 case("implicit-deny-unconditional-when-no-deny-matches", "s3:GetObject", OBJ, "implicit_deny", False,
      identity_policies=[pol(allow("s3:GetObject", OBJ, {"Bool": {"aws:X": "true"}}))], scps=[[pol(allow("ec2:*"))]])
+
+# --- policy language version: variables exist only in 2012-10-17 ------------------------------
+V2008 = {"Version": "2008-10-17", "Statement": [allow("s3:GetObject", HOME)]}
+case("v2008-variable-is-literal-text", "s3:GetObject", "arn:aws:s3:::home/alice/x", "implicit_deny",
+     identity_policies=[V2008], context={"aws:username": "alice"})
+case("v2008-literal-variable-matches-itself", "s3:GetObject", "arn:aws:s3:::home/${aws:username}/x", "allow",
+     identity_policies=[V2008], context={"aws:username": "alice"})
+case("no-version-still-substitutes", "s3:GetObject", "arn:aws:s3:::home/alice/x", "allow",
+     identity_policies=[{"Statement": [allow("s3:GetObject", HOME)]}], context={"aws:username": "alice"})
+case("v2008-condition-variable-literal", "s3:ListBucket", "arn:aws:s3:::home", "implicit_deny",
+     identity_policies=[{"Version": "2008-10-17", "Statement": [allow("s3:ListBucket", "*", {"StringLike": {"s3:prefix": "${aws:username}/*"}})]}],
+     context={"aws:username": "alice", "s3:prefix": "alice/x"})
+case("arnlike-with-variable-containing-colon", "s3:GetObject", OBJ, "allow",
+     identity_policies=[pol(allow("s3:GetObject", "*", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:user/*"}}))],
+     principal_arn=USER)
+case("arnlike-with-variable-other-account", "s3:GetObject", OBJ, "implicit_deny",
+     identity_policies=[pol(allow("s3:GetObject", "*", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:user/*"}}))],
+     principal_arn=USER, context={"aws:PrincipalAccount": B})

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from awsgraph.iam.patterns import Unresolved, arn_like, glob_match, lookup, substitute
+from awsgraph.iam.patterns import LITERAL, Unresolved, arn_like, glob_match, lookup, substitute
 
 Tri = bool | None
 
@@ -169,8 +169,10 @@ def _context_value(context: Mapping[str, Any] | None, key: str) -> Any:
         return _MISSING
 
 
-def evaluate_operator(operator: str, key: str, policy_values: Any, context: Mapping[str, Any] | None) -> Tri:
-    """Evaluate one ``operator: {key: values}`` pair."""
+def evaluate_operator(operator: str, key: str, policy_values: Any, context: Mapping[str, Any] | None,
+                      variables: bool = True) -> Tri:
+    """Evaluate one ``operator: {key: values}`` pair (``variables=False``: ``${...}`` is text)."""
+    var_ctx = context if variables else LITERAL
     qualifier = ""
     name = operator
     if ":" in operator:
@@ -200,7 +202,7 @@ def evaluate_operator(operator: str, key: str, policy_values: Any, context: Mapp
     ctx_values = [] if ctx_value is None else _as_list(ctx_value)
 
     def one(cv: Any) -> bool:
-        hit = any(compare(cv, pv, context) for pv in values)
+        hit = any(compare(cv, pv, var_ctx) for pv in values)
         return not hit if negated else hit
 
     if qualifier == "forallvalues":
@@ -213,7 +215,8 @@ def evaluate_operator(operator: str, key: str, policy_values: Any, context: Mapp
     return any(one(cv) for cv in ctx_values)
 
 
-def evaluate_condition(condition: Mapping[str, Any] | None, context: Mapping[str, Any] | None) -> Tri:
+def evaluate_condition(condition: Mapping[str, Any] | None, context: Mapping[str, Any] | None,
+                       variables: bool = True) -> Tri:
     """AND over operators and keys; false beats unknown beats true."""
     if not condition:
         return True
@@ -223,7 +226,7 @@ def evaluate_condition(condition: Mapping[str, Any] | None, context: Mapping[str
             unknown = True
             continue
         for key, values in pairs.items():
-            r = evaluate_operator(operator, str(key), values, context)
+            r = evaluate_operator(operator, str(key), values, context, variables)
             if r is False:
                 return False
             if r is None:

@@ -87,7 +87,7 @@ def _scan(statements: Sequence[Statement], action: str, resource: str, context: 
             if got is None:
                 continue
             kind = got
-        cond = evaluate_condition(st.condition, context)
+        cond = evaluate_condition(st.condition, context, variables=st.variables)
         if cond is False:
             continue
         if st.allow:

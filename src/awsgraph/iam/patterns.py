@@ -24,6 +24,13 @@ class Unresolved(Exception):
     """A policy variable the context does not supply."""
 
 
+class _Literal(dict[str, Any]):
+    """Context marker: ``${...}`` is plain text (policy language version 2008-10-17)."""
+
+
+LITERAL: Mapping[str, Any] = _Literal()
+
+
 def _glob_to_regex(text: str) -> str:
     out = []
     for ch in text:
@@ -87,7 +94,7 @@ def compile_pattern(pattern: str, context: Mapping[str, Any] | None = None, *,
 
     Raises :class:`Unresolved` when a variable has no value.
     """
-    if not has_variables(pattern):
+    if not has_variables(pattern) or context is LITERAL:
         if wildcards:
             return _compile_plain(pattern, ignore_case)
         return re.compile(re.escape(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
@@ -144,7 +151,7 @@ def _plain_matcher(pattern: str, ignore_case: bool) -> Matcher:
 
 def matcher(pattern: str, context: Mapping[str, Any] | None = None, *, ignore_case: bool = False) -> Matcher:
     """A whole-string glob test for ``pattern``; raises :class:`Unresolved` for a missing variable."""
-    if not has_variables(pattern):
+    if not has_variables(pattern) or context is LITERAL:
         return _plain_matcher(pattern, ignore_case)
     rx = compile_pattern(pattern, context, ignore_case=ignore_case)
     return lambda v: rx.fullmatch(v) is not None
@@ -163,7 +170,7 @@ def glob_match(pattern: str, value: str, context: Mapping[str, Any] | None = Non
 
 def substitute(text: str, context: Mapping[str, Any] | None) -> str:
     """Replace variables with their values (no wildcard handling). Raises :class:`Unresolved`."""
-    if not has_variables(text):
+    if not has_variables(text) or context is LITERAL:
         return text
     return _VARIABLE.sub(lambda m: _variable_value(m.group(1), context), text)
 
@@ -177,8 +184,25 @@ def action_matches(pattern: str, action: str) -> bool:
 
 def arn_like(pattern: str, value: str, context: Mapping[str, Any] | None = None) -> bool:
     """ArnLike/ArnEquals: compare the six ARN components, wildcards within each component."""
-    p_parts = pattern.split(":", 5)
+    p_parts = _split_arn(pattern)
     v_parts = value.split(":", 5)
     if len(p_parts) != 6 or len(v_parts) != 6:
         return glob_match(pattern, value, context)
     return all(glob_match(p, v, context) for p, v in zip(p_parts, v_parts, strict=True))
+
+
+def _split_arn(pattern: str) -> list[str]:
+    """Split on the first five colons that are not inside a ``${...}`` variable."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(pattern):
+        if ch == "{" and i and pattern[i - 1] == "$":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch == ":" and not depth and len(parts) < 5:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts

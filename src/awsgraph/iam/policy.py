@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from awsgraph.iam.patterns import action_matches, glob_match
+from awsgraph.iam.patterns import LITERAL, action_matches, glob_match
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -42,6 +42,7 @@ class Statement:
     sid: str | None = None
     source: str = ""  # which policy this came from (for explanations)
     index: int = 0
+    variables: bool = True  # False for policy language 2008-10-17: ${...} is literal text
 
     @property
     def allow(self) -> bool:
@@ -58,7 +59,8 @@ class Statement:
     def matches_resource(self, resource: str, context: Mapping[str, Any] | None) -> bool:
         if self.resources is None:
             return True  # trust policies and some resource policies omit Resource
-        hit = any(glob_match(p, resource, context) for p in self.resources)
+        ctx = context if self.variables else LITERAL
+        hit = any(glob_match(p, resource, ctx) for p in self.resources)
         return not hit if self.not_resource else hit
 
 
@@ -97,6 +99,9 @@ def normalize_principal(value: Any) -> dict[str, tuple[str, ...]]:
 
 def parse_policy(doc: Any, source: str = "") -> list[Statement]:
     data = load_document(doc)
+    # Only the 2012-10-17 language has policy variables; an explicit 2008-10-17 keeps ${...}
+    # as text. (A document with no Version is read as 2012-10-17 here, forgivingly.)
+    variables = str(data.get("Version", "2012-10-17")).strip() != "2008-10-17"
     raw = data.get("Statement", [])
     if isinstance(raw, Mapping):
         raw = [raw]
@@ -128,7 +133,7 @@ def parse_policy(doc: Any, source: str = "") -> list[Statement]:
             effect=effect, actions=actions, not_action=not_action, resources=resources,
             not_resource=not_resource, principals=principals, not_principal=not_principal,
             condition=cond if isinstance(cond, Mapping) and cond else None,
-            sid=str(st["Sid"]) if st.get("Sid") else None, source=source, index=i,
+            sid=str(st["Sid"]) if st.get("Sid") else None, source=source, index=i, variables=variables,
         ))
     return out
 
