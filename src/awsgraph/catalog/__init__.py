@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from awsgraph.catalog import account, ec2, iam, kms, s3
+from awsgraph.catalog import (
+    account,
+    autoscaling,
+    batch,
+    dynamodb,
+    ec2,
+    ecr,
+    ecs,
+    efs,
+    eks,
+    elasticache,
+    elasticsearch,
+    iam,
+    kms,
+    lambda_,
+    rds,
+    redshift,
+    s3,
+)
 from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource, Spec
 
 CATALOG: tuple[Spec, ...] = (
@@ -11,6 +29,8 @@ CATALOG: tuple[Spec, ...] = (
     *ec2.SPECS,
     *s3.SPECS,
     *kms.SPECS,
+    *lambda_.SPECS, *ecs.SPECS, *eks.SPECS, *ecr.SPECS, *batch.SPECS, *autoscaling.SPECS,
+    *efs.SPECS, *rds.SPECS, *redshift.SPECS, *dynamodb.SPECS, *elasticache.SPECS, *elasticsearch.SPECS,
 )
 
 

@@ -1,0 +1,88 @@
+"""Lambda functions: configuration, resource policy, function URL and tags (never code or
+environment values; ``list_functions`` already returns the configuration)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awsgraph.catalog.refs import kms_ref
+from awsgraph.catalog.spec import Detail, Link, Resource
+
+VPC_ID = "VpcConfig.VpcId"
+
+
+def _function(item: dict[str, Any]) -> dict[str, Any]:
+    env = item.get("Environment") or {}
+    url = item.get("FunctionUrl") or {}
+    vpc = item.get("VpcConfig") or {}
+    return {
+        # Only the variable names survive the client's redaction; their values never arrive.
+        "environmentVariableNames": env.get("VariableNames") or None,
+        "functionUrl": url.get("FunctionUrl"),
+        "functionUrlAuthType": url.get("AuthType"),
+        "publicUrl": url.get("AuthType") == "NONE" if url else None,
+        "inVpc": bool(vpc.get("VpcId")),
+        "category": ["function"],
+        "function": ["compute"],
+    }
+
+
+FUNCTION = Resource(
+    type="aws_lambda_function",
+    cls=("Function",),
+    service="lambda",
+    call="list_functions",
+    items="Functions",
+    id="FunctionName",
+    arn="FunctionArn",
+    name="FunctionName",
+    props={
+        "functionName": "FunctionName",
+        "runtime": "Runtime",
+        "handler": "Handler",
+        "memorySize": "MemorySize",
+        "timeout": "Timeout",
+        "role": "Role",
+        "codeSize": "CodeSize",
+        "description": "Description",
+        "version": "Version",
+        "lastModified": "LastModified",
+        "packageType": "PackageType",
+        "architectures": "Architectures",
+        "state": "State",
+        "vpcId": VPC_ID,
+        "subnetIds": "VpcConfig.SubnetIds",
+        "securityGroupIds": "VpcConfig.SecurityGroupIds",
+        "layers": "Layers[].Arn",
+        "kmsKeyId": "KMSKeyArn",
+        "tracingMode": "TracingConfig.Mode",
+        "ephemeralStorageSize": "EphemeralStorage.Size",
+        "imageUri": "ImageConfigResponse.ImageUri",
+    },
+    compute=_function,
+    details=(
+        Detail("list_tags", into="Tags", params={"Resource": "FunctionArn"}, result="Tags"),
+        Detail(
+            "get_policy",
+            into="Policy",
+            params={"FunctionName": "FunctionArn"},
+            result="Policy",
+            decode_json=True,
+            missing=("ResourceNotFoundException",),
+        ),
+        Detail(
+            "get_function_url_config",
+            into="FunctionUrl",
+            params={"FunctionName": "FunctionArn"},
+            missing=("ResourceNotFoundException", "404"),
+        ),
+    ),
+    web_link="https://console.aws.amazon.com/lambda/home?region={region}#/functions/{FunctionName}",
+    links=(
+        Link("HAS", "aws_iam_role", values="Role"),
+        Link("HAS", "aws_vpc", values=VPC_ID, on="id"),
+        Link("USES", "aws_kms_key", values=kms_ref("KMSKeyArn", "FunctionArn"), on="keyRefs"),
+    ),
+)
+
+SPECS = (FUNCTION,)
