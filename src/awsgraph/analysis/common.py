@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from awsgraph.analysis.view import GraphView, Record
@@ -206,7 +206,7 @@ class ArnIndex:
         hi = bisect.bisect_left(keys, prefix + "\U0010ffff")
         return rows[lo:hi]
 
-    def match(self, pattern: str, context: dict[str, Any] | None = None) -> list[tuple[str, Record]]:
+    def match(self, pattern: str, context: Mapping[str, Any] | None = None) -> list[tuple[str, Record]]:
         """(arn, record) pairs whose ARN the IAM pattern matches (whole-string glob)."""
         parts = pattern.split(":", 5)
         if len(parts) != 6 or parts[0] != "arn":

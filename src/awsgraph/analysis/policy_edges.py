@@ -9,7 +9,7 @@ bucket and ``s3:GetObject`` on ``bucket/*`` reaches the bucket with ``objectLeve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,7 @@ from awsgraph.analysis.common import (
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam import actions as action_table
 from awsgraph.iam.actions import LEVEL_NAMES, ActionInfo
-from awsgraph.iam.patterns import Unresolved, action_matches, matcher
+from awsgraph.iam.patterns import LITERAL, Unresolved, action_matches, matcher
 from awsgraph.iam.policy import Statement, load_document, parse_policy
 from awsgraph.model import Entity, Relationship
 
@@ -169,10 +169,12 @@ class PolicyMapper:
             self.placeholders[key] = service_placeholder(account, service)
         return key, f"aws_{service}", True
 
-    def targets(self, st: Statement, account: str, context: dict[str, Any] | None
+    def targets(self, st: Statement, account: str, context: Mapping[str, Any] | None
                 ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         """(target key, target type, is placeholder, edge props) for one statement."""
         grant = _grant(st.actions, st.not_action)
+        if not st.variables:
+            context = LITERAL
         patterns = ["*"] if st.resources is None or st.not_resource else list(st.resources)
         for pattern in patterns:
             if pattern.strip() == "*":
@@ -193,7 +195,7 @@ class PolicyMapper:
                 continue
             yield from self._arn_targets(st, grant, pattern, context)
 
-    def _arn_targets(self, st: Statement, grant: _Grant, pattern: str, context: dict[str, Any] | None
+    def _arn_targets(self, st: Statement, grant: _Grant, pattern: str, context: Mapping[str, Any] | None
                      ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         parts = pattern.split(":", 5)
         if len(parts) == 6 and parts[2] == "s3" and not parts[3] and not parts[4]:
@@ -214,7 +216,7 @@ class PolicyMapper:
             if props is not None:
                 yield rec.key, rec.type, False, dict(props)
 
-    def _s3_targets(self, st: Statement, grant: _Grant, pattern: str, context: dict[str, Any] | None
+    def _s3_targets(self, st: Statement, grant: _Grant, pattern: str, context: Mapping[str, Any] | None
                     ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         try:
             test = matcher(pattern, context)
