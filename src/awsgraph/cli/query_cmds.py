@@ -56,7 +56,8 @@ def register(sub: Any) -> None:
 
     d = sub.add_parser("diff", help="what changed between two runs")
     _db(d)
-    d.add_argument("--from", dest="from_run", type=int, help="earlier run id (default: the run before --to)")
+    d.add_argument("--from", dest="from_run", type=int,
+                   help="earlier run id, 0 for the empty graph (default: the run before --to)")
     d.add_argument("--to", dest="to_run", type=int, help="later run id (default: the last finished run)")
     d.add_argument("--format", choices=["table", "json"], default="table")
     d.set_defaults(func=cmd_diff)

@@ -10,7 +10,7 @@ import sqlite3
 from importlib import resources
 from typing import Any
 
-from awsgraph.query import compile_query, execute, parse
+from awsgraph.query import execute, parse, plan
 
 VENDOR_JS = "cytoscape-3.35.0.min.js"
 VENDOR_LICENSE = "cytoscape-LICENSE.txt"
@@ -33,7 +33,7 @@ def collect(
     if query:
         parsed = parse(query)
         parsed = dataclasses.replace(parsed, tree=True, returns=None, limit=max(parsed.limit, max_nodes))
-        tree = execute(conn, compile_query(parsed), query)[0]
+        tree = execute(conn, plan(conn, parsed), query)[0]
         vertices, edges = list(tree["vertices"]), list(tree["edges"])
     else:
         vertices = [json.loads(p) for (p,) in conn.execute(
