@@ -186,3 +186,12 @@ def test_documentation_range_counts_as_public_network():
     ents, rels = out_of([account(), g], security_group_edges)
     assert {r.from_key for r in rels} == {"203.0.113.0/24", "198.51.100.7/32"}
     assert ents["198.51.100.7/32"].classes == ("Host",) and ents["203.0.113.0/24"].classes == ("Network",)
+
+
+def test_load_balancer_open_ports_are_its_listeners_within_the_group():
+    g = sg("sg-web", ingress=[perm("-1", cidrs=["0.0.0.0/0"])])
+    lb = rec(f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/l/1", "aws_alb",
+             {"Scheme": "internet-facing", "SecurityGroups": ["sg-web"],
+              "Listeners": [{"Port": 443, "Protocol": "HTTPS"}, {"Port": 80, "Protocol": "HTTP"}]})
+    ents, _ = out_of([account(), g, lb], exposure)
+    assert ents[lb.key].props["openPorts"] == "80,443"

@@ -132,6 +132,11 @@ def _listener_ports(rec: Record) -> list[tuple[str, int, int]]:
     return out
 
 
+def _port_order(text: str) -> int:
+    head = text.split("-")[0]
+    return int(head) if head.lstrip("-").isdigit() else -1
+
+
 EXPOSABLE_TYPES = ("aws_instance", "aws_eni", "aws_db_instance", "aws_alb", "aws_nlb", "aws_elb", "aws_lb")
 
 
@@ -158,6 +163,14 @@ def exposure(view: GraphView) -> Iterator[Entity | Relationship]:
                     candidates.append((rule.proto, rule.lo, rule.hi, v6))
         # An IPv6 rule exposes only what has a global IPv6 address, and likewise for IPv4.
         candidates = [c for c in candidates if (info.v6 if c[3] else info.v4)]
+        listeners = _listener_ports(rec) if info.needs_sg else []
+        if listeners:
+            # a load balancer answers only on its listeners' ports
+            candidates = [
+                (lp, max(lo, llo), min(hi, lhi), v6)
+                for proto, lo, hi, v6 in candidates for lp, llo, lhi in listeners
+                if (proto in ("*", lp)) and max(lo, llo) <= min(hi, lhi)
+            ]
         open_ports: list[str] = []
         for proto, lo, hi, v6 in candidates:
             nacls = [net.nacl_by_subnet.get(s) for s in subnets] or [None]
@@ -170,5 +183,6 @@ def exposure(view: GraphView) -> Iterator[Entity | Relationship]:
         props: dict[str, Any] = {"exposedToInternet": exposed}
         if exposed:
             props["exposedPorts"] = ",".join(open_ports)
-            props["openPorts"] = ",".join(sorted({p.split(":", 1)[1] for p in open_ports}))
+            ranges = {p.split(":", 1)[1] for p in open_ports}
+            props["openPorts"] = ",".join(sorted(ranges, key=_port_order))
         yield merge_props(rec.key, rec.type, (), props)
