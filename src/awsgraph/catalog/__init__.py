@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+from awsgraph.catalog import account, ec2, iam, kms, s3
 from awsgraph.catalog import (
-    account,
+    acm,
+    apigateway,
+    cloudformation,
+    cloudfront,
+    cloudtrail,
+    cloudwatch,
+    config,
+    elb,
+    findings,
+    messaging,
+    route53,
+    transfer,
+    waf,
+    workspaces,
+)
+from awsgraph.catalog import (  # compute, container and data-store services
     autoscaling,
     batch,
     dynamodb,
-    ec2,
     ecr,
     ecs,
     efs,
     eks,
     elasticache,
     elasticsearch,
-    iam,
-    kms,
     lambda_,
     rds,
     redshift,
-    s3,
 )
 from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource, Spec
 
@@ -31,6 +43,9 @@ CATALOG: tuple[Spec, ...] = (
     *kms.SPECS,
     *lambda_.SPECS, *ecs.SPECS, *eks.SPECS, *ecr.SPECS, *batch.SPECS, *autoscaling.SPECS,
     *efs.SPECS, *rds.SPECS, *redshift.SPECS, *dynamodb.SPECS, *elasticache.SPECS, *elasticsearch.SPECS,
+    *elb.SPECS, *cloudfront.SPECS, *apigateway.SPECS, *acm.SPECS, *route53.SPECS, *messaging.SPECS,
+    *cloudwatch.SPECS, *cloudtrail.SPECS, *config.SPECS, *cloudformation.SPECS, *findings.SPECS,
+    *transfer.SPECS, *waf.SPECS, *workspaces.SPECS,
 )
 
 

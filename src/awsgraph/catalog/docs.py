@@ -38,7 +38,7 @@ def operations(spec: Spec) -> list[tuple[str, str]]:
         if spec.call:
             ops.append((spec.service, api_name(spec.service, spec.call)))
         for d in spec.details:
-            ops.append((spec.service, api_name(spec.service, d.call)))
+            ops.append((d.service or spec.service, api_name(d.service or spec.service, d.call)))
     else:
         for op in spec.operations:
             client, _, call = op.partition(":") if ":" in op else (spec.service, "", op)
@@ -64,8 +64,9 @@ def relationship_rows(catalog: tuple[Spec, ...] = CATALOG) -> list[tuple[str, st
         if spec.service_has:
             rows.add((f"aws_{spec.service_group}", "HAS", spec.type))
         for link in spec.links:
+            this = link.subject[0] if link.subject else spec.type
             for other in link.others:
-                rows.add((other, link.verb, spec.type) if link.reverse else (spec.type, link.verb, other))
+                rows.add((other, link.verb, this) if link.reverse else (this, link.verb, other))
     groups = {s.service_group for s in catalog} - {r.type[4:] for r in catalog if isinstance(r, Resource)}
     for g in groups:
         rows.add(("aws_account", "HAS", f"aws_{g}"))

@@ -29,6 +29,7 @@ class Detail:
     missing: tuple[str, ...] = ()  # error codes that mean "not configured", not a failure
     decode_json: bool = False  # the result is a JSON document in a string (policies)
     paginate: bool = False  # follow the operation's paginator and merge pages
+    service: str | None = None  # another boto3 client of the same account and region (default: the spec's)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Link:
 
     ``values`` is a JMESPath over the raw item yielding one value or a list. By default
     the relationship is ``this VERB other``; ``reverse=True`` makes it ``other VERB this``.
+    ``subject`` = (type, on, JMESPath) puts other entities in place of "this": those of
+    ``type`` whose ``on`` property equals a value of the JMESPath (a VPC flow log record
+    says ``aws_vpc LOGS aws_s3_bucket``; the flow log itself is not an end).
     """
 
     verb: str
@@ -44,6 +48,7 @@ class Link:
     values: str
     on: str = "_key"
     reverse: bool = False
+    subject: tuple[str, str, str] | None = None
 
     @property
     def others(self) -> tuple[str, ...]:
@@ -52,7 +57,8 @@ class Link:
     @property
     def id(self) -> str:
         direction = "<" if self.reverse else ">"
-        return f"{self.verb}|{','.join(self.others)}|{self.on}|{direction}"
+        base = f"{self.verb}|{','.join(self.others)}|{self.on}|{direction}"
+        return f"{base}|{self.subject[0]}|{self.subject[1]}" if self.subject else base
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class Resource:
     call: str | None  # list operation (snake_case); None = produced by a Custom step
     id: str  # JMESPath to the resource id
     group: str = ""  # JupiterOne service name (aws_<group>); defaults to ``service``
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # a value may be a no-arg function, called per run
     items: str | None = None  # JMESPath to the items in a page; default: the paginator's result key
     arn: str | None = None  # JMESPath to the ARN in the item
     arn_template: str | None = None  # e.g. "arn:{partition}:ec2:{region}:{account}:vpc/{VpcId}"

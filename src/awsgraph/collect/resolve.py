@@ -16,7 +16,6 @@ from awsgraph.collect.convert import SUBJECT_SEP
 from awsgraph.model.entity import Entity, Relationship
 from awsgraph.store.base import StoredEntity
 
-
 _Index = dict[tuple[str, str], dict[str, list[tuple[str, str | None, str | None]]]]
 
 

@@ -1,0 +1,112 @@
+"""AWS Transfer Family servers and their users (roles, home-directory buckets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awsgraph.catalog.spec import Detail, Link, Parent, Resource
+
+# "/bucket/prefix" home directories and LOGICAL mappings' targets name the bucket first.
+HOME_BUCKETS = (
+    "map(&split('/', @)[1], [HomeDirectory, User.HomeDirectoryMappings[].Target][] | [?starts_with(@, '/')])"
+)
+
+
+def _server(item: dict[str, Any]) -> dict[str, Any]:
+    server = item.get("Server") or {}
+    endpoint = server.get("EndpointType") or item.get("EndpointType")
+    details = server.get("EndpointDetails") or {}
+    return {
+        "public": endpoint == "PUBLIC" or bool(details.get("AddressAllocationIds")),
+        "protocols": server.get("Protocols"),
+        "securityPolicyName": server.get("SecurityPolicyName"),
+        "vpcId": details.get("VpcId"),
+        "subnetIds": details.get("SubnetIds"),
+        "securityGroupIds": details.get("SecurityGroupIds"),
+        "hostKeyFingerprint": server.get("HostKeyFingerprint"),
+        "category": ["network"],
+        "function": ["file-transfer"],
+    }
+
+
+SERVER = Resource(
+    type="aws_transfer_server",
+    cls=("Host", "Gateway"),
+    service="transfer",
+    call="list_servers",
+    id="ServerId",
+    arn="Arn",
+    name="ServerId",
+    tags="Server.Tags",
+    active="State == 'ONLINE'",
+    props={
+        "state": "State",
+        "endpointType": "EndpointType",
+        "domain": "Domain",
+        "identityProviderType": "IdentityProviderType",
+        "loggingRole": "LoggingRole",
+        "userCount": "UserCount",
+        "invocationRole": "Server.IdentityProviderDetails.InvocationRole",
+        "identityProviderFunction": "Server.IdentityProviderDetails.Function",
+        "certificateArn": "Server.Certificate",
+    },
+    compute=_server,
+    details=(Detail("describe_server", into="Server", params={"ServerId": "ServerId"}, result="Server"),),
+    web_link="https://console.aws.amazon.com/transfer/home?region={region}#/servers/{ServerId}",
+    links=(
+        Link(
+            "ASSIGNED",
+            "aws_iam_role",
+            values="[LoggingRole, Server.IdentityProviderDetails.InvocationRole]",
+            reverse=True,
+        ),
+        Link(
+            "PROTECTS",
+            "aws_security_group",
+            values="Server.EndpointDetails.SecurityGroupIds",
+            on="id",
+            reverse=True,
+        ),
+        Link("USES", "aws_acm_certificate", values="Server.Certificate"),
+    ),
+)
+
+USER = Resource(
+    type="aws_transfer_user",
+    cls=("User",),
+    service="transfer",
+    call="list_users",
+    parent=Parent("aws_transfer_server", params={"ServerId": "ServerId"}, carry={"ServerId": "ServerId"}),
+    id="Arn",
+    arn="Arn",
+    name="UserName",
+    tags="User.Tags",
+    props={
+        "username": "UserName",
+        "serverId": "ServerId",
+        "roleArn": "Role",
+        "homeDirectory": "HomeDirectory",
+        "homeDirectoryType": "HomeDirectoryType",
+        "sshPublicKeyCount": "SshPublicKeyCount",
+        "homeBuckets": HOME_BUCKETS,
+        "policyAttached": "User.Policy && `true` || `false`",
+    },
+    details=(
+        Detail(
+            "describe_user",
+            into="User",
+            params={"ServerId": "ServerId", "UserName": "UserName"},
+            result="User",
+        ),
+    ),
+    web_link="https://console.aws.amazon.com/transfer/home?region={region}#/servers/{ServerId}/users/{UserName}",
+    links=(
+        Link("HAS", "aws_transfer_server", values="ServerId", on="id", reverse=True),
+        Link("ASSIGNED", "aws_iam_role", values="Role", reverse=True),
+        Link("ALLOWS", "aws_s3_bucket", values=HOME_BUCKETS, on="name", reverse=True),
+    ),
+    service_has=False,
+    description="Listed per server with ListUsers (which some emulators lack: recorded, the run goes on).",
+)
+
+SPECS = (SERVER, USER)
