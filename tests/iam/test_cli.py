@@ -98,3 +98,16 @@ def test_who_can_reads_the_store(tmp_path, capsys):
     answers = json.loads(out.out)
     assert [(a["principal"], a["via"], a["conditional"]) for a in answers] == [(user, ["inline read (#0)"], False)]
 
+
+
+def test_simulate_repeated_flags_accumulate(tmp_path, capsys):
+    a = write(tmp_path, "a.json", {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    b = write(tmp_path, "b.json", {"Statement": [{"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*",
+                                                  "Condition": {"StringEquals": {"aws:PrincipalTag/x": "1"}}}]})
+    args = ["iam", "simulate", "--policy", a, "--policy", b, "--action", "s3:DeleteObject", "--resource", "arn:aws:s3:::b/k",
+            "--json"]
+    _, out = run(capsys, *args, "--context", "aws:PrincipalTag/x=1")
+    assert json.loads(out.out)["decision"] == "deny"
+    _, out = run(capsys, *args)
+    got = json.loads(out.out)
+    assert (got["decision"], got["conditional"]) == ("allow", True)

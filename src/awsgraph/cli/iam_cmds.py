@@ -17,10 +17,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     iam_sub = iam.add_subparsers(dest="iam_command", metavar="COMMAND")
     iam_sub.required = True
     sim = iam_sub.add_parser("simulate", help="decide one request against policy documents, as AWS would")
-    sim.add_argument("--policy", nargs="+", default=[], metavar="FILE",
+    sim.add_argument("--policy", nargs="+", action="extend", default=[], metavar="FILE",
                      help="identity policy documents (JSON)")
     sim.add_argument("--boundary", metavar="FILE", help="permissions boundary policy")
-    sim.add_argument("--scp", nargs="+", default=None, metavar="FILE",
+    sim.add_argument("--scp", nargs="+", action="extend", default=None, metavar="FILE",
                      help="SCP levels, root first: each file is one level (a policy or a JSON list)")
     sim.add_argument("--resource-policy", metavar="FILE",
                      help="resource-based policy (bucket, queue, trust...)")
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim.add_argument("--resource-account", metavar="ID", help="the resource's account, when its ARN has none")
     sim.add_argument("--action", required=True)
     sim.add_argument("--resource", required=True, metavar="ARN")
-    sim.add_argument("--context", nargs="+", default=[], metavar="KEY=VALUE",
+    sim.add_argument("--context", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                      help="condition keys and policy variables; repeat a key for a multi-valued key")
     sim.add_argument("--json", action="store_true", help="print the decision as JSON")
     sim.set_defaults(func=_simulate)
@@ -37,8 +37,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     who.add_argument("action", metavar="ACTION")
     who.add_argument("resource", metavar="RESOURCE_ARN")
     who.add_argument("--db", required=True, help="the graph database written by `awsgraph collect`")
-    who.add_argument("--scp", nargs="+", default=None, metavar="FILE", help="SCP levels to apply, root first")
-    who.add_argument("--context", nargs="+", default=[], metavar="KEY=VALUE")
+    who.add_argument("--scp", nargs="+", action="extend", default=None, metavar="FILE",
+                     help="SCP levels to apply, root first")
+    who.add_argument("--context", nargs="+", action="extend", default=[], metavar="KEY=VALUE")
     who.add_argument("--json", action="store_true")
     who.set_defaults(func=_who_can)
 
