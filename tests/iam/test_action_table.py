@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from awsgraph.iam import actions
+
+
+def test_snapshot_covers_the_common_services():
+    for svc in ("s3", "ec2", "iam", "sts", "dynamodb", "lambda", "sqs", "sns", "kms", "ecr", "rds"):
+        assert actions.known_service(svc), svc
+    assert len(actions.services()) > 300
+
+
+def test_lookup_levels_and_resource_types():
+    get = actions.lookup("S3:getobject")
+    assert get is not None and (get.name, get.level) == ("GetObject", "R")
+    assert "object" in get.resource_types and "bucket" not in get.resource_types
+    lst = actions.lookup("s3:ListBucket")
+    assert lst is not None and lst.level == "L" and "bucket" in lst.resource_types
+    assert actions.lookup("s3:NoSuchAction") is None
+    assert actions.lookup("nosuchservice:Get") is None
+
+
+def test_expand_patterns():
+    gets = {a.full for a in actions.expand("s3:Get*")}
+    assert "s3:GetObject" in gets and "s3:PutObject" not in gets
+    assert all(a.service == "s3" for a in actions.expand("s3:*"))
+    assert {a.full for a in actions.expand("s?s:Publish")} == {"sns:Publish"}
+    assert actions.expand("nosuch:*") == ()
+    assert actions.covers_service("S3:*", "s3") and not actions.covers_service("s3:Get*", "s3")
+
+
+def test_resource_type_of_arns():
+    cases = {
+        "arn:aws:s3:::b": "bucket",
+        "arn:aws:s3:::b/k/x": "object",
+        "arn:aws:dynamodb:us-east-1:1:table/t": "table",
+        "arn:aws:lambda:us-east-1:1:function:f": "function",
+        "arn:aws:iam::1:role/path/r": "role",
+        "arn:aws:sqs:us-east-1:1:q": "queue",
+        "arn:aws:kms:us-east-1:1:key/abc": "key",
+    }
+    for arn, rtype in cases.items():
+        assert actions.resource_type_of(arn) == rtype, arn
+    assert actions.resource_type_of("not-an-arn") is None
+
+
+def test_applies_to_crosses_services_by_template():
+    assume = actions.lookup("sts:AssumeRole")
+    assert assume is not None
+    assert actions.applies_to(assume, "arn:aws:iam::1:role/x")
+    assert not actions.applies_to(assume, "arn:aws:iam::1:user/x")
+    get = actions.lookup("s3:GetObject")
+    assert get is not None and not actions.applies_to(get, "arn:aws:s3:::bucket")
