@@ -636,3 +636,15 @@ case("arnlike-with-variable-containing-colon", "s3:GetObject", OBJ, "allow",
 case("arnlike-with-variable-other-account", "s3:GetObject", OBJ, "implicit_deny",
      identity_policies=[pol(allow("s3:GetObject", "*", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:user/*"}}))],
      principal_arn=USER, context={"aws:PrincipalAccount": B})
+
+# --- keys derived from the principal ----------------------------------------------------------
+case("derived-principal-account", "s3:GetObject", OBJ, "allow", identity_policies=[pol(allow("s3:*", "*", {"StringEquals": {"aws:PrincipalAccount": A}}))],
+     principal_arn=USER)
+case("derived-principal-type-user", "s3:GetObject", OBJ, "implicit_deny", identity_policies=[pol(allow("s3:*", "*", {"StringEquals": {"aws:PrincipalType": "AssumedRole"}}))],
+     principal_arn=USER)
+case("derived-principal-arn-session-is-role", "s3:GetObject", OBJ, "allow", identity_policies=[pol(allow("s3:*", "*", {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/app"}}))],
+     principal_arn=SESSION)
+case("derived-service-principal", "sqs:SendMessage", QUEUE, "allow", principal_arn="sns.amazonaws.com",
+     resource_policy=pol(allow("sqs:SendMessage", QUEUE, {"Bool": {"aws:PrincipalIsAWSService": "true"}}, Principal={"Service": "sns.amazonaws.com"})))
+case("context-overrides-derived", "s3:GetObject", OBJ, "implicit_deny", identity_policies=[pol(allow("s3:*", "*", {"StringEquals": {"aws:PrincipalAccount": A}}))],
+     principal_arn=USER, context={"aws:PrincipalAccount": B})

@@ -114,6 +114,10 @@ def _resource_policy_required(action: str, resource: str) -> bool:
     return low.startswith("sts:assumerole") or (low.startswith("sts:") and ":role/" in resource)
 
 
+# aws:PrincipalType as AWS reports it; a role acts through a session.
+_PRINCIPAL_TYPES = {"user": "User", "role": "AssumedRole", "session": "AssumedRole", "root": "Account"}
+
+
 def _derived_context(context: Mapping[str, Any] | None, principal: Principal | None,
                      resource_account: str | None) -> dict[str, Any]:
     ctx: dict[str, Any] = dict(context or {})
@@ -124,12 +128,17 @@ def _derived_context(context: Mapping[str, Any] | None, principal: Principal | N
             ctx[key] = value
             lowered.add(key.lower())
 
-    if principal is not None and principal.kind not in ("anonymous", "service", "federated"):
+    if principal is not None and principal.kind == "service":
+        put("aws:PrincipalIsAWSService", "true")
+        put("aws:PrincipalServiceName", principal.arn)
+    elif principal is not None and principal.kind not in ("anonymous", "federated"):
         if principal.kind == "session" and principal.role_name and principal.account:
             put("aws:PrincipalArn", f"arn:aws:iam::{principal.account}:role/{principal.role_name}")
         else:
             put("aws:PrincipalArn", principal.arn)
         put("aws:PrincipalAccount", principal.account)
+        put("aws:PrincipalIsAWSService", "false")
+        put("aws:PrincipalType", _PRINCIPAL_TYPES.get(principal.kind))
         if principal.kind == "user":
             put("aws:username", principal.arn.rsplit("/", 1)[-1])
     put("aws:ResourceAccount", resource_account)
