@@ -175,3 +175,20 @@ def test_every_action_on_one_bucket_is_not_admin():
     _, rels = out_of(estate(managed_policy("p", allow("*", "arn:aws:s3:::data"))), policy_edges)
     assert [(r.to_key, r.props["admin"], r.props["normalizedActions"]) for r in rels] == [
         ("arn:aws:s3:::data", False, "*")]
+
+
+def test_username_variable_resolves_for_each_user_the_policy_reaches():
+    self_service = managed_policy("p", allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCT}:user/${{aws:username}}"))
+    users = [rec(f"arn:aws:iam::{ACCT}:user/{n}", "aws_iam_user", raw) for n, raw in (
+        ("ann", {"UserName": "ann", "AttachedManagedPolicies": [{"PolicyArn": POLICY}]}),
+        ("ben", {"UserName": "ben", "GroupList": ["staff"]}),
+        ("cat", {"UserName": "cat"}),
+    )]
+    group = rec(f"arn:aws:iam::{ACCT}:group/staff", "aws_iam_group",
+                {"GroupName": "staff", "AttachedManagedPolicies": [{"PolicyArn": POLICY}]})
+    group_inline = rec(f"arn:aws:iam::{ACCT}:group/staff|inline-policy|own", "aws_iam_group_policy",
+                       {"PolicyName": "own", "OwnerType": "group", "OwnerName": "staff",
+                        "PolicyDocument": {"Statement": [allow("iam:ChangePassword", f"arn:aws:iam::{ACCT}:user/${{aws:username}}")]}})
+    _, rels = out_of(estate(self_service, group, group_inline, *users), policy_edges)
+    got = {(r.from_type, r.to_key.rsplit("/", 1)[-1]) for r in rels}
+    assert got == {("aws_iam_policy", "ann"), ("aws_iam_policy", "ben"), ("aws_iam_group_policy", "ben")}

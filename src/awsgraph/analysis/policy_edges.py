@@ -250,16 +250,50 @@ def _s3_props(st: Statement, grant: _Grant, bucket_level: bool, object_level: bo
     return props
 
 
-def _policy_context(rec: Record) -> dict[str, Any] | None:
-    raw = rec.raw or {}
-    if str(raw.get("OwnerType", "")).lower() == "user" and raw.get("OwnerName"):
-        return {"aws:username": raw["OwnerName"]}
-    return None
+class _Usernames:
+    """Which IAM user names a policy applies to, to resolve ``${aws:username}`` per user."""
+
+    def __init__(self, view: GraphView) -> None:
+        members: dict[str, set[str]] = {}
+        self.by_policy: dict[str, set[str]] = {}
+        users = list(view.entities("aws_iam_user"))
+        for u in users:
+            name = str((u.raw or {}).get("UserName") or u.props.get("username") or "")
+            for g in (u.raw or {}).get("GroupList") or ():
+                members.setdefault(str(g), set()).add(name)
+            for ap in (u.raw or {}).get("AttachedManagedPolicies") or ():
+                self.by_policy.setdefault(str(ap.get("PolicyArn")), set()).add(name)
+        self.members = members
+        for g in view.entities("aws_iam_group"):
+            gname = str((g.raw or {}).get("GroupName") or g.props.get("name") or "")
+            for ap in (g.raw or {}).get("AttachedManagedPolicies") or ():
+                self.by_policy.setdefault(str(ap.get("PolicyArn")), set()).update(members.get(gname, ()))
+
+    def of(self, rec: Record) -> set[str]:
+        raw = rec.raw or {}
+        owner_type = str(raw.get("OwnerType", "")).lower()
+        if owner_type == "user" and raw.get("OwnerName"):
+            return {str(raw["OwnerName"])}
+        if owner_type == "group" and raw.get("OwnerName"):
+            return set(self.members.get(str(raw["OwnerName"]), ()))
+        if rec.type == "aws_iam_policy":
+            arn = str(rec.props.get("arn") or raw.get("Arn") or rec.key)
+            return set(self.by_policy.get(arn, ()))
+        return set()
+
+
+def _contexts(st: Statement, users: set[str]) -> list[dict[str, Any] | None]:
+    """One context per user when the statement's resources use ``${aws:username}``."""
+    uses_variables = any("${" in r for r in st.resources or ())
+    if not uses_variables or not users:
+        return [None]
+    return [{"aws:username": u} for u in sorted(users)]
 
 
 def policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
     """ALLOWS / DENIES from every managed and inline policy to what its statements reach."""
     mapper = PolicyMapper(view)
+    usernames = _Usernames(view)
     edges = Edges()
     for rec in view.entities(*POLICY_TYPES):
         doc = policy_document(rec)
@@ -268,10 +302,11 @@ def policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
         account = record_account(rec, view)
         if account is None or not account.isdigit():
             account = mapper.default_account or arn_account(rec.key) or "unknown"
-        context = _policy_context(rec)
+        users = usernames.of(rec)
         for st in parse_policy(doc, (rec.props.get("name") and str(rec.props["name"])) or ""):
             verb = "ALLOWS" if st.allow else "DENIES"
-            for key, typ, ph, props in mapper.targets(st, account, context):
-                edges.add(Relationship(rec.key, verb, key, rec.type, typ, props, mapped=ph))
+            for context in _contexts(st, users):
+                for key, typ, ph, props in mapper.targets(st, account, context):
+                    edges.add(Relationship(rec.key, verb, key, rec.type, typ, props, mapped=ph))
     yield from mapper.placeholders.values()
     yield from edges
