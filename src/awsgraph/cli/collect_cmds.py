@@ -117,8 +117,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with Sandbox(port=args.port) as sandbox:
         out.print(f"sandbox: moto serving a seeded multi-region estate at {sandbox.url} "
                   f"({sandbox.seed_seconds:.1f} s to seed)")
+        # The sandbox seeds two regions; `--regions all` makes the demo discover every region
+        # the emulator offers (slower: the emulator builds each region's backends on first use).
+        regions = args.regions or ",".join(sandbox.regions)
         cfg = config_from_args(args, {"roleArn": DEMO_ROLE_ARN, "externalId": DEMO_EXTERNAL_ID,
-                                      "endpointUrl": sandbox.url, "db": args.db or "awsgraph-demo.db"})
+                                      "endpointUrl": sandbox.url, "db": args.db or "awsgraph-demo.db",
+                                      "regions": regions})
         with sandbox.credentials():
             execute(cfg, as_json=args.json, verbose=args.verbose)
     try:

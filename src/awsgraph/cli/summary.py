@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from awsgraph.collect.run import RunSummary
+from awsgraph.store.base import StepResult
 
 
 @contextlib.contextmanager
@@ -43,21 +44,25 @@ def print_summary(console: Console, s: RunSummary, *, verbose: bool = False) -> 
         rels.add_row(t, str(n))
     console.print(ents)
     console.print(rels)
-    steps = Table(title="Steps", show_edge=False)
-    for col in ("step", "region", "status", "entities", "calls", "reason"):
+    steps = Table(title="Steps that did not fully succeed" if not verbose else "Steps", show_edge=False)
+    for col in ("step", "regions", "status", "entities", "calls", "reason"):
         steps.add_column(col, overflow="fold")
-    shown = 0
+    # The same outcome in many regions is one row: "ListAnalyzers: not available" x 17 regions.
+    groups: dict[tuple[str, str, str], list[StepResult]] = {}
     ok = 0
     for st in s.steps:
         if st.status == "success" and not st.capped and not verbose:
             ok += 1
             continue
-        colour = {"partial": "yellow", "failed": "red"}.get(st.status, "green")
         reason = st.reason + (f" ({st.capped})" if st.capped else "")
-        steps.add_row(st.step, st.region, f"[{colour}]{st.status}[/{colour}]", str(st.entities), str(st.calls),
-                      reason)
-        shown += 1
-    if shown:
+        groups.setdefault((st.step, st.status, reason), []).append(st)
+    for (name, status, reason), members in sorted(groups.items()):
+        colour = {"partial": "yellow", "failed": "red"}.get(status, "green")
+        regions = sorted(m.region for m in members)
+        where = ", ".join(regions) if len(regions) <= 3 else f"{len(regions)} regions"
+        steps.add_row(name, where, f"[{colour}]{status}[/{colour}]", str(sum(m.entities for m in members)),
+                      str(sum(m.calls for m in members)), reason)
+    if groups:
         console.print(steps)
     partial = sum(1 for st in s.steps if st.status == "partial")
     failed = sum(1 for st in s.steps if st.status == "failed")

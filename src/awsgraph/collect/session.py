@@ -156,6 +156,7 @@ class AwsSession:
                 events.register("before-call.*.*", self._count_call)
                 events.register("before-send.*.*", self._count_request)
                 events.register("after-call.*.*", redact_after_call)
+                _no_retry_on_html_errors(cached)
                 if self.endpoint_url and service == "s3control":
                     events.register("before-send.s3-control.*", _strip_account_host_prefix)
                 self._clients[key] = cached
@@ -172,6 +173,35 @@ class AwsSession:
 
     def available_regions(self, service: str) -> list[str]:
         return list(self._boto3.get_available_regions(service, partition_name=self.partition))
+
+
+def _no_retry_on_html_errors(client: Any) -> None:
+    """Do not retry a 5xx whose body is an HTML page.
+
+    AWS answers 5xx in its protocol's own XML or JSON error shape; an HTML page comes from
+    something in front of the API that does not implement the operation (an emulator, a
+    proxy). Retrying it with backoff only wastes a minute per call; the step is recorded
+    as failed at once instead.
+    """
+    sid = client.meta.service_model.service_id.hyphenize()
+    unique_id = f"retry-config-{sid}"
+    emitter = client.meta.events
+    # botocore keeps handlers registered with a unique id here; no public accessor exists.
+    entry = getattr(getattr(emitter, "_emitter", emitter), "_unique_id_handlers", {}).get(unique_id)
+    if not entry:
+        return
+    original = entry["handler"]
+
+    def needs_retry(response: Any = None, **kwargs: Any) -> Any:
+        if response is not None and response[0] is not None:
+            http = response[0]
+            ctype = str(http.headers.get("content-type", "")).lower()
+            if http.status_code >= 500 and ("html" in ctype or http.content[:15].lower().startswith(b"<!doctype")):
+                return None
+        return original(response=response, **kwargs)
+
+    emitter.unregister(f"needs-retry.{sid}", unique_id=unique_id)
+    emitter.register(f"needs-retry.{sid}", needs_retry, unique_id=unique_id)
 
 
 def _strip_account_host_prefix(request: Any, **_: Any) -> None:
