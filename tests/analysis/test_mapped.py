@@ -86,3 +86,10 @@ def test_vpc_peering_same_and_cross_account():
     assert e[(v1.key, other)].props["crossAccount"] is True and e[(v1.key, other)].mapped is True
     assert e[(v1.key, v2.key)].type == "aws_vpc_connects_vpc"
     assert ents[other].props["accountId"] == OTHER
+
+
+def test_cname_to_api_gateway_default_endpoint():
+    api = rec("arn:aws:apigateway:us-east-1::/restapis/abc123", "aws_api_gateway_rest_api", {"id": "abc123"})
+    r = record("api.example.com.", "CNAME", ["abc123.execute-api.us-east-1.amazonaws.com"])
+    _, rels = out_of([account(), api, r], dns_connections)
+    assert set(edges(rels)) == {(r.key, api.key)}

@@ -100,6 +100,12 @@ def _names_and_ips(rec: Record) -> tuple[set[str], set[str]]:
         a = ni.get("Association") or {}
         if a.get("PublicIp"):
             ips.add(str(a["PublicIp"]))
+    if rec.type == "aws_api_gateway_rest_api" and raw.get("id"):
+        # the default endpoint a CNAME may point at: {id}.execute-api.{region}.amazonaws.com
+        arn_parts = str(rec.props.get("arn") or rec.key).split(":")
+        region = rec.region or (arn_parts[3] if len(arn_parts) > 3 else "")
+        if region:
+            names.add(f"{raw['id']}.execute-api.{region}.amazonaws.com")
     for dvo in raw.get("DomainNameConfigurations") or ():
         if dvo.get("ApiGatewayDomainName"):
             names.add(_dns(dvo["ApiGatewayDomainName"]))
