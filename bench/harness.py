@@ -108,7 +108,7 @@ def start_proxy(upstream: str, *, latency_ms: float = 0, throttle_rate: float = 
                 deny: tuple[str, ...] = (), seed: int | None = None, stats_file: str | None = None) -> Child:
     cmd = [str(VENV_PY), str(BENCH / "proxy.py"), "--upstream", upstream, "--port", "0",
            "--latency-ms", str(latency_ms), "--throttle-rate", str(throttle_rate),
-           "--error-rate", str(error_rate)]
+           "--error-rate", str(error_rate), "--exit-with-parent"]
     for service in deny:
         cmd += ["--deny-service", service]
     if seed is not None:
@@ -235,12 +235,27 @@ def json_tail(text: str) -> dict[str, Any] | None:
     return None
 
 
+def _exit_with_parent() -> None:
+    """A server child must not outlive the bench script that started it (even after kill -9)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _serve_moto(port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log line
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    _exit_with_parent()
     host, bound = server.get_host_and_port()
     print(f"moto listening on http://{host}:{bound}", flush=True)
     try:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import signal
@@ -593,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--deny-region", action="append", default=[])
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--stats-file", help="write the counters here as JSON on exit")
+    ap.add_argument("--exit-with-parent", action="store_true", help="stop when the parent process dies")
     args = ap.parse_args(argv)
     cfg = ProxyConfig(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, throttle_rate=args.throttle_rate,
                       error_rate=args.error_rate, deny_services=set(args.deny_service),
@@ -603,6 +605,15 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    if args.exit_with_parent:
+        parent = os.getppid()
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, daemon=True).start()
     print(f"proxy listening on {proxy.url} -> {args.upstream} {json.dumps(cfg.to_json())}", flush=True)
     try:
         proxy.serve_forever()
