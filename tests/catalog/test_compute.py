@@ -15,6 +15,10 @@ from moto.moto_api import state_manager
 from awsgraph.catalog import CATALOG, Resource, autoscaling, ec2, ecr
 from tests.helpers import collect
 
+# Only the EC2 types these tests link to: the whole EC2 catalog would cost seconds per test.
+NETWORK = (ec2.VPC, ec2.SUBNET, ec2.SECURITY_GROUP, ec2.ENI, ec2.INSTANCE)
+SLIM = [s for s in CATALOG if s.service_group != "ec2"] + list(NETWORK)
+
 ACCOUNT = "123456789012"
 SECRET = "demo-lambda-env-secret-value"
 
@@ -80,7 +84,7 @@ def test_lambda_function_role_vpc_and_no_environment_values(aws: None, db_path: 
     lam.create_function(
         FunctionName="plain", Runtime="python3.12", Role=role, Handler="h.handler", Code={"ZipFile": _zip()}
     )
-    got = collect(db_path, services=["lambda", "ec2", "iam", "kms"])
+    got = collect(db_path, services=["lambda", "ec2", "iam", "kms"], catalog=SLIM)
     fn = got.one("aws_lambda_function", name="orders")
     assert (
         fn["_class"] == ["Function"] and fn["_key"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders"
@@ -158,7 +162,7 @@ def test_ecs_cluster_services_tasks_and_definitions(aws: None, db_path: str) -> 
     task = ecs.run_task(
         cluster="apps", taskDefinition=td, count=1, group="service:web", startedBy="ecs-svc/web"
     )["tasks"][0]
-    got = collect(db_path, services=["ecs", "ec2", "iam"])
+    got = collect(db_path, services=["ecs", "ec2", "iam"], catalog=SLIM)
     cluster = got.one("aws_ecs_cluster", name="apps")
     cinst = got.one("aws_ecs_container_instance", arn=ci["containerInstanceArn"])
     service = got.one("aws_ecs_service", name="web")
@@ -206,7 +210,7 @@ def test_eks_cluster(aws: None, db_path: str) -> None:
             "publicAccessCidrs": ["0.0.0.0/0"],
         },
     )
-    got = collect(db_path, services=["eks", "ec2", "iam"])
+    got = collect(db_path, services=["eks", "ec2", "iam"], catalog=SLIM)
     c = got.one("aws_eks_cluster", name="k8s")
     assert c["_class"] == ["Cluster"] and c["_key"] == f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/k8s"
     # moto's describe_cluster has no resourcesVpcConfig.vpcId (AWS has), so vpcId is not asserted.
