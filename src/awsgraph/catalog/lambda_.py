@@ -8,7 +8,8 @@ from typing import Any
 from awsgraph.catalog.refs import kms_ref
 from awsgraph.catalog.spec import Detail, Link, Resource
 
-VPC_ID = "VpcConfig.VpcId"
+VPC_ID = "SubnetVpcIds[0] || VpcConfig.VpcId"
+SUBNET_FILTER = "[{Name: 'subnet-id', Values: VpcConfig.SubnetIds[0] && VpcConfig.SubnetIds || ['none']}]"
 
 
 def _function(item: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +70,15 @@ FUNCTION = Resource(
             result="Policy",
             decode_json=True,
             missing=("ResourceNotFoundException",),
+        ),
+        # The VPC as its subnets' VPC: some emulators put a placeholder in VpcConfig.VpcId. A
+        # function outside any VPC filters on a subnet id that matches nothing.
+        Detail(
+            "describe_subnets",
+            service="ec2",
+            into="SubnetVpcIds",
+            params={"Filters": SUBNET_FILTER},
+            result="Subnets[].VpcId",
         ),
         Detail(
             "get_function_url_config",
