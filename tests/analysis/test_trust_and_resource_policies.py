@@ -164,3 +164,13 @@ def test_kms_key_policy_root_and_role():
     _, rels = out_of([account(), rec(ROLE, "aws_iam_role"), rec(k, "aws_kms_key", {"Policy": pol})],
                      resource_policy_edges)
     assert set(edges(rels)) == {(k, f"aws:account:{ACCT}"), (k, ROLE)}
+
+
+def test_service_principals_use_collected_aliases_and_identifier_types():
+    cw = rec(f"aws:{ACCT}:cloudwatch", "aws_cloudwatch")
+    doc = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                          "Principal": {"Service": ["events.amazonaws.com", "vpc-flow-logs.amazonaws.com"]}}]}
+    ents, rels = out_of([account(), cw, role(doc)], trust_edges)
+    assert {(r.to_key, r.to_type) for r in rels} == {
+        (f"aws:{ACCT}:cloudwatch", "aws_cloudwatch"), (f"aws:{ACCT}:vpc-flow-logs", "aws_vpc_flow_logs")}
+    assert ents[f"aws:{ACCT}:vpc-flow-logs"].type == "aws_vpc_flow_logs"

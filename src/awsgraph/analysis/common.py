@@ -73,9 +73,16 @@ SERVICE_ALIASES: dict[str, tuple[str, ...]] = {
     "es": ("opensearch", "elasticsearch"),
     "states": ("stepfunctions", "sfn"),
     "monitoring": ("cloudwatch",),
+    "logs": ("cloudwatch",),
+    "events": ("cloudwatch",),
     "execute-api": ("apigateway",),
     "ecs-tasks": ("ecs",),
 }
+
+
+def service_type(service: str) -> str:
+    """``aws_<service>``, spelt as an identifier (``vpc-flow-logs`` -> ``aws_vpc_flow_logs``)."""
+    return "aws_" + service.replace("-", "_").replace(".", "_")
 
 
 def service_entity_key(view: GraphView, account: str, service: str) -> tuple[str, Record | None]:
@@ -100,7 +107,7 @@ def account_placeholder(account: str) -> Entity:
 
 
 def service_placeholder(account: str, service: str) -> Entity:
-    return placeholder(service_key(account, service), f"aws_{service}", ("Service",), accountId=account,
+    return placeholder(service_key(account, service), service_type(service), ("Service",), accountId=account,
                        displayName=service.upper() if len(service) <= 3 else service, name=service)
 
 

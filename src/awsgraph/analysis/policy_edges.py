@@ -25,6 +25,7 @@ from awsgraph.analysis.common import (
     record_account,
     service_entity_key,
     service_placeholder,
+    service_type,
 )
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam import actions as action_table
@@ -167,7 +168,7 @@ class PolicyMapper:
             return key, rec.type, False
         if key not in self.placeholders:
             self.placeholders[key] = service_placeholder(account, service)
-        return key, f"aws_{service}", True
+        return key, service_type(service), True
 
     def targets(self, st: Statement, account: str, context: Mapping[str, Any] | None
                 ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:

@@ -13,6 +13,7 @@ from awsgraph.analysis.common import (
     placeholder,
     service_entity_key,
     service_placeholder,
+    service_type,
 )
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity
@@ -100,7 +101,7 @@ class PrincipalResolver:
             key, existing = service_entity_key(self.view, home_account, svc)
             if existing is not None:
                 return Target(key, existing.type, None)
-            return Target(key, f"aws_{svc}", None, service_placeholder(home_account, svc))
+            return Target(key, service_type(svc), None, service_placeholder(home_account, svc))
         if ptype_l == "federated":
             rec = self.by_arn.get(entry)
             if rec is not None:
