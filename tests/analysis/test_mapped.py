@@ -93,3 +93,12 @@ def test_cname_to_api_gateway_default_endpoint():
     r = record("api.example.com.", "CNAME", ["abc123.execute-api.us-east-1.amazonaws.com"])
     _, rels = out_of([account(), api, r], dns_connections)
     assert set(edges(rels)) == {(r.key, api.key)}
+
+
+def test_s3_website_alias_and_alias_to_own_record():
+    b = rec("arn:aws:s3:::www.example.org", "aws_s3_bucket", {"Name": "www.example.org"})
+    site = record("www.example.org.", "A", alias="s3-website-us-east-1.amazonaws.com.")
+    apex = record("example.org.", "A", alias="www.example.org.")
+    ents, rels = out_of([account(), b, site, apex], dns_connections)
+    assert set(edges(rels)) == {(site.key, b.key)}
+    assert not ents

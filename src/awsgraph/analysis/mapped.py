@@ -142,12 +142,16 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
             by_name[n] = rec
         for ip in ips:
             by_ip[ip] = rec
+    buckets = {str((b.raw or {}).get("Name") or b.props.get("name") or ""): b
+               for b in view.entities("aws_s3_bucket")}
+    record_names = {_dns(_record_set(r).get("Name")) for r in view.entities("aws_route53_record")}
     made: set[str] = set()
     for rec in view.entities("aws_route53_record"):
         rs = _record_set(rec)
         rtype = str(rs.get("Type") or rec.props.get("type") or "").upper()
         if rtype not in ("A", "AAAA", "CNAME"):
             continue
+        own_name = _dns(rs.get("Name"))
         values: list[str] = []
         alias = rs.get("AliasTarget") or {}
         if alias.get("DNSName"):
@@ -158,6 +162,8 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
         for value in values:
             is_ip = rtype in ("A", "AAAA") and not alias
             target = by_ip.get(value) if is_ip else by_name.get(_dns(value))
+            if target is None and not is_ip and ".s3-website" in f".{_dns(value)}":
+                target = buckets.get(own_name)  # website hosting: the bucket is named after the record
             if target is not None:
                 yield Relationship(rec.key, "CONNECTS", target.key, rec.type, target.type,
                                    {"recordType": rtype, "value": value}, mapped=False)
@@ -167,8 +173,8 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
                 ph_props: dict[str, Any] = {"ipAddress": value}
             else:
                 name = _dns(value)
-                if not name or name.endswith(".internal"):
-                    continue
+                if not name or name.endswith(".internal") or name in record_names:
+                    continue  # another record of ours: it connects what it resolves to itself
                 key, typ, cls = f"host:{name}", "host", ("Host",)
                 ph_props = {"hostname": name}
             if key not in made:
