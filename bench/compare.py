@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per tool")
     ap.add_argument("--out", help="write all figures as JSON here (default bench/results/compare-*.json)")
     args = ap.parse_args(argv)
+    harness.stop_on_sigterm()
 
     services = args.services.split(",") if args.services else our_service_groups()
     tools = args.tools.split(",")

@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--services", help="limit awsgraph to these service groups")
     ap.add_argument("--out", help="write the results as JSON here")
     args = ap.parse_args(argv)
+    harness.stop_on_sigterm()
     args.deny = [s for s in args.deny.split(",") if s]
     args.deny_region = [r for r in args.deny_region.split(",") if r]
     args.kill_at = [float(x) for x in args.kill_at.split(",") if x]

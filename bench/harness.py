@@ -42,6 +42,16 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so ``with`` blocks stop the moto and proxy children."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def git_commit() -> str:
     out = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cd",
                           "--date=format:%Y-%m-%d %H:%M"], capture_output=True, text=True)
@@ -146,15 +156,20 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, timeout: fl
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd, text=True)
         deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    break
+                time.sleep(0.02)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Measured(argv, proc.returncode, wall, usage.ru_maxrss / 1024,

@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--services", help="limit awsgraph to these service groups")
     ap.add_argument("--out", help="write the figures as JSON here (default bench/results/memory-*.json)")
     args = ap.parse_args(argv)
+    harness.stop_on_sigterm()
     services = args.services.split(",") if args.services else None
     work = Path(tempfile.mkdtemp(prefix="awsgraph-memory-"))
     base = baseline_rss_mb()
