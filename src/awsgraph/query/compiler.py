@@ -1,15 +1,16 @@
 """Compile a parsed J1QL query to one SQL statement over the store's indexed tables.
 
 Every selector becomes an ``entities`` alias and every traversal a ``relationships`` alias,
-joined by keys, so SQLite's planner picks the cheapest starting point using the type,
-class and relationship indexes. A traversal matches both directions unless ``>>``/``<<``
-fixes one; the join is written symmetrically so the planner may walk it either way.
+joined by keys through the type, class and relationship indexes. A traversal matches both
+directions unless ``>>``/``<<`` fixes one. Written symmetrically, a chain can be walked from
+any selector; given ``start`` (chosen by :mod:`awsgraph.query.planner`) the compiler fixes
+that walk with CROSS JOIN and rewrites each hop to find its far end by one key lookup.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from awsgraph.query.ast import OptionalGroup, PropRef, Query, ReturnItem, Selector, Step, Traversal
 from awsgraph.query.errors import QueryError
@@ -22,10 +23,9 @@ class Compiled:
 
     sql: str
     params: dict[str, object]
-    columns: list[tuple[str, str]]  # (kind, label): kind is json | props | all | agg | key
+    columns: list[tuple[str, str]]  # (kind, label): kind is json | props | all | agg
     mode: str  # rows | default | tree
     post_limit: tuple[int, int] | None = None  # (skip, limit) applied in Python
-    tree_slots: list[Slot] = field(default_factory=list)
 
 
 class _Builder:
@@ -218,7 +218,7 @@ def compile_query(query: Query, start: int | None = None) -> Compiled:
     if query.tree:
         cols = ", ".join(f"{s.sql}.key" for s in b.visible)
         sql = f"SELECT DISTINCT {cols} FROM {body}{order}{limit}"
-        return Compiled(sql, b.params, [], "tree", tree_slots=list(b.visible))
+        return Compiled(sql, b.params, [], "tree")
 
     if query.returns is None:
         shown = [b.slots[query.start.alias or ""], *b.frontiers]
