@@ -25,7 +25,7 @@ _ENTITY_COLUMNS = ("_type", "displayName", "_key", "region", "accountId")
 
 def register(sub: Any) -> None:
     q = sub.add_parser("query", help="run a J1QL query against the local graph")
-    q.add_argument("query", help="J1QL, e.g. \"FIND aws_s3_bucket THAT ALLOWS Everyone\"")
+    q.add_argument("query", help="J1QL, e.g. \"FIND aws_s3_bucket THAT ALLOWS Everyone\" (- reads stdin)")
     _db(q)
     _fmt(q)
     q.set_defaults(func=cmd_query)
@@ -149,8 +149,9 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
 
 # -- commands -------------------------------------------------------------------------------------
 def cmd_query(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.query == "-" else args.query
     with _connection(args.db) as conn:
-        rows = _run(conn, args.query)
+        rows = _run(conn, text)
     print_rows(rows, args.format)
     return 0
 
