@@ -95,6 +95,7 @@ SUBSCRIPTION = Resource(
         "pendingConfirmation": item.get("SubscriptionArn") == "PendingConfirmation",
         "arn": None if item.get("SubscriptionArn") == "PendingConfirmation" else item.get("SubscriptionArn"),
     },
+    web_link="https://console.aws.amazon.com/sns/v3/home?region={region}#/topic/{TopicArn}",
     links=(Link("HAS", "aws_sns_topic", values="TopicArn", reverse=True),),
     service_has=False,
 )
