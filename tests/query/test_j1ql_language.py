@@ -352,3 +352,25 @@ def test_syntax_errors_point_at_the_position(text: str, message: str, column: in
     assert message in str(err)
     assert f"column {column})" in str(err)
     assert str(err).splitlines()[-1].index("^") - 2 == column - 1
+
+
+def test_malformed_queries_only_raise_query_errors(conn: sqlite3.Connection) -> None:
+    """Random token soup: every failure is a QueryError with a position, never a crash."""
+    import random
+
+    words = ["FIND", "THAT", "WITH", "AS", "WHERE", "RETURN", "TREE", "ORDER", "BY", "LIMIT", "SKIP", "AND",
+             "OR", "NOT", "UNIQUE", "RELATES", "TO", "HAS", "aws_instance", "Host", "*", "(", ")", "|", "?",
+             "!", ">>", "<<", "=", "!=", "~=", "<=", "'x'", "22", "true", "undefined", "date.now", "-", "7",
+             "days", "i", "i.name", "count(i)", ",", "[a-b]", "i.*", "date(2024-01-01)"]
+    rng = random.Random(6)
+    crashed = []
+    for _ in range(1500):
+        text = "FIND " + " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+        try:
+            run_query(conn, text)
+        except QueryError as err:
+            if err.pos is None:
+                crashed.append((text, err.message))
+        except Exception as exc:  # the point is to catch anything else
+            crashed.append((text, repr(exc)))
+    assert crashed == []
