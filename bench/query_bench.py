@@ -2,7 +2,7 @@
 
 Not a unit test. Usage: ``python bench/query_bench.py [--db PATH] [--keep]``. The graph is
 written straight to SQLite (bulk insert, same schema as ``awsgraph.store``), then each query
-the issue names is compiled and timed (best of three runs, after one warm-up).
+the issue names is planned, compiled and timed (best of five runs, after one warm-up).
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def main() -> None:
     for name, text in QUERIES.items():
         execute(conn, plan(conn, parse(text)), text)  # warm-up: the page cache
         times, cpu = [], []
-        for _ in range(3):
+        for _ in range(5):
             t0, c0 = time.perf_counter(), time.process_time()  # parse + plan + run, as `awsgraph query`
             rows = execute(conn, plan(conn, parse(text)), text)
             times.append(time.perf_counter() - t0)
