@@ -280,12 +280,51 @@ def _serve_moto(port: int) -> None:
         pass
 
 
+def proxy_overhead(n: int = 300, threads: int = 16) -> dict[str, Any]:
+    """What the proxy (with no latency or faults) adds to a cheap call, serially and under
+    concurrency: the proxy must not be the bottleneck."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+    from botocore.config import Config
+
+    def timed(url: str) -> dict[str, float]:
+        cfg = Config(max_pool_connections=threads, retries={"max_attempts": 1})
+        sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1", config=cfg,
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        for _ in range(20):
+            sts.get_caller_identity()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            sts.get_caller_identity()
+        serial = (time.perf_counter() - t0) / n
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda _: sts.get_caller_identity(), range(n)))
+        rate = n / (time.perf_counter() - t0)
+        return {"serial_ms": round(serial * 1000, 2), f"req_per_s_{threads}_threads": round(rate)}
+
+    with start_moto() as moto, start_proxy(moto.url) as px:
+        direct = timed(moto.url)
+        proxied = timed(px.url)
+        sys.path.insert(0, str(BENCH))
+        import proxy as bench_proxy
+
+        stats = bench_proxy.fetch_stats(px.url)
+    return {"direct": direct, "via_proxy": proxied, "proxy_overhead_ms_avg": stats["overhead_ms_avg"],
+            "added_ms_serial": round(proxied["serial_ms"] - direct["serial_ms"], 2), "loadavg": loadavg()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="bench plumbing")
     sub = ap.add_subparsers(dest="cmd", required=True)
     moto = sub.add_parser("moto", help="serve moto on 127.0.0.1")
     moto.add_argument("--port", type=int, default=0)
+    sub.add_parser("proxy-overhead", help="measure what the proxy adds per request")
     args = ap.parse_args(argv)
+    if args.cmd == "proxy-overhead":
+        print(json.dumps(proxy_overhead(), indent=1))
+        return 0
     if args.cmd == "moto":
         import signal
 
