@@ -95,6 +95,30 @@ def service_entity_key(view: GraphView, account: str, service: str) -> tuple[str
     return service_key(account, service), None
 
 
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The mapping items of a raw list (anything else, or a non-list, gives nothing)."""
+    if not isinstance(value, list | tuple):
+        return []
+    return [v for v in value if isinstance(v, dict)]
+
+
+def strings(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple):
+        return []
+    return [str(v) for v in value if isinstance(v, str | int)]
+
+
+def as_int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def placeholder(key: str, type_: str, classes: Iterable[str], **props: Any) -> Entity:
     out: dict[str, Any] = {"_source": MAPPER, "displayName": props.pop("displayName", key)}
     out.update({k: v for k, v in props.items() if v is not None})
@@ -121,15 +145,15 @@ def json_prop(value: Any) -> str:
 
 
 def tags_of(rec: Record) -> dict[str, str]:
-    tags = rec.raw.get("Tags") or rec.raw.get("TagList") or rec.raw.get("tags") if rec.raw else None
+    raw = rec.raw or {}
+    tags = raw.get("Tags") or raw.get("TagList") or raw.get("tags")
     out: dict[str, str] = {}
     if isinstance(tags, dict):
-        return {str(k): str(v) for k, v in tags.items()}
-    for t in tags or ():
-        if isinstance(t, dict):
-            k = t.get("Key", t.get("key"))
-            if k is not None:
-                out[str(k)] = str(t.get("Value", t.get("value", "")))
+        out = {str(k): str(v) for k, v in tags.items()}
+    for t in dicts(tags):
+        k = t.get("Key", t.get("key"))
+        if k is not None:
+            out[str(k)] = str(t.get("Value", t.get("value", "")))
     for k, v in rec.props.items():
         if k.startswith("tag.") and k[4:] not in out:
             out[k[4:]] = str(v)

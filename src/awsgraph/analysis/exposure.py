@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from awsgraph.analysis.common import merge_props
+from awsgraph.analysis.common import as_int, dicts, mapping, merge_props
 from awsgraph.analysis.nacl import nacl_open
 from awsgraph.analysis.security_groups import Rule, prefix_list_cidrs, range_text, sg_index, sg_rules
 from awsgraph.analysis.view import GraphView, Record
@@ -30,7 +30,7 @@ class _Net:
 def _network(view: GraphView) -> _Net:
     nacl_by_subnet: dict[str, Record] = {}
     for nacl in view.entities("aws_network_acl"):
-        for assoc in (nacl.raw or {}).get("Associations") or ():
+        for assoc in dicts((nacl.raw or {}).get("Associations")):
             if assoc.get("SubnetId"):
                 nacl_by_subnet[str(assoc["SubnetId"])] = nacl
     subnet_vpc: dict[str, str] = {}
@@ -46,8 +46,8 @@ def _network(view: GraphView) -> _Net:
     for rt in tables:
         raw = rt.raw or {}
         igw = any(str(r.get("GatewayId") or "").startswith("igw-") and r.get("State", "active") != "blackhole"
-                  for r in raw.get("Routes") or ())
-        for assoc in raw.get("Associations") or ():
+                  for r in dicts(raw.get("Routes")))
+        for assoc in dicts(raw.get("Associations")):
             if assoc.get("Main"):
                 main_igw[str(raw.get("VpcId") or "")] = igw
             elif assoc.get("SubnetId"):
@@ -60,8 +60,8 @@ def _network(view: GraphView) -> _Net:
 
 
 def _ids(items: Iterable[Any] | None, key: str) -> list[str]:
-    out = []
-    for it in items or ():
+    out: list[str] = []
+    for it in items if isinstance(items, list | tuple) else ():
         if isinstance(it, dict) and it.get(key):
             out.append(str(it[key]))
         elif isinstance(it, str):
@@ -95,21 +95,21 @@ def _target(rec: Record) -> _Target | None:
     """How an exposable record can be reached, its security groups and subnets."""
     raw = rec.raw or {}
     if rec.type == "aws_instance":
-        nis = raw.get("NetworkInterfaces") or ()
+        nis = dicts(raw.get("NetworkInterfaces"))
         v4 = bool(raw.get("PublicIpAddress")
-                  or any((ni.get("Association") or {}).get("PublicIp") for ni in nis))
+                  or any(mapping(ni.get("Association")).get("PublicIp") for ni in nis))
         v6 = bool(raw.get("Ipv6Address") or any(ni.get("Ipv6Addresses") for ni in nis))
         subnets = [str(raw["SubnetId"])] if raw.get("SubnetId") else []
         return _Target(v4, v6, _ids(raw.get("SecurityGroups"), "GroupId"), subnets)
     if rec.type == "aws_eni":
-        v4 = bool((raw.get("Association") or {}).get("PublicIp"))
+        v4 = bool(mapping(raw.get("Association")).get("PublicIp"))
         v6 = bool(raw.get("Ipv6Addresses") or raw.get("Ipv6Address"))
         subnets = [str(raw["SubnetId"])] if raw.get("SubnetId") else []
         return _Target(v4, v6, _ids(raw.get("Groups"), "GroupId"), subnets)
     if rec.type == "aws_db_instance":
         public = bool(raw.get("PubliclyAccessible"))
         sgs = _ids(raw.get("VpcSecurityGroups"), "VpcSecurityGroupId")
-        subnets = _ids((raw.get("DBSubnetGroup") or {}).get("Subnets"), "SubnetIdentifier")
+        subnets = _ids(mapping(raw.get("DBSubnetGroup")).get("Subnets"), "SubnetIdentifier")
         dual = str(raw.get("NetworkType", "")).upper() == "DUAL"
         return _Target(public, public and dual, sgs, subnets)
     if rec.type in ("aws_alb", "aws_nlb", "aws_elb", "aws_lb"):
@@ -123,12 +123,13 @@ def _target(rec: Record) -> _Target | None:
 
 def _listener_ports(rec: Record) -> list[tuple[str, int, int]]:
     out = []
-    for lst in (rec.raw or {}).get("Listeners") or (rec.raw or {}).get("ListenerDescriptions") or ():
-        lst = lst.get("Listener", lst) if isinstance(lst, dict) else {}
-        port = lst.get("Port") or lst.get("LoadBalancerPort")
-        if port is not None:
+    raw = rec.raw or {}
+    for item in dicts(raw.get("Listeners")) or dicts(raw.get("ListenerDescriptions")):
+        lst = mapping(item.get("Listener")) or item  # classic ELBs nest the listener
+        port = as_int(lst.get("Port") or lst.get("LoadBalancerPort"), -1)
+        if port >= 0:
             proto = "udp" if str(lst.get("Protocol", "")).upper() == "UDP" else "tcp"
-            out.append((proto, int(port), int(port)))
+            out.append((proto, port, port))
     return out
 
 

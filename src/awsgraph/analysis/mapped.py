@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from awsgraph.analysis.common import placeholder, tags_of
+from awsgraph.analysis.common import dicts, mapping, placeholder, tags_of
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity, Relationship
 
@@ -91,13 +91,13 @@ def _names_and_ips(rec: Record) -> tuple[set[str], set[str]]:
         v = raw.get(f)
         if isinstance(v, str) and v:
             ips.add(v)
-    assoc = raw.get("Association") or {}
+    assoc = mapping(raw.get("Association"))
     if assoc.get("PublicIp"):
         ips.add(str(assoc["PublicIp"]))
     if assoc.get("PublicDnsName"):
         names.add(_dns(assoc["PublicDnsName"]))
-    for ni in raw.get("NetworkInterfaces") or ():
-        a = ni.get("Association") or {}
+    for ni in dicts(raw.get("NetworkInterfaces")):
+        a = mapping(ni.get("Association"))
         if a.get("PublicIp"):
             ips.add(str(a["PublicIp"]))
     if rec.type == "aws_api_gateway_rest_api" and raw.get("id"):
@@ -106,7 +106,7 @@ def _names_and_ips(rec: Record) -> tuple[set[str], set[str]]:
         region = rec.region or (arn_parts[3] if len(arn_parts) > 3 else "")
         if region:
             names.add(f"{raw['id']}.execute-api.{region}.amazonaws.com")
-    for dvo in raw.get("DomainNameConfigurations") or ():
+    for dvo in dicts(raw.get("DomainNameConfigurations")):
         if dvo.get("ApiGatewayDomainName"):
             names.add(_dns(dvo["ApiGatewayDomainName"]))
     for k in ("publicIp", "ipAddress", "publicIpAddress", "dnsName", "domainName"):
@@ -153,10 +153,10 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
             continue
         own_name = _dns(rs.get("Name"))
         values: list[str] = []
-        alias = rs.get("AliasTarget") or {}
+        alias = mapping(rs.get("AliasTarget"))
         if alias.get("DNSName"):
             values.append(_dns(alias["DNSName"]))
-        for rr in rs.get("ResourceRecords") or ():
+        for rr in dicts(rs.get("ResourceRecords")):
             if rr.get("Value"):
                 values.append(str(rr["Value"]).strip())
         for value in values:
@@ -193,7 +193,7 @@ def domain_zones(view: GraphView) -> Iterator[Entity | Relationship]:
     made: set[str] = set()
     for zone in view.entities("aws_route53_zone"):
         hz = _inner(zone.raw, "HostedZone")
-        if (hz.get("Config") or {}).get("PrivateZone") or zone.props.get("privateZone") is True:
+        if mapping(hz.get("Config")).get("PrivateZone") or zone.props.get("privateZone") is True:
             continue
         name = _dns(hz.get("Name") or zone.props.get("domainName") or zone.props.get("name"))
         if not name:
@@ -244,10 +244,10 @@ def vpc_peering(view: GraphView) -> Iterator[Entity | Relationship]:
 
     for pcx in view.entities("aws_vpc_peering_connection"):
         raw = pcx.raw or {}
-        status = str((raw.get("Status") or {}).get("Code") or raw.get("status") or "active").lower()
+        status = str(mapping(raw.get("Status")).get("Code") or raw.get("status") or "active").lower()
         if status in _DEAD:
             continue
-        req, acc = raw.get("RequesterVpcInfo") or {}, raw.get("AccepterVpcInfo") or {}
+        req, acc = mapping(raw.get("RequesterVpcInfo")), mapping(raw.get("AccepterVpcInfo"))
         if not req.get("VpcId") or not acc.get("VpcId"):
             continue
         a_key, a_type, a_ph, a_ent = end(req)

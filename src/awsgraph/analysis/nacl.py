@@ -5,14 +5,15 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from awsgraph.analysis.common import as_int, dicts, mapping
 from awsgraph.analysis.security_groups import OPEN_CIDRS, protocol
 from awsgraph.analysis.view import Record
 
 
 def _nacl_entries(nacl: Record, egress: bool, v6: bool) -> list[dict[str, Any]]:
-    entries = [e for e in (nacl.raw or {}).get("Entries") or () if bool(e.get("Egress")) == egress]
+    entries = [e for e in dicts((nacl.raw or {}).get("Entries")) if bool(e.get("Egress")) == egress]
     entries = [e for e in entries if (e.get("Ipv6CidrBlock") is not None) == v6]
-    return sorted(entries, key=lambda e: int(e.get("RuleNumber", 32767)))
+    return sorted(entries, key=lambda e: as_int(e.get("RuleNumber"), 32767))
 
 
 def _entry_matches(e: dict[str, Any], proto: str, port: int, v6: bool) -> bool:
@@ -24,7 +25,7 @@ def _entry_matches(e: dict[str, Any], proto: str, port: int, v6: bool) -> bool:
         return False
     if eproto in ("tcp", "udp") and e.get("PortRange"):
         pr = e["PortRange"]
-        return int(pr.get("From", 0)) <= port <= int(pr.get("To", 65535))
+        return as_int(pr.get("From"), 0) <= port <= as_int(pr.get("To"), 65535)
     return True
 
 
@@ -46,11 +47,11 @@ def nacl_open(nacl: Record | None, proto: str, lo: int, hi: int, v6: bool = Fals
     if nacl is None:
         return [(lo, hi)]
     points = {lo}
-    for e in (nacl.raw or {}).get("Entries") or ():
-        pr = e.get("PortRange") or {}
-        bounds = [int(pr["From"])] if pr.get("From") is not None else []
+    for e in dicts((nacl.raw or {}).get("Entries")):
+        pr = mapping(e.get("PortRange"))
+        bounds = [as_int(pr["From"], lo)] if pr.get("From") is not None else []
         if pr.get("To") is not None:
-            bounds.append(int(pr["To"]) + 1)
+            bounds.append(as_int(pr["To"], hi) + 1)
         points.update(p for p in bounds if lo < p <= hi)
     cuts = [*sorted(points), hi + 1]
     out: list[tuple[int, int]] = []

@@ -21,11 +21,13 @@ from awsgraph.analysis.common import (
     account_placeholder,
     arn_account,
     default_account,
+    dicts,
     json_prop,
     record_account,
     service_entity_key,
     service_placeholder,
     service_type,
+    strings,
 )
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam import actions as action_table
@@ -43,7 +45,7 @@ def policy_document(rec: Record) -> dict[str, Any]:
     raw = rec.raw or {}
     doc = raw.get("Document") or raw.get("PolicyDocument")
     if doc is None:
-        for version in raw.get("PolicyVersionList") or ():
+        for version in dicts(raw.get("PolicyVersionList")):
             if isinstance(version, dict) and version.get("IsDefaultVersion"):
                 doc = version.get("Document")
     if doc is None:
@@ -260,14 +262,14 @@ class _Usernames:
         users = list(view.entities("aws_iam_user"))
         for u in users:
             name = str((u.raw or {}).get("UserName") or u.props.get("username") or "")
-            for g in (u.raw or {}).get("GroupList") or ():
-                members.setdefault(str(g), set()).add(name)
-            for ap in (u.raw or {}).get("AttachedManagedPolicies") or ():
+            for g in strings((u.raw or {}).get("GroupList")):
+                members.setdefault(g, set()).add(name)
+            for ap in dicts((u.raw or {}).get("AttachedManagedPolicies")):
                 self.by_policy.setdefault(str(ap.get("PolicyArn")), set()).add(name)
         self.members = members
-        for g in view.entities("aws_iam_group"):
-            gname = str((g.raw or {}).get("GroupName") or g.props.get("name") or "")
-            for ap in (g.raw or {}).get("AttachedManagedPolicies") or ():
+        for grp in view.entities("aws_iam_group"):
+            gname = str((grp.raw or {}).get("GroupName") or grp.props.get("name") or "")
+            for ap in dicts((grp.raw or {}).get("AttachedManagedPolicies")):
                 self.by_policy.setdefault(str(ap.get("PolicyArn")), set()).update(members.get(gname, ()))
 
     def of(self, rec: Record) -> set[str]:

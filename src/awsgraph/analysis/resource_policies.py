@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from awsgraph.analysis.common import EVERYONE_KEY, Edges, json_prop, merge_props, record_account
+from awsgraph.analysis.common import EVERYONE_KEY, Edges, json_prop, mapping, merge_props, record_account
 from awsgraph.analysis.principal_targets import PrincipalResolver, everyone_entity
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam.policy import load_document, parse_policy
@@ -72,7 +72,7 @@ def _acl_public(rec: Record) -> bool:
     for grant in grants if isinstance(grants, list) else ():
         if not isinstance(grant, dict):
             continue
-        uri = (grant.get("Grantee") or {}).get("URI")
+        uri = mapping(grant.get("Grantee")).get("URI")
         if uri in (ALL_USERS, AUTHENTICATED_USERS):
             return True
     return False

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from awsgraph.analysis.common import INTERNET_KEY, placeholder, record_account
+from awsgraph.analysis.common import INTERNET_KEY, as_int, dicts, placeholder, record_account
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity, Relationship
 
@@ -37,9 +37,10 @@ def port_range(perm: dict[str, Any]) -> tuple[int, int]:
     lo, hi = perm.get("FromPort"), perm.get("ToPort")
     if proto == "*" or lo is None or hi is None:
         return 0, 65535
-    if proto in ("tcp", "udp") and (int(lo) == -1 or int(hi) == -1):
+    lo_i, hi_i = as_int(lo, -1), as_int(hi, -1)
+    if proto in ("tcp", "udp") and (lo_i == -1 or hi_i == -1):
         return 0, 65535
-    return int(lo), int(hi)
+    return lo_i, hi_i
 
 
 def range_text(lo: int, hi: int) -> str:
@@ -80,14 +81,14 @@ class Rule:
 def sg_rules(sg: Record) -> Iterator[Rule]:
     raw = sg.raw or {}
     for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
-        for perm in raw.get(key) or ():
+        for perm in dicts(raw.get(key)):
             lo, hi = port_range(perm)
             rule = Rule(direction, protocol(perm.get("IpProtocol")), lo, hi)
-            rule.cidrs = [r.get("CidrIp") for r in perm.get("IpRanges") or () if r.get("CidrIp")]
-            rule.cidrs += [r.get("CidrIpv6") for r in perm.get("Ipv6Ranges") or () if r.get("CidrIpv6")]
-            rule.groups = [g for g in perm.get("UserIdGroupPairs") or () if g.get("GroupId")]
+            rule.cidrs = [str(r["CidrIp"]) for r in dicts(perm.get("IpRanges")) if r.get("CidrIp")]
+            rule.cidrs += [str(r["CidrIpv6"]) for r in dicts(perm.get("Ipv6Ranges")) if r.get("CidrIpv6")]
+            rule.groups = [g for g in dicts(perm.get("UserIdGroupPairs")) if g.get("GroupId")]
             rule.prefix_lists = [
-                p["PrefixListId"] for p in perm.get("PrefixListIds") or () if p.get("PrefixListId")
+                p["PrefixListId"] for p in dicts(perm.get("PrefixListIds")) if p.get("PrefixListId")
             ]
             yield rule
 
@@ -144,7 +145,7 @@ def prefix_list_cidrs(view: GraphView) -> dict[str, list[str]]:
         raw = rec.raw or {}
         pl_id = raw.get("PrefixListId") or rec.props.get("prefixListId")
         if pl_id:
-            out[str(pl_id)] = [e.get("Cidr") for e in raw.get("Entries") or () if e.get("Cidr")]
+            out[str(pl_id)] = [str(e["Cidr"]) for e in dicts(raw.get("Entries")) if e.get("Cidr")]
     return out
 
 
