@@ -13,11 +13,14 @@ from awsgraph.query.compiler import Compiled, compile_query
 from awsgraph.query.errors import QueryError
 from awsgraph.query.parser import parse
 from awsgraph.query.planner import chain_of, choose_start
+from awsgraph.store.sqlite import SQLiteStore, open_store
 
 Row = dict[str, Any]
 
 
-def run_query(db: sqlite3.Connection | str | Path, text: str, *, now_ms: int | None = None) -> list[Row]:
+def run_query(
+    db: sqlite3.Connection | SQLiteStore | str | Path, text: str, *, now_ms: int | None = None
+) -> list[Row]:
     """Run a J1QL query and return its rows.
 
     Rows are keyed by the RETURN names (``alias.prop``, ``count(alias)`` or the ``AS`` name).
@@ -25,10 +28,10 @@ def run_query(db: sqlite3.Connection | str | Path, text: str, *, now_ms: int | N
     ``RETURN TREE`` returns one row: ``{"vertices": [...], "edges": [...]}``.
     """
     query = parse(text, now_ms=now_ms)
+    if isinstance(db, SQLiteStore):
+        db = db.connection
     if isinstance(db, sqlite3.Connection):
         return execute(db, plan(db, query), text)
-    from awsgraph.store import open_store
-
     store = open_store(str(db), must_exist=True)
     try:
         tune(store.connection)
