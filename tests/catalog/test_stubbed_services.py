@@ -2,9 +2,11 @@
 
 moto 5.2.5 returns ElastiCache cache clusters without ``CacheNodes`` or ``SecurityGroups`` and
 never returns a replication group's member clusters, so the security-group edges of cache
-clusters and nodes cannot come from it. Here the ElastiCache client of a real collector session
-is stubbed with responses that botocore validates against its service model; everything else
-(identity, the security groups) is moto. One worker makes the call order deterministic.
+clusters and nodes cannot come from it; its ECR ``DescribeImages`` has no scan status or
+severity counts, and its scan findings are one canned result. Here one client of a real
+collector session is stubbed with responses that botocore validates against its service model;
+everything else (identity, the security groups) is moto. One worker makes the call order
+deterministic.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from awsgraph.catalog import Spec, ec2, elasticache
+from awsgraph.catalog import Spec, ec2, ecr, elasticache
 from awsgraph.collect.config import InstanceConfig
 from awsgraph.collect.run import run_collection
 from awsgraph.collect.session import AwsSession
@@ -203,3 +205,110 @@ def test_elasticache_nodes_and_security_groups(aws: None, tmp_path: Path) -> Non
     assert (sg_key, "PROTECTS", primary["_key"]) in rels
     assert (rg["_key"], "HAS", primary["_key"]) in rels and (rg["_key"], "HAS", replica["_key"]) in rels
     assert (f"aws:{ACCOUNT}:elasticache", "HAS", rg["_key"]) in rels
+
+
+def test_ecr_scan_summary_and_findings(aws: None, tmp_path: Path) -> None:
+    session = AwsSession(max_attempts=1)
+    stub = Stubber(session.client("ecr", REGION))
+    repo_arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/shop/api"
+    repo = {
+        "repositoryArn": repo_arn,
+        "registryId": ACCOUNT,
+        "repositoryName": "shop/api",
+        "repositoryUri": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/shop/api",
+        "createdAt": NOW,
+        "imageTagMutability": "IMMUTABLE",
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "encryptionConfiguration": {
+            "encryptionType": "KMS",
+            "kmsKey": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1",
+        },
+    }
+    scanned, unscanned = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    images = [
+        {
+            "registryId": ACCOUNT,
+            "repositoryName": "shop/api",
+            "imageDigest": scanned,
+            "imageTags": ["2.0.1"],
+            "imageSizeInBytes": 1000,
+            "imagePushedAt": NOW,
+            "imageScanStatus": {"status": "COMPLETE"},
+            "imageScanFindingsSummary": {
+                "imageScanCompletedAt": NOW,
+                "findingSeverityCounts": {"CRITICAL": 1, "HIGH": 2},
+            },
+        },
+        {"registryId": ACCOUNT, "repositoryName": "shop/api", "imageDigest": unscanned, "imagePushedAt": NOW},
+    ]
+    finding = {
+        "name": "CVE-2026-0001",
+        "severity": "CRITICAL",
+        "uri": "https://nvd.example/CVE-2026-0001",
+        "description": "overflow",
+        "attributes": [
+            {"key": "package_name", "value": "openssl"},
+            {"key": "package_version", "value": "3.0.1"},
+            {"key": "CVSS3_SCORE", "value": "9.8"},
+        ],
+    }
+    stub.add_response("describe_repositories", {"repositories": [repo]}, {})
+    stub.add_response(
+        "list_tags_for_resource", {"tags": [{"Key": "Owner", "Value": "shop"}]}, {"resourceArn": repo_arn}
+    )
+    stub.add_client_error(
+        "get_repository_policy",
+        service_error_code="RepositoryPolicyNotFoundException",
+        expected_params={"repositoryName": "shop/api", "registryId": ACCOUNT},
+    )
+    stub.add_response(
+        "describe_images", {"imageDetails": images}, {"repositoryName": "shop/api", "registryId": ACCOUNT}
+    )
+    stub.add_response(
+        "describe_image_scan_findings",
+        {
+            "registryId": ACCOUNT,
+            "repositoryName": "shop/api",
+            "imageId": {"imageDigest": scanned},
+            "imageScanStatus": {"status": "COMPLETE"},
+            "imageScanFindings": {
+                "findings": [
+                    finding,
+                    {**finding, "attributes": [{"key": "package_name", "value": "libssl"}]},
+                ],
+                "findingSeverityCounts": {"CRITICAL": 2},
+            },
+        },
+        {"repositoryName": "shop/api", "registryId": ACCOUNT, "imageId": {"imageDigest": scanned}},
+    )
+    stub.add_client_error(
+        "describe_image_scan_findings",
+        service_error_code="ScanNotFoundException",
+        expected_params={
+            "repositoryName": "shop/api",
+            "registryId": ACCOUNT,
+            "imageId": {"imageDigest": unscanned},
+        },
+    )
+    with stub:
+        entities, rels = _collect(str(tmp_path / "g.db"), session, list(ecr.SPECS))
+        stub.assert_no_pending_responses()
+    repo_e = entities[repo_arn]
+    assert (
+        repo_e["encryptionType"] == "KMS"
+        and repo_e["kmsKeyId"].endswith("key/k1")
+        and repo_e["tag.Owner"] == "shop"
+    )
+    image = entities[f"{repo_arn}@{scanned}"]
+    assert image["name"] == "shop/api:2.0.1" and image["scanStatus"] == "COMPLETE"
+    assert (
+        image["criticalFindingCount"] == 1 and image["highFindingCount"] == 2 and image["findingCount"] == 3
+    )
+    assert entities[f"{repo_arn}@{unscanned}"]["name"] == f"shop/api@{unscanned}"
+    findings = {k: e for k, e in entities.items() if e["_type"] == "aws_ecr_image_scan_finding"}
+    assert len(findings) == 2  # the same CVE in two packages: two findings
+    for key, f in findings.items():
+        assert f["severity"] == "CRITICAL" and f["_class"] == ["Finding"] and f["cve"] == "CVE-2026-0001"
+        assert (image["_key"], "HAS", key) in rels
+    assert {f["packageName"] for f in findings.values()} == {"openssl", "libssl"}
+    assert (repo_arn, "HAS", image["_key"]) in rels

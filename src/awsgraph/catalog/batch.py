@@ -62,6 +62,8 @@ COMPUTE_ENVIRONMENT = Resource(
         # instance profile) is what its container instances run as.
         Link("USES", "aws_iam_role", values="serviceRole"),
         Link("ASSIGNED", "aws_iam_role", values="computeResources.instanceRole", on="instanceProfileArns"),
+        # Some estates name a role here rather than an instance profile.
+        Link("ASSIGNED", "aws_iam_role", values="computeResources.instanceRole"),
     ),
 )
 JOB_QUEUE = Resource(
