@@ -106,7 +106,7 @@ def parse_policy(doc: Any, source: str = "") -> list[Statement]:
     if isinstance(raw, Mapping):
         raw = [raw]
     out: list[Statement] = []
-    for i, st in enumerate(raw or ()):
+    for i, st in enumerate(raw if isinstance(raw, list | tuple) else ()):
         if not isinstance(st, Mapping):
             continue
         effect = str(st.get("Effect", "")).strip().capitalize()

@@ -47,6 +47,10 @@ def _doc(value: Any) -> dict[str, Any]:
         return {}
 
 
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list | tuple) else []
+
+
 def _arn(r: Rec) -> str:
     for v in (r.props.get("arn"), r.raw.get("Arn"), r.key):
         if isinstance(v, str) and v.startswith("arn:"):
@@ -70,7 +74,7 @@ class Directory:
             if r.type == "aws_iam_policy":
                 doc = r.raw.get("Document")
                 if doc is None:
-                    for v in r.raw.get("PolicyVersionList") or ():
+                    for v in _items(r.raw.get("PolicyVersionList")):
                         if v.get("IsDefaultVersion"):
                             doc = v.get("Document")
                 self.managed[arn] = _doc(doc)
@@ -84,7 +88,7 @@ class Directory:
     def _own_policies(self, r: Rec, inline_key: str, prefix: str = "") -> list[Policy]:
         out: list[Policy] = []
         seen: set[str] = set()
-        for p in r.raw.get(inline_key) or ():
+        for p in _items(r.raw.get(inline_key)):
             name = str(p.get("PolicyName"))
             doc = _doc(p.get("PolicyDocument"))
             if not doc and self.inline.get(_arn(r)):
@@ -94,7 +98,7 @@ class Directory:
         for name, doc in self.inline.get(_arn(r), []):
             if name not in seen:
                 out.append(compile_policy(doc, f"{prefix}inline {name}"))
-        for p in r.raw.get("AttachedManagedPolicies") or ():
+        for p in _items(r.raw.get("AttachedManagedPolicies")):
             arn = str(p.get("PolicyArn"))
             if arn in self.managed:
                 label = f"{prefix}managed {p.get('PolicyName') or arn.rsplit('/', 1)[-1]}"
@@ -108,7 +112,8 @@ class Directory:
         if r.type == "aws_iam_role":
             return self._own_policies(r, "RolePolicyList")
         out = self._own_policies(r, "UserPolicyList")
-        for gname in r.raw.get("GroupList") or ():
+        group_names = r.raw.get("GroupList")
+        for gname in group_names if isinstance(group_names, list) else ():
             group = self.groups.get(str(gname))
             if group is not None:
                 out += self._own_policies(group, "GroupPolicyList", f"group {gname}: ")
