@@ -174,3 +174,11 @@ def test_service_principals_use_collected_aliases_and_identifier_types():
     assert {(r.to_key, r.to_type) for r in rels} == {
         (f"aws:{ACCT}:cloudwatch", "aws_cloudwatch"), (f"aws:{ACCT}:vpc-flow-logs", "aws_vpc_flow_logs")}
     assert ents[f"aws:{ACCT}:vpc-flow-logs"].type == "aws_vpc_flow_logs"
+
+
+def test_cloudfront_origin_access_identity_is_the_cloudfront_service():
+    oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
+    pol = bucket_policy({"Effect": "Allow", "Principal": {"AWS": oai}, "Action": "s3:GetObject",
+                         "Resource": "arn:aws:s3:::site/*"})
+    ents, rels = out_of([account(), bucket("site", Policy=pol)], resource_policy_edges)
+    assert {(r.to_key, r.to_type) for r in rels} == {(f"aws:{ACCT}:cloudfront", "aws_cloudfront")}

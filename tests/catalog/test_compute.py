@@ -162,12 +162,17 @@ def test_ecs_cluster_services_tasks_and_definitions(aws: None, db_path: str) -> 
     task = ecs.run_task(
         cluster="apps", taskDefinition=td, count=1, group="service:web", startedBy="ecs-svc/web"
     )["tasks"][0]
+    # A task ECS starts for a service names the service's deployment in startedBy.
+    by_deployment = ecs.run_task(
+        cluster="apps", taskDefinition=td, count=1, startedBy=svc["deployments"][0]["id"]
+    )
     got = collect(db_path, services=["ecs", "ec2", "iam"], catalog=SLIM)
     cluster = got.one("aws_ecs_cluster", name="apps")
     cinst = got.one("aws_ecs_container_instance", arn=ci["containerInstanceArn"])
     service = got.one("aws_ecs_service", name="web")
     tdef = got.one("aws_ecs_task_definition", arn=td)
     etask = got.one("aws_ecs_task", arn=task["taskArn"])
+    deployed = got.one("aws_ecs_task", arn=by_deployment["tasks"][0]["taskArn"])
     assert cluster["_class"] == ["Cluster"] and cluster["tag.Owner"] == "platform"
     assert cinst["_class"] == ["Host", "Container"] and cinst["ec2InstanceId"] == iid
     assert tdef["_class"] == ["Function", "Configuration"] and tdef["name"] == "web:1"
@@ -184,6 +189,7 @@ def test_ecs_cluster_services_tasks_and_definitions(aws: None, db_path: str) -> 
         (tdef, "DEFINES", service),
         (tdef, "DEFINES", etask),
         (service, "TRIGGERS", etask),
+        (service, "TRIGGERS", deployed),
         (instance, "RUNS", cinst),
     ]
     for a, verb, b in expected:

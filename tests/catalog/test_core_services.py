@@ -111,3 +111,31 @@ def test_s3_bucket_details_and_policy(aws: None, db_path: str) -> None:
     kms_key = got.one("aws_kms_key", id=key["KeyId"])
     assert got.has_rel(eu["_key"], "USES", kms_key["_key"])
     assert "object-content-never-stored" not in got.dump()
+
+
+def test_organization_master_has_member_accounts(aws: None, db_path: str) -> None:
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="workloads", Email="aws-workloads@example.com")
+    member_id = org.describe_create_account_status(
+        CreateAccountRequestId=member["CreateAccountStatus"]["Id"])["CreateAccountStatus"]["AccountId"]
+    boto3.client("iam").create_account_alias(AccountAlias="acme-root")
+    got = collect(db_path, services=["iam"])
+    master = got.one("aws_account", accountId="123456789012")
+    sub = got.one("aws_account", accountId=member_id)
+    assert master["alias"] == "acme-root" and master["name"] == "acme-root"
+    assert sub["accountName"] == "workloads"
+    assert got.has_rel(master["_key"], "HAS", sub["_key"])
+    assert got.step("account").status == "success"
+
+
+def test_region_discovery_skips_other_partitions_and_opt_in(aws: None) -> None:
+    from awsgraph.collect.regions import discover_regions
+
+    regions, note = discover_regions(boto3.client("ec2", region_name="us-east-1"))
+    assert note == ""
+    assert "us-east-1" in regions and "eu-west-1" in regions
+    assert not any(r.startswith(("cn-", "us-gov-")) for r in regions)
+    described = boto3.client("ec2", region_name="us-east-1").describe_regions()["Regions"]
+    not_opted = {r["RegionName"] for r in described if r.get("OptInStatus") == "not-opted-in"}
+    assert not_opted and not (not_opted & set(regions))

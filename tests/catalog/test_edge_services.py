@@ -23,9 +23,29 @@ from tests.helpers import Collected, collect
 
 REGIONS = ("us-east-1", "eu-west-1")
 ACCOUNT = "123456789012"
-SERVICES = ["elasticloadbalancing", "cloudfront", "apigateway", "acm", "route53", "sns", "sqs", "cloudwatch",
-            "cloudtrail", "config", "cloudformation", "guardduty", "accessanalyzer", "inspector", "transfer", "waf",
-            "workspaces", "ec2", "s3", "lambda", "iam"]
+SERVICES = [
+    "elasticloadbalancing",
+    "cloudfront",
+    "apigateway",
+    "acm",
+    "route53",
+    "sns",
+    "sqs",
+    "cloudwatch",
+    "cloudtrail",
+    "config",
+    "cloudformation",
+    "guardduty",
+    "accessanalyzer",
+    "inspector",
+    "transfer",
+    "waf",
+    "workspaces",
+    "ec2",
+    "s3",
+    "lambda",
+    "iam",
+]
 
 
 def _network(estate: Estate) -> None:
@@ -38,17 +58,36 @@ def _network(estate: Estate) -> None:
         private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{i}.2.0/24", AvailabilityZone=f"{region}a")
         web_sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
         db_sg = ec2.create_security_group(GroupName="db", Description="db", VpcId=vpc)["GroupId"]
-        web = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
-                                SubnetId=public["Subnet"]["SubnetId"], SecurityGroupIds=[web_sg])
-        app = ec2.run_instances(ImageId="ami-12c6146b", MinCount=2, MaxCount=2,
-                                SubnetId=private["Subnet"]["SubnetId"], SecurityGroupIds=[db_sg])
-        made[region] = {"vpc": vpc, "public_subnet": public["Subnet"]["SubnetId"],
-                        "private_subnet": private["Subnet"]["SubnetId"], "web_sg": web_sg, "db_sg": db_sg,
-                        "web_instance": web["Instances"][0]["InstanceId"],
-                        "app_instances": [a["InstanceId"] for a in app["Instances"]]}
+        web = ec2.run_instances(
+            ImageId="ami-12c6146b",
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=public["Subnet"]["SubnetId"],
+            SecurityGroupIds=[web_sg],
+        )
+        app = ec2.run_instances(
+            ImageId="ami-12c6146b",
+            MinCount=2,
+            MaxCount=2,
+            SubnetId=private["Subnet"]["SubnetId"],
+            SecurityGroupIds=[db_sg],
+        )
+        made[region] = {
+            "vpc": vpc,
+            "public_subnet": public["Subnet"]["SubnetId"],
+            "private_subnet": private["Subnet"]["SubnetId"],
+            "web_sg": web_sg,
+            "db_sg": db_sg,
+            "web_instance": web["Instances"][0]["InstanceId"],
+            "app_instances": [a["InstanceId"] for a in app["Instances"]],
+        }
     estate.made["ec2"] = made
     s3 = estate.client("s3", "us-east-1")
-    buckets = {"data": f"acme-data-{ACCOUNT}", "public": f"acme-site-{ACCOUNT}", "logs": f"acme-logs-{ACCOUNT}"}
+    buckets = {
+        "data": f"acme-data-{ACCOUNT}",
+        "public": f"acme-site-{ACCOUNT}",
+        "logs": f"acme-logs-{ACCOUNT}",
+    }
     for name in buckets.values():
         s3.create_bucket(Bucket=name)
     estate.made["buckets"] = buckets
@@ -57,8 +96,9 @@ def _network(estate: Estate) -> None:
 @pytest.fixture(scope="module")
 def estate_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Collected, dict[str, Any]]]:
     with mock_aws():
-        estate = Estate(endpoint_url="", regions=REGIONS, session=boto3.Session(region_name="us-east-1"),
-                        account=ACCOUNT)
+        estate = Estate(
+            endpoint_url="", regions=REGIONS, session=boto3.Session(region_name="us-east-1"), account=ACCOUNT
+        )
         estate.endpoint_url = None  # type: ignore[assignment]  # in-process moto: no endpoint
         _network(estate)
         edge.seed(estate)
@@ -102,7 +142,9 @@ def test_load_balancers_target_groups_certificates(estate_graph: tuple[Collected
         assert all(got.has_rel(service, "HAS", e["_key"]) for e in got.of_type(t))
 
 
-def test_cloudfront_distribution_origins_certificate_and_waf(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
+def test_cloudfront_distribution_origins_certificate_and_waf(
+    estate_graph: tuple[Collected, dict[str, Any]],
+) -> None:
     got, made = estate_graph
     g, home = made["edge"]["global"], made["edge"]["us-east-1"]
     dist = got.one("aws_cloudfront_distribution", id=g["distribution"])
@@ -122,11 +164,15 @@ def test_api_and_event_rule_trigger_the_function(estate_graph: tuple[Collected, 
         m = made["edge"][region]
         fn = got.one("aws_lambda_function", _key=m["fn"])
         api = got.one("aws_api_gateway_rest_api", id=m["api"])
-        assert api["_class"] == ["Gateway"] and api["stageNames"] == ["prod"] and api["tag.Owner"] == "web-team"
+        assert (
+            api["_class"] == ["Gateway"] and api["stageNames"] == ["prod"] and api["tag.Owner"] == "web-team"
+        )
         assert api["unauthenticatedMethodCount"] == 1
         _rel(got, api, "TRIGGERS", fn)
         rule = got.one("aws_cloudwatch_event_rule", name="nightly-report", region=region)
-        assert rule["_class"] == ["Task"] and rule["schedule"] == "cron(0 2 * * ? *)" and rule["active"] is True
+        assert (
+            rule["_class"] == ["Task"] and rule["schedule"] == "cron(0 2 * * ? *)" and rule["active"] is True
+        )
         _rel(got, rule, "TRIGGERS", fn)
         disabled = got.one("aws_cloudwatch_event_rule", name="order-created", region=region)
         assert disabled["active"] is False
@@ -146,10 +192,14 @@ def test_route53_zones_records_and_domain(estate_graph: tuple[Collected, dict[st
     got, made = estate_graph
     zone_id = made["edge"]["global"]["zone"].rsplit("/", 1)[-1]
     zone = got.one("aws_route53_zone", id=zone_id)
-    assert zone["_class"] == ["DomainZone"] and zone["public"] is True and zone["domainName"] == "acme-demo.com"
+    assert (
+        zone["_class"] == ["DomainZone"] and zone["public"] is True and zone["domainName"] == "acme-demo.com"
+    )
     records = [r for r in got.of_type("aws_route53_record") if r["zoneId"] == zone_id]
     assert {r["type"] for r in records} >= {"NS", "SOA", "CNAME", "A"}
-    assert all(r["_class"] == ["DomainRecord"] and got.has_rel(zone["_key"], "HAS", r["_key"]) for r in records)
+    assert all(
+        r["_class"] == ["DomainRecord"] and got.has_rel(zone["_key"], "HAS", r["_key"]) for r in records
+    )
     cname = next(r for r in records if r["type"] == "CNAME")
     assert cname["TTL"] == 300 and cname["value"][0].endswith(".cloudfront.net")
     alias = next(r for r in records if r["type"] == "A")
@@ -166,10 +216,16 @@ def test_sns_and_sqs(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
     for region in REGIONS:
         m = made["edge"][region]
         topic = got.one("aws_sns_topic", arn=m["topic"])
-        assert topic["_class"] == ["Channel"] and topic["encrypted"] is True and topic["kmsKeyId"] == "alias/aws/sns"
+        assert (
+            topic["_class"] == ["Channel"]
+            and topic["encrypted"] is True
+            and topic["kmsKeyId"] == "alias/aws/sns"
+        )
         subs = [s for s in got.of_type("aws_sns_subscription") if s["topicArn"] == m["topic"]]
         assert {s["protocol"] for s in subs} == {"sqs", "lambda", "email"}
-        assert all(got.has_rel(topic["_key"], "HAS", s["_key"]) and s["_class"] == ["Subscription"] for s in subs)
+        assert all(
+            got.has_rel(topic["_key"], "HAS", s["_key"]) and s["_class"] == ["Subscription"] for s in subs
+        )
         dlq = got.one("aws_sqs_queue", arn=m["dlq"])
         assert dlq["_class"] == ["Queue"] and dlq["public"] is True and dlq["hasPolicy"] is True
         assert dlq["encrypted"] is True and dlq["sqsManagedSse"] is True and not dlq.get("kmsKeyId")
@@ -199,8 +255,9 @@ def test_cloudtrail_and_vpc_flow_logs_log(estate_graph: tuple[Collected, dict[st
     for region in REGIONS:
         vpc = got.one("aws_vpc", id=made["ec2"][region]["vpc"])
         group = got.one("aws_cloudwatch_log_group", name="vpc-flow-logs", region=region)
-        other = got.one("aws_cloudwatch_log_group", name="vpc-flow-logs",
-                        region=next(r for r in REGIONS if r != region))
+        other = got.one(
+            "aws_cloudwatch_log_group", name="vpc-flow-logs", region=next(r for r in REGIONS if r != region)
+        )
         _rel(got, vpc, "LOGS", group)
         _rel(got, vpc, "LOGS", logs_bucket)
         # the same log group name in the other region is a different log group
@@ -210,7 +267,9 @@ def test_cloudtrail_and_vpc_flow_logs_log(estate_graph: tuple[Collected, dict[st
 def test_config_cloudformation_guardduty(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
     got, made = estate_graph
     rule = got.one("aws_config_rule", name="s3-bucket-public-read-prohibited", region="us-east-1")
-    assert rule["_class"] == ["ControlPolicy"] and rule["sourceIdentifier"] == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
+    assert (
+        rule["_class"] == ["ControlPolicy"] and rule["sourceIdentifier"] == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
+    )
     assert got.has_rel("aws:123456789012:config", "HAS", rule["_key"])
     # moto has no compliance API: the rule is kept, the step says why it is incomplete
     step = got.step("aws_config_rule", "us-east-1")
@@ -243,15 +302,28 @@ def test_workspace(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
 def test_every_spec_class_matches_the_table(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
     got, _ = estate_graph
     expected = {
-        "aws_alb": ["Gateway"], "aws_nlb": ["Gateway"], "aws_elb": ["Gateway"], "aws_lb_target_group": ["Group"],
-        "aws_cloudfront_distribution": ["Gateway"], "aws_api_gateway_rest_api": ["Gateway"],
-        "aws_acm_certificate": ["Certificate"], "aws_route53_zone": ["DomainZone"],
-        "aws_route53_record": ["DomainRecord"], "aws_route53_domain": ["Domain"], "aws_sns_topic": ["Channel"],
-        "aws_sns_subscription": ["Subscription"], "aws_sqs_queue": ["Queue"],
-        "aws_cloudwatch_event_rule": ["Task"], "aws_cloudwatch_metric_alarm": ["Monitor"],
-        "aws_cloudwatch_log_group": ["Logs"], "aws_config_rule": ["ControlPolicy"],
-        "aws_cloudformation_stack": ["Configuration"], "aws_guardduty_detector": ["Assessment", "Scanner"],
-        "aws_transfer_server": ["Host", "Gateway"], "aws_waf_web_acl": ["Firewall"], "aws_workspace": ["Host"],
+        "aws_alb": ["Gateway"],
+        "aws_nlb": ["Gateway"],
+        "aws_elb": ["Gateway"],
+        "aws_lb_target_group": ["Group"],
+        "aws_cloudfront_distribution": ["Gateway"],
+        "aws_api_gateway_rest_api": ["Gateway"],
+        "aws_acm_certificate": ["Certificate"],
+        "aws_route53_zone": ["DomainZone"],
+        "aws_route53_record": ["DomainRecord"],
+        "aws_route53_domain": ["Domain"],
+        "aws_sns_topic": ["Channel"],
+        "aws_sns_subscription": ["Subscription"],
+        "aws_sqs_queue": ["Queue"],
+        "aws_cloudwatch_event_rule": ["Task"],
+        "aws_cloudwatch_metric_alarm": ["Monitor"],
+        "aws_cloudwatch_log_group": ["Logs"],
+        "aws_config_rule": ["ControlPolicy"],
+        "aws_cloudformation_stack": ["Configuration"],
+        "aws_guardduty_detector": ["Assessment", "Scanner"],
+        "aws_transfer_server": ["Host", "Gateway"],
+        "aws_waf_web_acl": ["Firewall"],
+        "aws_workspace": ["Host"],
     }
     for etype, cls in expected.items():
         found = got.of_type(etype)

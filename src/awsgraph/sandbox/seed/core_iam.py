@@ -17,6 +17,11 @@ def seed(estate: Estate) -> None:
     iam = estate.client("iam")
     acct = estate.account
     iam.create_account_alias(AccountAlias="acme-demo")
+    # The demo account manages an organization with two member accounts.
+    org = estate.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    for name in ("acme-workloads", "acme-sandbox"):
+        org.create_account(AccountName=name, Email=f"aws+{name}@example.com")
     iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False, RequireNumbers=True,
                                        RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
                                        AllowUsersToChangePassword=True, MaxPasswordAge=90,
