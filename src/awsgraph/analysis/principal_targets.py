@@ -76,6 +76,8 @@ class PrincipalResolver:
                 return None  # a unique ID left behind by a deleted principal
             account = parts[4]
             res = parts[5]
+            if account == "cloudfront":  # a CloudFront origin access identity
+                return self.resolve("Service", "cloudfront.amazonaws.com", home_account)
             if res == "root":
                 return self._account(account)
             rec = self.by_arn.get(entry)
