@@ -180,5 +180,5 @@ def test_cloudfront_origin_access_identity_is_the_cloudfront_service():
     oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
     pol = bucket_policy({"Effect": "Allow", "Principal": {"AWS": oai}, "Action": "s3:GetObject",
                          "Resource": "arn:aws:s3:::site/*"})
-    ents, rels = out_of([account(), bucket("site", Policy=pol)], resource_policy_edges)
+    _, rels = out_of([account(), bucket("site", Policy=pol)], resource_policy_edges)
     assert {(r.to_key, r.to_type) for r in rels} == {(f"aws:{ACCT}:cloudfront", "aws_cloudfront")}
