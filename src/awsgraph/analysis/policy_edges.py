@@ -119,7 +119,7 @@ def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services:
         read = write = True
         levels = ",".join(sorted(LEVEL_NAMES.values()))
     props: dict[str, Any] = {
-        "actions": ",".join(st.actions) if not st.not_action else "",
+        "actions": ",".join(st.actions) if not st.not_action else None,
         "normalizedActions": "*" if grant.admin else _normalized(grant, infos, services),
         "resources": ",".join(st.resources) if st.resources is not None else "*",
         "conditional": st.condition is not None,
@@ -129,6 +129,7 @@ def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services:
         "effect": st.effect,
     }
     if st.not_action:
+        del props["actions"]
         props["notActions"] = ",".join(st.actions)
     if st.not_resource:
         props["notResources"] = props.pop("resources")
