@@ -25,6 +25,8 @@ def _service(item: dict[str, Any]) -> dict[str, Any]:
         "subnetIds": net.get("subnets"),
         "securityGroupIds": net.get("securityGroups"),
         "public": net.get("assignPublicIp") == "ENABLED" if net else None,
+        # A task a service starts has startedBy = the id of one of the service's deployments.
+        "deploymentIds": [d.get("id") for d in svc.get("deployments") or [] if d.get("id")] or None,
     }
 
 
@@ -271,6 +273,7 @@ TASK = Resource(
             reverse=True,
             values="Task.group && starts_with(Task.group, 'service:') && join('|', [ClusterArn, Task.group])",
         ),
+        Link("TRIGGERS", "aws_ecs_service", on="deploymentIds", reverse=True, values="Task.startedBy"),
     ),
     service_has=False,
 )
