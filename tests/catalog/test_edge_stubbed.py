@@ -72,16 +72,31 @@ def _moto_estate() -> dict[str, str]:
     s3 = boto3.client("s3", region_name=REGION)
     for b in ("acme-sftp-home", "acme-sftp-shared", "acme-site"):
         s3.create_bucket(Bucket=b)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-        "Service": "transfer.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "transfer.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
     iam = boto3.client("iam")
     role = iam.create_role(RoleName="sftp-user", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    logging_role = iam.create_role(RoleName="sftp-logs", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    logging_role = iam.create_role(RoleName="sftp-logs", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+        "Arn"
+    ]
     alb = boto3.client("elbv2", region_name=REGION).create_load_balancer(
         Name="legacy", Subnets=[subnet["SubnetId"], subnet_b["SubnetId"]], Type="application"
     )["LoadBalancers"][0]["LoadBalancerArn"]
-    return {"instance": instance["Instances"][0]["InstanceId"], "subnet": subnet["SubnetId"], "role": role,
-            "logging_role": logging_role, "alb": alb}
+    return {
+        "instance": instance["Instances"][0]["InstanceId"],
+        "subnet": subnet["SubnetId"],
+        "role": role,
+        "logging_role": logging_role,
+        "alb": alb,
+    }
 
 
 def _stubs(ids: dict[str, str]) -> dict[str, list[Stub]]:
@@ -90,117 +105,368 @@ def _stubs(ids: dict[str, str]) -> dict[str, list[Stub]]:
     finding = f"{run}/finding/0-d"
     api_stage = f"arn:aws:apigateway:{REGION}::/restapis/a1b2c3/stages/prod"
     aa_finding: dict[str, Any] = {
-        "id": "f-public", "principal": {"AWS": "*"}, "action": ["s3:GetObject"], "resource": "arn:aws:s3:::acme-site",
-        "isPublic": True, "resourceType": "AWS::S3::Bucket", "condition": {}, "createdAt": NOW, "analyzedAt": NOW,
-        "updatedAt": NOW, "status": "ACTIVE", "resourceOwnerAccount": ACCOUNT}
+        "id": "f-public",
+        "principal": {"AWS": "*"},
+        "action": ["s3:GetObject"],
+        "resource": "arn:aws:s3:::acme-site",
+        "isPublic": True,
+        "resourceType": "AWS::S3::Bucket",
+        "condition": {},
+        "createdAt": NOW,
+        "analyzedAt": NOW,
+        "updatedAt": NOW,
+        "status": "ACTIVE",
+        "resourceOwnerAccount": ACCOUNT,
+    }
     return {
         "accessanalyzer": [
-            ("list_analyzers", {"analyzers": [{"arn": analyzer, "name": "account-analyzer", "type": "ACCOUNT",
-                                               "createdAt": OLD, "status": "ACTIVE", "tags": {"Owner": "sec"}}]}),
-            ("list_findings", {"findings": [aa_finding, {**aa_finding, "id": "f-old", "updatedAt": OLD,
-                                                         "status": "ARCHIVED", "isPublic": False}]}),
+            (
+                "list_analyzers",
+                {
+                    "analyzers": [
+                        {
+                            "arn": analyzer,
+                            "name": "account-analyzer",
+                            "type": "ACCOUNT",
+                            "createdAt": OLD,
+                            "status": "ACTIVE",
+                            "tags": {"Owner": "sec"},
+                        }
+                    ]
+                },
+            ),
+            (
+                "list_findings",
+                {
+                    "findings": [
+                        aa_finding,
+                        {
+                            **aa_finding,
+                            "id": "f-old",
+                            "updatedAt": OLD,
+                            "status": "ARCHIVED",
+                            "isPublic": False,
+                        },
+                    ]
+                },
+            ),
         ],
         "inspector": [
             ("list_assessment_runs", {"assessmentRunArns": [run]}),
-            ("describe_assessment_runs", {"assessmentRuns": [{
-                "arn": run, "name": "weekly", "assessmentTemplateArn": run.rsplit("/run/", 1)[0], "state": "COMPLETED",
-                "durationInSeconds": 3600, "rulesPackageArns": ["arn:aws:inspector:us-east-1:316112463485:rp/0-x"],
-                "userAttributesForFindings": [], "createdAt": NOW, "completedAt": NOW, "stateChangedAt": NOW,
-                "dataCollected": True, "stateChanges": [], "notifications": [], "findingCounts": {"High": 1}}],
-                "failedItems": {}}),
+            (
+                "describe_assessment_runs",
+                {
+                    "assessmentRuns": [
+                        {
+                            "arn": run,
+                            "name": "weekly",
+                            "assessmentTemplateArn": run.rsplit("/run/", 1)[0],
+                            "state": "COMPLETED",
+                            "durationInSeconds": 3600,
+                            "rulesPackageArns": ["arn:aws:inspector:us-east-1:316112463485:rp/0-x"],
+                            "userAttributesForFindings": [],
+                            "createdAt": NOW,
+                            "completedAt": NOW,
+                            "stateChangedAt": NOW,
+                            "dataCollected": True,
+                            "stateChanges": [],
+                            "notifications": [],
+                            "findingCounts": {"High": 1},
+                        }
+                    ],
+                    "failedItems": {},
+                },
+            ),
             ("list_findings", {"findingArns": [finding]}),
-            ("describe_findings", {"findings": [{
-                "arn": finding, "attributes": [], "userAttributes": [], "createdAt": NOW, "updatedAt": NOW,
-                "title": "Port 22 is reachable from the internet", "severity": "High", "numericSeverity": 7.0,
-                "assetType": "ec2-instance", "assetAttributes": {"schemaVersion": 1, "agentId": ids["instance"]}}],
-                "failedItems": {}}),
+            (
+                "describe_findings",
+                {
+                    "findings": [
+                        {
+                            "arn": finding,
+                            "attributes": [],
+                            "userAttributes": [],
+                            "createdAt": NOW,
+                            "updatedAt": NOW,
+                            "title": "Port 22 is reachable from the internet",
+                            "severity": "High",
+                            "numericSeverity": 7.0,
+                            "assetType": "ec2-instance",
+                            "assetAttributes": {"schemaVersion": 1, "agentId": ids["instance"]},
+                        }
+                    ],
+                    "failedItems": {},
+                },
+            ),
         ],
         "inspector2": [
-            ("list_findings", {"findings": [{
-                "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/abc", "awsAccountId": ACCOUNT,
-                "type": "PACKAGE_VULNERABILITY", "description": "openssl", "title": "CVE-2024-0001 - openssl",
-                "severity": "CRITICAL", "inspectorScore": 9.8, "status": "ACTIVE", "firstObservedAt": NOW,
-                "lastObservedAt": NOW, "updatedAt": NOW, "remediation": {"recommendation": {"text": "upgrade"}},
-                "resources": [{"type": "AWS_EC2_INSTANCE", "id": ids["instance"]}]}]}),
+            (
+                "list_findings",
+                {
+                    "findings": [
+                        {
+                            "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/abc",
+                            "awsAccountId": ACCOUNT,
+                            "type": "PACKAGE_VULNERABILITY",
+                            "description": "openssl",
+                            "title": "CVE-2024-0001 - openssl",
+                            "severity": "CRITICAL",
+                            "inspectorScore": 9.8,
+                            "status": "ACTIVE",
+                            "firstObservedAt": NOW,
+                            "lastObservedAt": NOW,
+                            "updatedAt": NOW,
+                            "remediation": {"recommendation": {"text": "upgrade"}},
+                            "resources": [{"type": "AWS_EC2_INSTANCE", "id": ids["instance"]}],
+                        }
+                    ]
+                },
+            ),
         ],
         "guardduty": [
             ("list_detectors", {"DetectorIds": ["d0"]}),
-            ("get_detector", {"ServiceRole": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/gd", "Status": "ENABLED",
-                              "CreatedAt": OLD.isoformat(), "Tags": {"Owner": "sec"}}),
+            (
+                "get_detector",
+                {
+                    "ServiceRole": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/gd",
+                    "Status": "ENABLED",
+                    "CreatedAt": OLD.isoformat(),
+                    "Tags": {"Owner": "sec"},
+                },
+            ),
             ("list_findings", {"FindingIds": ["g1"]}),
-            ("get_findings", {"Findings": [{
-                "AccountId": ACCOUNT, "Arn": f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/d0/finding/g1",
-                "CreatedAt": NOW.isoformat(), "Id": "g1", "Region": REGION, "SchemaVersion": "2.0", "Severity": 8.0,
-                "Type": "UnauthorizedAccess:EC2/SSHBruteForce", "UpdatedAt": NOW.isoformat(),
-                "Title": "SSH brute force", "Resource": {"ResourceType": "Instance",
-                                                         "InstanceDetails": {"InstanceId": ids["instance"]}},
-                "Service": {"Archived": False, "Count": 12, "ServiceName": "guardduty", "DetectorId": "d0"}}]}),
+            (
+                "get_findings",
+                {
+                    "Findings": [
+                        {
+                            "AccountId": ACCOUNT,
+                            "Arn": f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/d0/finding/g1",
+                            "CreatedAt": NOW.isoformat(),
+                            "Id": "g1",
+                            "Region": REGION,
+                            "SchemaVersion": "2.0",
+                            "Severity": 8.0,
+                            "Type": "UnauthorizedAccess:EC2/SSHBruteForce",
+                            "UpdatedAt": NOW.isoformat(),
+                            "Title": "SSH brute force",
+                            "Resource": {
+                                "ResourceType": "Instance",
+                                "InstanceDetails": {"InstanceId": ids["instance"]},
+                            },
+                            "Service": {
+                                "Archived": False,
+                                "Count": 12,
+                                "ServiceName": "guardduty",
+                                "DetectorId": "d0",
+                            },
+                        }
+                    ]
+                },
+            ),
         ],
         "waf": [
             ("list_web_acls", {"WebACLs": [{"WebACLId": "acl-global", "Name": "legacy-edge"}]}),
-            ("get_web_acl", {"WebACL": {"WebACLId": "acl-global", "Name": "legacy-edge", "DefaultAction": {
-                "Type": "BLOCK"}, "Rules": [], "WebACLArn": f"arn:aws:waf::{ACCOUNT}:webacl/acl-global"}}),
+            (
+                "get_web_acl",
+                {
+                    "WebACL": {
+                        "WebACLId": "acl-global",
+                        "Name": "legacy-edge",
+                        "DefaultAction": {"Type": "BLOCK"},
+                        "Rules": [],
+                        "WebACLArn": f"arn:aws:waf::{ACCOUNT}:webacl/acl-global",
+                    }
+                },
+            ),
         ],
         "waf-regional": [
             ("list_web_acls", {"WebACLs": [{"WebACLId": "acl-regional", "Name": "legacy-app"}]}),
-            ("get_web_acl", {"WebACL": {"WebACLId": "acl-regional", "Name": "legacy-app", "DefaultAction": {
-                "Type": "ALLOW"}, "Rules": []}}),
+            (
+                "get_web_acl",
+                {
+                    "WebACL": {
+                        "WebACLId": "acl-regional",
+                        "Name": "legacy-app",
+                        "DefaultAction": {"Type": "ALLOW"},
+                        "Rules": [],
+                    }
+                },
+            ),
             ("list_resources_for_web_acl", {"ResourceArns": [ids["alb"], api_stage]}),
         ],
         "workspaces": [
-            ("describe_workspaces", {"Workspaces": [{
-                "WorkspaceId": "ws-1", "DirectoryId": "d-906732325d", "UserName": "alice", "BundleId": "wsb-std",
-                "SubnetId": ids["subnet"], "State": "AVAILABLE", "ComputerName": "WSAMZN-1",
-                "RootVolumeEncryptionEnabled": True, "UserVolumeEncryptionEnabled": True}]}),
+            (
+                "describe_workspaces",
+                {
+                    "Workspaces": [
+                        {
+                            "WorkspaceId": "ws-1",
+                            "DirectoryId": "d-906732325d",
+                            "UserName": "alice",
+                            "BundleId": "wsb-std",
+                            "SubnetId": ids["subnet"],
+                            "State": "AVAILABLE",
+                            "ComputerName": "WSAMZN-1",
+                            "RootVolumeEncryptionEnabled": True,
+                            "UserVolumeEncryptionEnabled": True,
+                        }
+                    ]
+                },
+            ),
             ("describe_workspace_bundles", {"Bundles": []}),  # the account's own bundles: none
             ("describe_tags", {"TagList": [{"Key": "Owner", "Value": "it"}]}),
-            ("describe_workspace_bundles", {"Bundles": [{"BundleId": "wsb-std", "Name": "Standard with Windows",
-                                                         "Owner": "AMAZON", "ComputeType": {"Name": "STANDARD"}}]}),
+            (
+                "describe_workspace_bundles",
+                {
+                    "Bundles": [
+                        {
+                            "BundleId": "wsb-std",
+                            "Name": "Standard with Windows",
+                            "Owner": "AMAZON",
+                            "ComputeType": {"Name": "STANDARD"},
+                        }
+                    ]
+                },
+            ),
         ],
         "config": [
-            ("describe_config_rules", {"ConfigRules": [{
-                "ConfigRuleName": "s3-public-read", "ConfigRuleId": "config-rule-1",
-                "ConfigRuleArn": f"arn:aws:config:{REGION}:{ACCOUNT}:config-rule/config-rule-1",
-                "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_PUBLIC_READ_PROHIBITED"},
-                "ConfigRuleState": "ACTIVE"}]}),
-            ("describe_compliance_by_config_rule", {"ComplianceByConfigRules": [{
-                "ConfigRuleName": "s3-public-read", "Compliance": {"ComplianceType": "NON_COMPLIANT"}}]}),
-            ("get_compliance_details_by_config_rule", {"EvaluationResults": [
-                _evaluation("AWS::S3::Bucket", "acme-site", "NON_COMPLIANT"),
-                _evaluation("AWS::EC2::Instance", ids["instance"], "COMPLIANT"),
-                _evaluation("AWS::::Account", ACCOUNT, "COMPLIANT")]}),
+            (
+                "describe_config_rules",
+                {
+                    "ConfigRules": [
+                        {
+                            "ConfigRuleName": "s3-public-read",
+                            "ConfigRuleId": "config-rule-1",
+                            "ConfigRuleArn": f"arn:aws:config:{REGION}:{ACCOUNT}:config-rule/config-rule-1",
+                            "Source": {
+                                "Owner": "AWS",
+                                "SourceIdentifier": "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+                            },
+                            "ConfigRuleState": "ACTIVE",
+                        }
+                    ]
+                },
+            ),
+            (
+                "describe_compliance_by_config_rule",
+                {
+                    "ComplianceByConfigRules": [
+                        {
+                            "ConfigRuleName": "s3-public-read",
+                            "Compliance": {"ComplianceType": "NON_COMPLIANT"},
+                        }
+                    ]
+                },
+            ),
+            (
+                "get_compliance_details_by_config_rule",
+                {
+                    "EvaluationResults": [
+                        _evaluation("AWS::S3::Bucket", "acme-site", "NON_COMPLIANT"),
+                        _evaluation("AWS::EC2::Instance", ids["instance"], "COMPLIANT"),
+                        _evaluation("AWS::::Account", ACCOUNT, "COMPLIANT"),
+                    ]
+                },
+            ),
             ("list_tags_for_resource", {"Tags": [{"Key": "Owner", "Value": "compliance"}]}),
         ],
         "transfer": [
-            ("list_servers", {"Servers": [{"Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:server/{SERVER}", "ServerId": SERVER,
-                                           "EndpointType": "PUBLIC", "IdentityProviderType": "SERVICE_MANAGED",
-                                           "State": "ONLINE", "LoggingRole": ids["logging_role"], "UserCount": 1}]}),
-            ("describe_server", {"Server": {"Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:server/{SERVER}",
-                                            "ServerId": SERVER, "Protocols": ["SFTP"], "EndpointType": "PUBLIC"}}),
-            ("list_users", {"ServerId": SERVER, "Users": [{
-                "Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:user/{SERVER}/partner", "UserName": "partner",
-                "Role": ids["role"], "HomeDirectory": "/acme-sftp-home/partner", "HomeDirectoryType": "LOGICAL"}]}),
-            ("describe_user", {"ServerId": SERVER, "User": {
-                "Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:user/{SERVER}/partner", "UserName": "partner",
-                "Role": ids["role"], "HomeDirectoryType": "LOGICAL",
-                "HomeDirectoryMappings": [{"Entry": "/shared", "Target": "/acme-sftp-shared/partner"}],
-                "Tags": [{"Key": "Owner", "Value": "partners"}]}}),
+            (
+                "list_servers",
+                {
+                    "Servers": [
+                        {
+                            "Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:server/{SERVER}",
+                            "ServerId": SERVER,
+                            "EndpointType": "PUBLIC",
+                            "IdentityProviderType": "SERVICE_MANAGED",
+                            "State": "ONLINE",
+                            "LoggingRole": ids["logging_role"],
+                            "UserCount": 1,
+                        }
+                    ]
+                },
+            ),
+            (
+                "describe_server",
+                {
+                    "Server": {
+                        "Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:server/{SERVER}",
+                        "ServerId": SERVER,
+                        "Protocols": ["SFTP"],
+                        "EndpointType": "PUBLIC",
+                    }
+                },
+            ),
+            (
+                "list_users",
+                {
+                    "ServerId": SERVER,
+                    "Users": [
+                        {
+                            "Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:user/{SERVER}/partner",
+                            "UserName": "partner",
+                            "Role": ids["role"],
+                            "HomeDirectory": "/acme-sftp-home/partner",
+                            "HomeDirectoryType": "LOGICAL",
+                        }
+                    ],
+                },
+            ),
+            (
+                "describe_user",
+                {
+                    "ServerId": SERVER,
+                    "User": {
+                        "Arn": f"arn:aws:transfer:{REGION}:{ACCOUNT}:user/{SERVER}/partner",
+                        "UserName": "partner",
+                        "Role": ids["role"],
+                        "HomeDirectoryType": "LOGICAL",
+                        "HomeDirectoryMappings": [
+                            {"Entry": "/shared", "Target": "/acme-sftp-shared/partner"}
+                        ],
+                        "Tags": [{"Key": "Owner", "Value": "partners"}],
+                    },
+                },
+            ),
         ],
     }
 
 
 def _evaluation(rtype: str, rid: str, compliance: str) -> dict[str, Any]:
-    return {"EvaluationResultIdentifier": {"EvaluationResultQualifier": {
-        "ConfigRuleName": "s3-public-read", "ResourceType": rtype, "ResourceId": rid}}, "ComplianceType": compliance}
+    return {
+        "EvaluationResultIdentifier": {
+            "EvaluationResultQualifier": {
+                "ConfigRuleName": "s3-public-read",
+                "ResourceType": rtype,
+                "ResourceId": rid,
+            }
+        },
+        "ComplianceType": compliance,
+    }
 
 
 @pytest.fixture(scope="module")
-def stubbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Collected, dict[str, str], StubbedSession]]:
+def stubbed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Collected, dict[str, str], StubbedSession]]:
     with mock_aws():
         ids = _moto_estate()
         db = str(Path(tmp_path_factory.mktemp("stubbed")) / "graph.db")
-        services = ["accessanalyzer", "inspector", "guardduty", "waf", "workspaces", "config", "transfer", "ec2",
-                    "s3", "iam", "elasticloadbalancing"]
+        services = [
+            "accessanalyzer",
+            "inspector",
+            "guardduty",
+            "waf",
+            "workspaces",
+            "config",
+            "transfer",
+            "ec2",
+            "s3",
+            "iam",
+            "elasticloadbalancing",
+        ]
         cfg = InstanceConfig(regions=[REGION], services=services, db=db, workers=1, max_attempts=1)
         session = StubbedSession(_stubs(ids), max_attempts=1)
         store = SQLiteStore(db)
@@ -213,11 +479,21 @@ def stubbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Collecte
 
 
 def test_every_stubbed_response_was_used(stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
-    _, _, session = stubbed
-    for service, stubber in session.stubbers.items():
-        stubber.assert_no_pending_responses(), service
-    assert set(session.stubbers) == {"accessanalyzer", "inspector", "inspector2", "guardduty", "waf", "waf-regional",
-                                     "workspaces", "config", "transfer"}
+    got, _, session = stubbed
+    for stubber in session.stubbers.values():
+        stubber.assert_no_pending_responses()
+    assert [(s.step, s.reason) for s in got.summary.steps if s.status != "success"] == []
+    assert set(session.stubbers) == {
+        "accessanalyzer",
+        "inspector",
+        "inspector2",
+        "guardduty",
+        "waf",
+        "waf-regional",
+        "workspaces",
+        "config",
+        "transfer",
+    }
 
 
 def test_access_analyzer(stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
@@ -243,7 +519,11 @@ def test_inspector_classic_and_inspector2(stubbed: tuple[Collected, dict[str, st
     assert got.has_rel(run["_key"], "IDENTIFIED", classic["_key"])
     assert got.has_rel(instance["_key"], "HAS", classic["_key"])
     v2 = got.one("aws_inspector_finding", name="CVE-2024-0001 - openssl")
-    assert v2["severity"] == "critical" and v2["numericSeverity"] == 9.8 and v2["category"] == "package-vulnerability"
+    assert (
+        v2["severity"] == "critical"
+        and v2["numericSeverity"] == 9.8
+        and v2["category"] == "package-vulnerability"
+    )
     assert got.has_rel(instance["_key"], "HAS", v2["_key"])
 
 
@@ -251,7 +531,11 @@ def test_guardduty_findings(stubbed: tuple[Collected, dict[str, str], StubbedSes
     got, ids, _ = stubbed
     detector = got.one("aws_guardduty_detector", id="d0")
     finding = got.one("aws_guardduty_finding", id="g1")
-    assert finding["_class"] == ["Finding"] and finding["severity"] == "high" and finding["numericSeverity"] == 8.0
+    assert (
+        finding["_class"] == ["Finding"]
+        and finding["severity"] == "high"
+        and finding["numericSeverity"] == 8.0
+    )
     assert finding["open"] is True and finding["category"] == "UnauthorizedAccess"
     assert got.has_rel(detector["_key"], "IDENTIFIED", finding["_key"])
     assert got.has_rel(got.one("aws_instance", id=ids["instance"])["_key"], "HAS", finding["_key"])
@@ -260,7 +544,9 @@ def test_guardduty_findings(stubbed: tuple[Collected, dict[str, str], StubbedSes
 def test_waf_classic_global_and_regional(stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
     got, ids, _ = stubbed
     edge = got.one("aws_waf_web_acl", id="acl-global")
-    assert edge["_class"] == ["Firewall"] and edge["defaultAction"] == "BLOCK" and edge["scope"] == "CLOUDFRONT"
+    assert (
+        edge["_class"] == ["Firewall"] and edge["defaultAction"] == "BLOCK" and edge["scope"] == "CLOUDFRONT"
+    )
     regional = got.one("aws_waf_web_acl", id="acl-regional")
     assert regional["wafVersion"] == "classic" and regional["scope"] == "REGIONAL"
     assert got.has_rel(regional["_key"], "PROTECTS", ids["alb"])
@@ -278,7 +564,8 @@ def test_workspace_uses_its_bundle(stubbed: tuple[Collected, dict[str, str], Stu
 
 
 def test_config_rule_evaluates_account_and_resources(
-        stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
+    stubbed: tuple[Collected, dict[str, str], StubbedSession],
+) -> None:
     got, ids, _ = stubbed
     rule = got.one("aws_config_rule", name="s3-public-read")
     assert rule["complianceType"] == "NON_COMPLIANT" and rule["compliant"] is False
@@ -289,7 +576,8 @@ def test_config_rule_evaluates_account_and_resources(
 
 
 def test_transfer_user_assigned_role_and_allowed_by_buckets(
-        stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
+    stubbed: tuple[Collected, dict[str, str], StubbedSession],
+) -> None:
     got, ids, _ = stubbed
     server = got.one("aws_transfer_server", id=SERVER)
     user = got.one("aws_transfer_user", name="partner")
@@ -305,20 +593,47 @@ def test_transfer_user_assigned_role_and_allowed_by_buckets(
 def test_cloudfront_lambda_edge_associations() -> None:
     """moto drops LambdaFunctionAssociations, so the link is checked on a recorded-shape item."""
     item = {
-        "Id": "E1", "ARN": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1",
-        "DefaultCacheBehavior": {"LambdaFunctionAssociations": {"Quantity": 1, "Items": [
-            {"LambdaFunctionARN": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:edge-auth:7",
-             "EventType": "viewer-request"}]}},
-        "CacheBehaviors": {"Quantity": 1, "Items": [{"LambdaFunctionAssociations": {"Quantity": 1, "Items": [
-            {"LambdaFunctionARN": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:edge-rewrite:2",
-             "EventType": "origin-request"}]}}]},
-        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "acme-site.s3.us-east-1.amazonaws.com"}]},
+        "Id": "E1",
+        "ARN": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1",
+        "DefaultCacheBehavior": {
+            "LambdaFunctionAssociations": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "LambdaFunctionARN": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:edge-auth:7",
+                        "EventType": "viewer-request",
+                    }
+                ],
+            }
+        },
+        "CacheBehaviors": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "LambdaFunctionAssociations": {
+                        "Quantity": 1,
+                        "Items": [
+                            {
+                                "LambdaFunctionARN": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:rewrite:2",
+                                "EventType": "origin-request",
+                            }
+                        ],
+                    }
+                }
+            ],
+        },
+        "Origins": {
+            "Quantity": 1,
+            "Items": [{"Id": "o", "DomainName": "acme-site.s3.us-east-1.amazonaws.com"}],
+        },
     }
     entity = build_entity(DISTRIBUTION, item, account=ACCOUNT, region=REGION, partition="aws", stamp={})
     assert entity is not None
     triggers = next(v for k, v in entity.link_values.items() if k.startswith("TRIGGERS|aws_lambda_function|"))
-    assert triggers == [f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:edge-auth",
-                        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:edge-rewrite"]
+    assert triggers == [
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:edge-auth",
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:rewrite",
+    ]
     connects = next(v for k, v in entity.link_values.items() if k.startswith("CONNECTS|aws_s3_bucket|"))
     assert connects == ["acme-site"]
     assert entity.props["lambdaEdgeFunctionArns"] == triggers
