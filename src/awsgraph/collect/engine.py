@@ -65,7 +65,8 @@ class _Step:
 @dataclass
 class _Item:
     raw: dict[str, Any]
-    remaining: int
+    remaining: int = 0
+    stage: int = -1  # the Detail.stage now running
 
 
 @dataclass
@@ -290,6 +291,8 @@ class Collector:
         for name, expr in detail.params.items():
             params[name] = jp(expr, item.raw)
         out = _Outcome(unit)
+        if any(v is None for v in params.values()):
+            return out  # nothing to look up (e.g. a function outside any VPC has no subnets)
         try:
             if detail.paginate:
                 merged: list[Any] = []
@@ -354,12 +357,7 @@ class Collector:
             spec = step.spec
             assert isinstance(spec, Resource)
             for raw in out.items:
-                if spec.details:
-                    item = _Item(raw, len(spec.details))
-                    for d in spec.details:
-                        step.pending += 1
-                        self._enqueue(_Unit(step, "detail", item=item, detail=d))
-                else:
+                if not self._next_details(step, spec, _Item(raw)):
                     self._finish_item(step, spec, raw)
         elif unit.kind == "detail":
             assert unit.item is not None
@@ -369,7 +367,8 @@ class Collector:
             if unit.item.remaining == 0:
                 spec = step.spec
                 assert isinstance(spec, Resource)
-                self._finish_item(step, spec, unit.item.raw)
+                if not self._next_details(step, spec, unit.item):
+                    self._finish_item(step, spec, unit.item.raw)
         else:
             for etype, raw in out.typed:
                 conv = self._converters.get(etype)
@@ -380,6 +379,22 @@ class Collector:
         step.pending -= 1
         if step.pending == 0:
             self._close_step(step)
+
+    def _next_details(self, step: _Step, spec: Resource, item: _Item) -> bool:
+        """Enqueue the item's next stage of detail calls; False when none is left.
+
+        Details of one stage run concurrently; a later stage starts once the earlier ones are
+        merged into the item, so its params may read their results."""
+        later = [d.stage for d in spec.details if d.stage > item.stage]
+        if not later:
+            return False
+        item.stage = min(later)
+        batch = [d for d in spec.details if d.stage == item.stage]
+        item.remaining = len(batch)
+        for d in batch:
+            step.pending += 1
+            self._enqueue(_Unit(step, "detail", item=item, detail=d))
+        return True
 
     def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any]) -> None:
         region = step.client_region if step.region == GLOBAL else step.region

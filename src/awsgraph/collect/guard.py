@@ -94,9 +94,10 @@ def redact(obj: Any, parent_key: str = "") -> Any:
             if k in SECRET_KEYS:
                 obj[k] = REDACTED
             elif k in VALUE_MAPS and isinstance(v, dict):
-                inner = v.get("Variables") if isinstance(v.get("Variables"), dict) else v
-                names = sorted(str(n) for n in inner) if all(not isinstance(x, dict) for x in inner.values()) \
-                    else None
+                variables = v.get("Variables")
+                inner: dict[str, Any] = variables if isinstance(variables, dict) else v
+                flat = all(not isinstance(x, dict) for x in inner.values())
+                names = sorted(str(n) for n in inner) if flat else None
                 if names is not None:
                     obj[k] = {"VariableNames": names}
                 else:

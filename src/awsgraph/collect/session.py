@@ -74,7 +74,7 @@ class AwsSession:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = Config(
-            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            retries={"mode": retry_mode, "max_attempts": max_attempts},  # type: ignore[arg-type]
             max_pool_connections=max_pool,
             connect_timeout=10,
             read_timeout=60,
@@ -126,7 +126,7 @@ class AwsSession:
             metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
         )
         session = botocore.session.get_session()
-        session._credentials = refreshable
+        session._credentials = refreshable  # type: ignore[attr-defined]  # botocore has no public setter
         return session
 
     def _identify(self) -> tuple[str, str]:
@@ -148,7 +148,7 @@ class AwsSession:
         with self._lock:
             cached = self._clients.get(key)
             if cached is None:
-                cached = self._boto3.client(
+                cached = self._boto3.client(  # type: ignore[call-overload]
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
                 )
                 events = cached.meta.events

@@ -66,7 +66,7 @@ def export_j1(db: str, out_dir: str) -> dict[str, int]:
             files += _write_batches(graph / f"build-{rtype}" / "relationships", "relationships", objs)
         runs = [r for r in store.runs() if r.status == "finished"]
         partial = store.partial_types(runs[-1].id) if runs else []
-        summary = {
+        summary: dict[str, Any] = {
             "integrationStepResults": [
                 {"id": f"fetch-{t}", "name": t, "declaredTypes": [t], "encounteredTypes": [t],
                  "partialTypes": [t] if t in partial else [],

@@ -32,7 +32,8 @@ class Estate:
     account: str = DEMO_ACCOUNT
 
     def client(self, service: str, region: str | None = None) -> Any:
-        return self.session.client(service, region_name=region or self.regions[0], endpoint_url=self.endpoint_url)
+        return self.session.client(  # type: ignore[call-overload]
+            service, region_name=region or self.regions[0], endpoint_url=self.endpoint_url)
 
 
 SEEDERS: list[Callable[[Estate], None]] = [core_kms.seed, core_iam.seed, core_ec2.seed, core_s3.seed]
