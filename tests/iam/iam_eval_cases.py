@@ -648,3 +648,7 @@ case("derived-service-principal", "sqs:SendMessage", QUEUE, "allow", principal_a
      resource_policy=pol(allow("sqs:SendMessage", QUEUE, {"Bool": {"aws:PrincipalIsAWSService": "true"}}, Principal={"Service": "sns.amazonaws.com"})))
 case("context-overrides-derived", "s3:GetObject", OBJ, "implicit_deny", identity_policies=[pol(allow("s3:*", "*", {"StringEquals": {"aws:PrincipalAccount": A}}))],
      principal_arn=USER, context={"aws:PrincipalAccount": B})
+case("trust-user-named-boundary-must-allow-assume", "sts:AssumeRole", ROLE, "implicit_deny", principal_arn=USER,
+     boundary=pol(allow("s3:*")), resource_policy=trust({"AWS": USER}))
+case("trust-user-named-boundary-allows-assume", "sts:AssumeRole", ROLE, "allow", principal_arn=USER,
+     boundary=pol(allow("sts:AssumeRole")), resource_policy=trust({"AWS": USER}))

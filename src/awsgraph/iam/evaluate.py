@@ -216,7 +216,12 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
             # A statement naming the caller itself stands alone; one naming a role ARN is
             # still capped by that role's boundary; one naming the account delegates to
             # identity policies.
-            via_rp = max(rp_scan.state(["self"]), min(rp_scan.state(["role"]), boundary_state))
+            via_self = rp_scan.state(["self"])
+            if action.lower().startswith("sts:"):
+                # A role trust policy naming the caller is still capped by the caller's
+                # permissions boundary (IAM: "it must allow the sts:AssumeRole action").
+                via_self = min(via_self, boundary_state)
+            via_rp = max(via_self, min(rp_scan.state(["role"]), boundary_state))
             if _resource_policy_required(action, resource):
                 via_identity = min(via_identity, rp_scan.state(["account", "self", "role"]))
             final = min(scp_state, max(via_rp, via_identity))
