@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (fixture records read better on one line)
+
 from __future__ import annotations
 
 import json
