@@ -243,10 +243,8 @@ class ArnIndex:
         if len(parts) != 6 or parts[0] != "arn":
             return []
         service = parts[2]
-        if any(c in service for c in "*?$"):
-            services = [s for s in self._full if glob_match(service, s)]
-        else:
-            services = [service]
+        wild = any(c in service for c in "*?$")
+        services = [s for s in self._full if glob_match(service, s)] if wild else [service]
         try:
             test = matcher(pattern, context)
         except Unresolved:  # a policy variable without a value: the pattern matches nothing

@@ -201,10 +201,7 @@ def security_group_edges(view: GraphView) -> Iterator[Entity | Relationship]:
                     ok, ot, mapped = key, "aws_security_group", True
                 else:
                     ok, ot, mapped = other.key, other.type, False
-                if ingress:
-                    e = edge(ok, ot, sg.key, sg.type, mapped)
-                else:
-                    e = edge(sg.key, sg.type, ok, ot, mapped)
+                e = edge(ok, ot, sg.key, sg.type, mapped) if ingress else edge(sg.key, sg.type, ok, ot, mapped)
                 e.add(rule, None)
     yield from placeholders.values()
     for e in acc.values():
