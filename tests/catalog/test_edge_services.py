@@ -164,15 +164,12 @@ def test_api_and_event_rule_trigger_the_function(estate_graph: tuple[Collected, 
         m = made["edge"][region]
         fn = got.one("aws_lambda_function", _key=m["fn"])
         api = got.one("aws_api_gateway_rest_api", id=m["api"])
-        assert (
-            api["_class"] == ["Gateway"] and api["stageNames"] == ["prod"] and api["tag.Owner"] == "web-team"
-        )
+        assert api["_class"] == ["Gateway"] and api["stageNames"] == ["prod"] and api["tag.Owner"] == "web-team"
         assert api["unauthenticatedMethodCount"] == 1
         _rel(got, api, "TRIGGERS", fn)
+        _rel(got, got.one("aws_waf_web_acl", arn=m["regional_acl"]), "PROTECTS", api)
         rule = got.one("aws_cloudwatch_event_rule", name="nightly-report", region=region)
-        assert (
-            rule["_class"] == ["Task"] and rule["schedule"] == "cron(0 2 * * ? *)" and rule["active"] is True
-        )
+        assert rule["_class"] == ["Task"] and rule["schedule"] == "cron(0 2 * * ? *)" and rule["active"] is True
         _rel(got, rule, "TRIGGERS", fn)
         disabled = got.one("aws_cloudwatch_event_rule", name="order-created", region=region)
         assert disabled["active"] is False
@@ -192,14 +189,10 @@ def test_route53_zones_records_and_domain(estate_graph: tuple[Collected, dict[st
     got, made = estate_graph
     zone_id = made["edge"]["global"]["zone"].rsplit("/", 1)[-1]
     zone = got.one("aws_route53_zone", id=zone_id)
-    assert (
-        zone["_class"] == ["DomainZone"] and zone["public"] is True and zone["domainName"] == "acme-demo.com"
-    )
+    assert zone["_class"] == ["DomainZone"] and zone["public"] is True and zone["domainName"] == "acme-demo.com"
     records = [r for r in got.of_type("aws_route53_record") if r["zoneId"] == zone_id]
     assert {r["type"] for r in records} >= {"NS", "SOA", "CNAME", "A"}
-    assert all(
-        r["_class"] == ["DomainRecord"] and got.has_rel(zone["_key"], "HAS", r["_key"]) for r in records
-    )
+    assert all(r["_class"] == ["DomainRecord"] and got.has_rel(zone["_key"], "HAS", r["_key"]) for r in records)
     cname = next(r for r in records if r["type"] == "CNAME")
     assert cname["TTL"] == 300 and cname["value"][0].endswith(".cloudfront.net")
     alias = next(r for r in records if r["type"] == "A")
@@ -216,16 +209,10 @@ def test_sns_and_sqs(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
     for region in REGIONS:
         m = made["edge"][region]
         topic = got.one("aws_sns_topic", arn=m["topic"])
-        assert (
-            topic["_class"] == ["Channel"]
-            and topic["encrypted"] is True
-            and topic["kmsKeyId"] == "alias/aws/sns"
-        )
+        assert topic["_class"] == ["Channel"] and topic["encrypted"] is True and topic["kmsKeyId"] == "alias/aws/sns"
         subs = [s for s in got.of_type("aws_sns_subscription") if s["topicArn"] == m["topic"]]
         assert {s["protocol"] for s in subs} == {"sqs", "lambda", "email"}
-        assert all(
-            got.has_rel(topic["_key"], "HAS", s["_key"]) and s["_class"] == ["Subscription"] for s in subs
-        )
+        assert all(got.has_rel(topic["_key"], "HAS", s["_key"]) and s["_class"] == ["Subscription"] for s in subs)
         dlq = got.one("aws_sqs_queue", arn=m["dlq"])
         assert dlq["_class"] == ["Queue"] and dlq["public"] is True and dlq["hasPolicy"] is True
         assert dlq["encrypted"] is True and dlq["sqsManagedSse"] is True and not dlq.get("kmsKeyId")
@@ -267,9 +254,7 @@ def test_cloudtrail_and_vpc_flow_logs_log(estate_graph: tuple[Collected, dict[st
 def test_config_cloudformation_guardduty(estate_graph: tuple[Collected, dict[str, Any]]) -> None:
     got, made = estate_graph
     rule = got.one("aws_config_rule", name="s3-bucket-public-read-prohibited", region="us-east-1")
-    assert (
-        rule["_class"] == ["ControlPolicy"] and rule["sourceIdentifier"] == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
-    )
+    assert rule["_class"] == ["ControlPolicy"] and rule["sourceIdentifier"] == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
     assert got.has_rel("aws:123456789012:config", "HAS", rule["_key"])
     # moto has no compliance API: the rule is kept, the step says why it is incomplete
     step = got.step("aws_config_rule", "us-east-1")

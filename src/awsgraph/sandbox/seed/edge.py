@@ -41,9 +41,9 @@ def _role(estate: Estate, name: str, service: str) -> str:
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
         }
-        roles[name] = estate.client("iam").create_role(
-            RoleName=name, AssumeRolePolicyDocument=json.dumps(doc)
-        )["Role"]["Arn"]
+        roles[name] = estate.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"][
+            "Arn"
+        ]
     return roles[name]
 
 
@@ -71,9 +71,7 @@ def _function(estate: Estate, region: str) -> dict[str, str]:
     }
 
 
-def _load_balancers(
-    estate: Estate, region: str, net: dict[str, Any], cert: str, made: dict[str, Any]
-) -> None:
+def _load_balancers(estate: Estate, region: str, net: dict[str, Any], cert: str, made: dict[str, Any]) -> None:
     ec2 = estate.client("ec2", region)
     elbv2 = estate.client("elbv2", region)
     vpc, public = net["vpc"], net["public_subnet"]
@@ -90,9 +88,9 @@ def _load_balancers(
         Type="application",
         Tags=_tags(Owner="web-team"),
     )["LoadBalancers"][0]
-    web_tg = elbv2.create_target_group(
-        Name="acme-web-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
-    )["TargetGroups"][0]["TargetGroupArn"]
+    web_tg = elbv2.create_target_group(Name="acme-web-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
     elbv2.register_targets(TargetGroupArn=web_tg, Targets=[{"Id": net["web_instance"]}])
     elbv2.create_listener(
         LoadBalancerArn=alb["LoadBalancerArn"],
@@ -110,9 +108,9 @@ def _load_balancers(
     nlb = elbv2.create_load_balancer(
         Name="acme-app", Subnets=[net["private_subnet"]], Scheme="internal", Type="network"
     )["LoadBalancers"][0]
-    app_tg = elbv2.create_target_group(
-        Name="acme-app-tg", Protocol="TCP", Port=8080, VpcId=vpc, TargetType="instance"
-    )["TargetGroups"][0]["TargetGroupArn"]
+    app_tg = elbv2.create_target_group(Name="acme-app-tg", Protocol="TCP", Port=8080, VpcId=vpc, TargetType="instance")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
     elbv2.register_targets(TargetGroupArn=app_tg, Targets=[{"Id": i} for i in net["app_instances"]])
     elbv2.create_listener(
         LoadBalancerArn=nlb["LoadBalancerArn"],
@@ -194,9 +192,7 @@ def _messaging(estate: Estate, region: str, fn: dict[str, str], made: dict[str, 
     if kms_key:
         attrs["KmsMasterKeyId"] = kms_key
     queue = sqs.create_queue(QueueName="orders", Attributes=attrs, tags={"Owner": "orders-team"})["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.set_queue_attributes(
         QueueUrl=dlq,
         Attributes={
@@ -230,9 +226,7 @@ def _messaging(estate: Estate, region: str, fn: dict[str, str], made: dict[str, 
         Tags=_tags(Owner="orders-team"),
     )
     events.put_targets(Rule="nightly-report", Targets=[{"Id": "fn", "Arn": fn["arn"]}])
-    events.put_rule(
-        Name="order-created", EventPattern=json.dumps({"source": ["acme.orders"]}), State="DISABLED"
-    )
+    events.put_rule(Name="order-created", EventPattern=json.dumps({"source": ["acme.orders"]}), State="DISABLED")
     events.put_targets(Rule="order-created", Targets=[{"Id": "q", "Arn": queue_arn}])
     estate.client("cloudwatch", region).put_metric_alarm(
         AlarmName="orders-backlog",
@@ -250,9 +244,7 @@ def _messaging(estate: Estate, region: str, fn: dict[str, str], made: dict[str, 
     made.update(queue=queue_arn, dlq=dlq_arn, topic=topic)
 
 
-def _logging(
-    estate: Estate, region: str, net: dict[str, Any], fn: dict[str, str], made: dict[str, Any]
-) -> None:
+def _logging(estate: Estate, region: str, net: dict[str, Any], fn: dict[str, str], made: dict[str, Any]) -> None:
     logs = estate.client("logs", region)
     logs.create_log_group(logGroupName=f"/aws/lambda/{fn['name']}", tags={"Owner": "web-team"})
     logs.put_retention_policy(logGroupName=f"/aws/lambda/{fn['name']}", retentionInDays=30)
@@ -337,8 +329,7 @@ def _global(estate: Estate, regional: dict[str, dict[str, Any]]) -> dict[str, An
             S3BucketName=trail_bucket,
             IsMultiRegionTrail=True,
             EnableLogFileValidation=True,
-            CloudWatchLogsLogGroupArn=f"arn:aws:logs:{HOME}:{estate.account}:log-group:"
-            "cloudtrail/management:*",
+            CloudWatchLogsLogGroupArn=f"arn:aws:logs:{HOME}:{estate.account}:log-group:cloudtrail/management:*",
             CloudWatchLogsRoleArn=_role(estate, "cloudtrail-to-logs", "cloudtrail.amazonaws.com"),
         )
         ct.start_logging(Name="org-trail")
@@ -505,6 +496,10 @@ def seed(estate: Estate) -> None:
         made.update(fn=fn["arn"], fn_name=fn["name"], fn_version_arn=fn.get("version_arn", ""))
         _load_balancers(estate, region, net, cert, made)
         _api(estate, region, fn, made)
+        estate.client("wafv2", region).associate_web_acl(
+            WebACLArn=made["regional_acl"],
+            ResourceArn=f"arn:aws:apigateway:{region}::/restapis/{made['api']}/stages/prod",
+        )
         _messaging(estate, region, fn, made)
         _logging(estate, region, net, fn, made)
         _security(estate, region, made)
