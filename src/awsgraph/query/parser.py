@@ -224,10 +224,8 @@ class _Parser:
         direction = self.parse_direction(direction)
         rel_alias = self.parse_alias("negated" if negated else "relationship")
         target = self.parse_selector()
-        if negated:
-            for name in (target.alias,):
-                if name and not name.startswith("#"):
-                    self.aliases[name] = "negated"
+        if negated and target.alias and not target.alias.startswith("#"):
+            self.aliases[target.alias] = "negated"  # nothing to return: the entity must not exist
         return Traversal(verbs, direction, negated, rel_alias, target, t.pos)
 
     def parse_direction(self, current: str) -> str:
@@ -425,9 +423,9 @@ class _Parser:
             t = self.tok
             if t.kind == "WORD" and t.value in labels:
                 self.advance()
-                # An aggregate label like count(u) arrives as several tokens: rebuild it.
                 item = OrderItem(None, t.value, False)
             elif t.kind == "WORD" and t.value.upper() in _AGGREGATES and self.peek().is_op("("):
+                # An aggregate such as count(u) arrives as several tokens: rebuild its label.
                 self.advance()
                 self.advance()
                 arg = self.name("an alias")
