@@ -84,6 +84,11 @@ class AwsSession:
             base = boto3.Session(profile_name=profile, region_name=home_region)
         except BotoCoreError as exc:
             raise CredentialError(str(exc)) from exc
+        if endpoint_url and not role_arn and not profile and base.get_credentials() is None:
+            # An emulator accepts any signature; without configured credentials sign with
+            # placeholders rather than stop. Against real AWS they are simply rejected.
+            base = boto3.Session(aws_access_key_id="awsgraph", aws_secret_access_key="awsgraph",
+                                 region_name=home_region)
         self._base = base
         if role_arn:
             assumed = self._assumed_session(base, role_arn, external_id, session_name)

@@ -298,9 +298,13 @@ class SQLiteStore:
             text = _dumps(props)
             db.execute("UPDATE entities SET props=?, derived=?, updated_run=? WHERE key=?",
                        (text, _dumps(new) if new else None, run_id, key))
-            db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
-                       (run_id, "entity", key, "updated", row[1], text))
-            counts["updated"] += 1
+            # An entity already created or updated in this run: amend that history row.
+            amended = db.execute("UPDATE history SET props=? WHERE run_id=? AND kind='entity' AND key=?",
+                                 (text, run_id, key)).rowcount
+            if not amended:
+                db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                           (run_id, "entity", key, "updated", row[1], text))
+                counts["updated"] += 1
 
     def _merge_mapper_entities(self, run_id: int, entities: Iterable[Entity], counts: dict[str, int]) -> None:
         seen: set[str] = set()
