@@ -256,6 +256,7 @@ def test_config_cloudformation_guardduty(estate_graph: tuple[Collected, dict[str
     rule = got.one("aws_config_rule", name="s3-bucket-public-read-prohibited", region="us-east-1")
     assert rule["_class"] == ["ControlPolicy"] and rule["sourceIdentifier"] == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
     assert got.has_rel("aws:123456789012:config", "HAS", rule["_key"])
+    assert got.has_rel(rule["_key"], "EVALUATES", "aws:account:123456789012")
     # moto has no compliance API: the rule is kept, the step says why it is incomplete
     step = got.step("aws_config_rule", "us-east-1")
     assert step.status == "failed" and "compliance" in step.reason.lower()
@@ -270,6 +271,7 @@ def test_transfer_server_and_unlistable_users(estate_graph: tuple[Collected, dic
     got, made = estate_graph
     server = got.one("aws_transfer_server", id=made["edge"]["us-east-1"]["transfer_server"])
     assert server["_class"] == ["Host", "Gateway"] and server["public"] is True
+    assert server["hostname"] == f"{server['id']}.server.transfer.us-east-1.amazonaws.com"
     _rel(got, got.one("aws_iam_role", name="sftp-logging"), "ASSIGNED", server)
     # moto lacks ListUsers: recorded as a failed step, the run goes on
     assert got.step("aws_transfer_user", "us-east-1").status == "failed"

@@ -110,6 +110,8 @@ RULE = Resource(
     links=(
         Link("EVALUATES", EVALUATED_BY_ID, values=EVALUATED_IDS, on="id"),
         Link("EVALUATES", EVALUATED_BY_ID, values=EVALUATED_IDS),  # resources Config names by ARN
+        # A rule is the account's control whatever the compliance API says (or whether it answers).
+        Link("EVALUATES", "aws_account", values="join('', ['aws:account:', split(':', ConfigRuleArn)[4]])"),
     ),
 )
 

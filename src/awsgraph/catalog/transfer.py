@@ -7,9 +7,7 @@ from typing import Any
 from awsgraph.catalog.spec import Detail, Link, Parent, Resource
 
 # "/bucket/prefix" home directories and LOGICAL mappings' targets name the bucket first.
-HOME_BUCKETS = (
-    "map(&split('/', @)[1], [HomeDirectory, User.HomeDirectoryMappings[].Target][] | [?starts_with(@, '/')])"
-)
+HOME_BUCKETS = "map(&split('/', @)[1], [HomeDirectory, User.HomeDirectoryMappings[].Target][] | [?starts_with(@, '/')])"
 
 
 def _server(item: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +22,9 @@ def _server(item: dict[str, Any]) -> dict[str, Any]:
         "subnetIds": details.get("SubnetIds"),
         "securityGroupIds": details.get("SecurityGroupIds"),
         "hostKeyFingerprint": server.get("HostKeyFingerprint"),
+        "hostname": f"{item.get('ServerId')}.server.transfer.{str(item.get('Arn', '')).split(':')[3]}.amazonaws.com"
+        if item.get("ServerId") and str(item.get("Arn", "")).count(":") >= 5
+        else None,
         "category": ["network"],
         "function": ["file-transfer"],
     }
