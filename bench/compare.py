@@ -114,7 +114,8 @@ def measure(tool: str, proxy_url: str, estate: harness.Estate, work: Path, servi
                   upstream_ms_avg=stats["upstream_ms_avg"])
     result.update(requests=stats["requests"], peak_in_flight=stats["peak_in_flight"],
                   by_service={k: v["requests"] for k, v in stats["services"].items()},
-                  top_operations=dict(list(stats["operations"].items())[:12]),
+                  operations=stats["operations"],
+                  moto_s_by_operation=dict(list(stats["operation_upstream_s"].items())[:15]),
                   proxy_overhead_ms_avg=stats["overhead_ms_avg"])
     return result
 

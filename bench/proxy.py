@@ -113,6 +113,7 @@ class Stats:
             self.outcomes: Counter[str] = Counter()
             self.services: dict[str, Counter[str]] = {}
             self.operations: Counter[str] = Counter()
+            self.operation_upstream_s: Counter[str] = Counter()
             self.bytes_out = 0
             self.upstream_s = 0.0
             self.overhead_s = 0.0
@@ -139,6 +140,7 @@ class Stats:
             per["requests"] += 1
             per[outcome] += 1
             self.operations[f"{req.service}:{req.operation}"] += 1
+            self.operation_upstream_s[f"{req.service}:{req.operation}"] += upstream_s
             self.bytes_out += nbytes
             self.upstream_s += upstream_s
             self.overhead_s += overhead_s
@@ -154,6 +156,8 @@ class Stats:
                 "outcomes": dict(self.outcomes),
                 "services": {k: dict(v) for k, v in sorted(self.services.items())},
                 "operations": dict(self.operations.most_common()),
+                # seconds the upstream (moto) spent answering each operation, summed
+                "operation_upstream_s": {k: round(v, 3) for k, v in self.operation_upstream_s.most_common()},
                 "bytes_out": self.bytes_out,
                 "elapsed_s": round(time.monotonic() - self.started, 3),
                 "upstream_ms_avg": round(1000 * self.upstream_s / n, 3),
