@@ -133,6 +133,8 @@ class Collector:
         self._entity_count = 0
         self._seen_keys: set[str] = set()
         self._lock = threading.Lock()
+        self._deferred: list[_Step] = []
+        self._producers: dict[tuple[str, str], list[_Step]] = {}
 
     # -- planning ---------------------------------------------------------------------------
     def _regions_for(self, spec: Spec) -> list[tuple[str, str]]:
@@ -155,12 +157,23 @@ class Collector:
     def run(self) -> CollectResult:
         start = time.monotonic()
         self._emit(self._service_entities())
-        for step in self.plan():
-            self._open_step(step, [_Unit(step, "custom" if isinstance(step.spec, Custom) else "list")])
+        planned = self.plan()
+        self._producers = self._producer_index(planned)
+        for step in planned:
+            if self._waiting_on(step):
+                self._deferred.append(step)  # opened when the steps it depends on close
+            else:
+                self._open_step(step, [_Unit(step, "custom" if isinstance(step.spec, Custom) else "list")])
         with ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="awsgraph") as pool:
             running: dict[Future[_Outcome], _Unit] = {}
             while True:
                 self._dispatch(pool, running)
+                if not running and self._deferred:
+                    # only a dependency cycle leaves steps waiting with nothing running: run them
+                    for waiting in self._deferred:
+                        self._open_step(waiting, [_Unit(waiting, "custom")])
+                    self._deferred = []
+                    continue
                 if not running:
                     break
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -177,6 +190,25 @@ class Collector:
                 self.progress(self._done_units, self._total_units, "")
         self._flush()
         return self._result(time.monotonic() - start)
+
+    @staticmethod
+    def _producer_index(steps: list[_Step]) -> dict[tuple[str, str], list[_Step]]:
+        index: dict[tuple[str, str], list[_Step]] = defaultdict(list)
+        for st in steps:
+            types = (st.spec.type, *st.spec.spawn) if isinstance(st.spec, Resource) else st.spec.produces
+            for t in types:
+                index[(t, st.region)].append(st)
+        return index
+
+    def _waiting_on(self, step: _Step) -> bool:
+        """True while a step this Custom step depends_on (same region, or global) is still open."""
+        if not isinstance(step.spec, Custom) or not step.spec.depends_on:
+            return False
+        for t in step.spec.depends_on:
+            for region in {step.region, GLOBAL}:
+                if any(p.ended is None for p in self._producers.get((t, region), [])):
+                    return True
+        return False
 
     def _open_step(self, step: _Step, units: list[_Unit]) -> None:
         self._steps.append(step)
@@ -435,6 +467,9 @@ class Collector:
                     cstep.note("partial", f"parent {ptype} incomplete")
                 self._open_step(cstep, [_Unit(cstep, "list", parent=p) for p in step.parent_items.get(ptype, [])])
         step.parent_items = defaultdict(list)
+        for waiting in [w for w in self._deferred if not self._waiting_on(w)]:
+            self._deferred.remove(waiting)
+            self._open_step(waiting, [_Unit(waiting, "custom")])
 
     def _emit(self, entities: Iterable[Entity]) -> None:
         for e in entities:

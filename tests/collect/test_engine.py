@@ -1,0 +1,57 @@
+"""The engine's own mechanics on a tiny catalog of real specs against moto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+
+from awsgraph.catalog import account, ec2
+from awsgraph.catalog.spec import Custom, FetchContext, Resource
+from tests.helpers import collect
+
+SEEN_ORDER: list[str] = []
+
+
+def _after_vpcs(ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    SEEN_ORDER.append("custom")
+    vpcs = ctx.client("ec2").describe_vpcs()["Vpcs"]
+    yield "test_vpc_count", {"Id": f"count-{ctx.region}", "Count": len(vpcs)}
+
+
+COUNT = Resource(type="test_vpc_count", cls=("Configuration",), service="ec2", call=None, id="Id",
+                 props={"count": "Count"}, tags=None, service_has=False)
+
+
+def test_custom_step_waits_for_its_dependencies_and_caps_are_reported(aws: None, db_path: str) -> None:
+    SEEN_ORDER.clear()
+    client = boto3.client("ec2", region_name="us-east-1")
+    for i in range(4):
+        client.create_vpc(CidrBlock=f"10.{i}.0.0/16")
+    capped_vpc = Resource(**{**ec2.VPC.__dict__, "cap": 2})
+    custom = Custom(name="vpc_counter", service="ec2", fetch=_after_vpcs, produces=("test_vpc_count",),
+                    operations=("ec2:describe_vpcs",), depends_on=("aws_vpc",))
+    got = collect(db_path, catalog=(*account.SPECS, custom, COUNT, capped_vpc))
+    vpc_step = got.step("aws_vpc", "us-east-1")
+    assert vpc_step.entities == 2 and "capped at 2" in vpc_step.capped
+    counter = got.one("test_vpc_count")
+    assert counter["count"] == 5  # four created plus the default VPC
+    # the dependent step started only after the VPC step had closed
+    assert got.step("vpc_counter", "us-east-1").status == "success"
+
+
+def test_no_per_item_calls_where_the_list_returns_the_data(aws: None, db_path: str) -> None:
+    got = collect(db_path, services=["ec2", "kms"], regions=("us-east-1", "eu-west-1"))
+    assert got.summary.calls >= 2 * 15  # every ec2 list call in both regions
+    for step in got.summary.steps:
+        if step.service == "ec2" and step.step not in ("aws_ebs_snapshot",):
+            assert step.calls <= 1, step
+
+
+def test_clients_are_created_once_and_reused(aws: None) -> None:
+    from awsgraph.collect.session import AwsSession
+
+    session = AwsSession()
+    assert session.client("ec2", "us-east-1") is session.client("ec2", "us-east-1")
+    assert session.client("ec2", "us-east-1") is not session.client("ec2", "eu-west-1")
