@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,11 +38,10 @@ WANTED = ("ec2", "iam", "s3", "kms", "lambda")
 
 def our_service_groups() -> list[str]:
     """The wanted services that awsgraph's catalog can collect today."""
-    out = subprocess.run([str(harness.AWSGRAPH), "collect", "--help"], capture_output=True, text=True,
-                         check=True).stdout
-    line = next((ln for ln in out.splitlines() if "only these services" in ln), "")
-    have = {s.strip() for s in line.split(":", 1)[-1].split(",")}
-    return [s for s in WANTED if s in have] or list(WANTED[:4])
+    from awsgraph.catalog import CATALOG
+
+    have = {spec.service_group for spec in CATALOG}
+    return [s for s in WANTED if s in have]
 
 
 def run_ours(proxy_url: str, estate: harness.Estate, work: Path, services: list[str],
