@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from awsgraph.catalog import CATALOG
+from awsgraph.catalog import CATALOG, Spec, findings
 from awsgraph.catalog.cloudfront import DISTRIBUTION
 from awsgraph.collect.config import InstanceConfig
 from awsgraph.collect.convert import build_entity
@@ -84,9 +85,7 @@ def _moto_estate() -> dict[str, str]:
     }
     iam = boto3.client("iam")
     role = iam.create_role(RoleName="sftp-user", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    logging_role = iam.create_role(RoleName="sftp-logs", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
-        "Arn"
-    ]
+    logging_role = iam.create_role(RoleName="sftp-logs", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     alb = boto3.client("elbv2", region_name=REGION).create_load_balancer(
         Name="legacy", Subnets=[subnet["SubnetId"], subnet_b["SubnetId"]], Type="application"
     )["LoadBalancers"][0]["LoadBalancerArn"]
@@ -423,9 +422,7 @@ def _stubs(ids: dict[str, str]) -> dict[str, list[Stub]]:
                         "UserName": "partner",
                         "Role": ids["role"],
                         "HomeDirectoryType": "LOGICAL",
-                        "HomeDirectoryMappings": [
-                            {"Entry": "/shared", "Target": "/acme-sftp-shared/partner"}
-                        ],
+                        "HomeDirectoryMappings": [{"Entry": "/shared", "Target": "/acme-sftp-shared/partner"}],
                         "Tags": [{"Key": "Owner", "Value": "partners"}],
                     },
                 },
@@ -467,15 +464,49 @@ def stubbed(
             "iam",
             "elasticloadbalancing",
         ]
-        cfg = InstanceConfig(regions=[REGION], services=services, db=db, workers=1, max_attempts=1)
         session = StubbedSession(_stubs(ids), max_attempts=1)
-        store = SQLiteStore(db)
-        try:
-            summary = run_collection(cfg, session, store, catalog=CATALOG)
-            got = Collected(summary, [e.props for e in store.iter_entities()], list(store.relationships()))
-        finally:
-            store.close()
-        yield got, ids, session
+        yield _collect(session, db, services), ids, session
+
+
+def _collect(session: StubbedSession, db: str, services: list[str], catalog: Sequence[Spec] = CATALOG) -> Collected:
+    cfg = InstanceConfig(regions=[REGION], services=services, db=db, workers=1, max_attempts=1)
+    store = SQLiteStore(db)
+    try:
+        summary = run_collection(cfg, session, store, catalog=catalog)
+        return Collected(summary, [e.props for e in store.iter_entities()], list(store.relationships()))
+    finally:
+        store.close()
+
+
+def test_findings_count_cap_is_reported(tmp_path: Path) -> None:
+    """Newest first, at most ``cap`` per (account, region): the step says it was capped."""
+    capped = replace(findings.INSPECTOR2_FINDING, cap=2)
+    catalog = tuple(capped if s is findings.INSPECTOR2_FINDING else s for s in CATALOG)
+    base = {
+        "awsAccountId": ACCOUNT,
+        "type": "PACKAGE_VULNERABILITY",
+        "description": "d",
+        "severity": "LOW",
+        "status": "ACTIVE",
+        "firstObservedAt": NOW,
+        "lastObservedAt": NOW,
+        "updatedAt": NOW,
+        "resources": [{"type": "AWS_EC2_INSTANCE", "id": "i-0"}],
+        "remediation": {},
+    }
+    page = [
+        {**base, "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/{n}", "title": f"CVE-{n}"}
+        for n in range(3)
+    ]
+    stubs: dict[str, list[Stub]] = {
+        "inspector2": [("list_findings", {"findings": page})],
+        "inspector": [("list_assessment_runs", {"assessmentRunArns": []})],
+    }
+    with mock_aws():
+        got = _collect(StubbedSession(stubs, max_attempts=1), str(tmp_path / "g.db"), ["inspector"], catalog)
+    assert sorted(f["name"] for f in got.of_type("aws_inspector_finding")) == ["CVE-0", "CVE-1"]
+    step = next(s for s in got.summary.steps if s.service == "inspector" and s.capped)
+    assert step.capped == "capped at 2 items" and step.status == "success"
 
 
 def test_every_stubbed_response_was_used(stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
@@ -519,11 +550,7 @@ def test_inspector_classic_and_inspector2(stubbed: tuple[Collected, dict[str, st
     assert got.has_rel(run["_key"], "IDENTIFIED", classic["_key"])
     assert got.has_rel(instance["_key"], "HAS", classic["_key"])
     v2 = got.one("aws_inspector_finding", name="CVE-2024-0001 - openssl")
-    assert (
-        v2["severity"] == "critical"
-        and v2["numericSeverity"] == 9.8
-        and v2["category"] == "package-vulnerability"
-    )
+    assert v2["severity"] == "critical" and v2["numericSeverity"] == 9.8 and v2["category"] == "package-vulnerability"
     assert got.has_rel(instance["_key"], "HAS", v2["_key"])
 
 
@@ -531,11 +558,7 @@ def test_guardduty_findings(stubbed: tuple[Collected, dict[str, str], StubbedSes
     got, ids, _ = stubbed
     detector = got.one("aws_guardduty_detector", id="d0")
     finding = got.one("aws_guardduty_finding", id="g1")
-    assert (
-        finding["_class"] == ["Finding"]
-        and finding["severity"] == "high"
-        and finding["numericSeverity"] == 8.0
-    )
+    assert finding["_class"] == ["Finding"] and finding["severity"] == "high" and finding["numericSeverity"] == 8.0
     assert finding["open"] is True and finding["category"] == "UnauthorizedAccess"
     assert got.has_rel(detector["_key"], "IDENTIFIED", finding["_key"])
     assert got.has_rel(got.one("aws_instance", id=ids["instance"])["_key"], "HAS", finding["_key"])
@@ -544,9 +567,7 @@ def test_guardduty_findings(stubbed: tuple[Collected, dict[str, str], StubbedSes
 def test_waf_classic_global_and_regional(stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
     got, ids, _ = stubbed
     edge = got.one("aws_waf_web_acl", id="acl-global")
-    assert (
-        edge["_class"] == ["Firewall"] and edge["defaultAction"] == "BLOCK" and edge["scope"] == "CLOUDFRONT"
-    )
+    assert edge["_class"] == ["Firewall"] and edge["defaultAction"] == "BLOCK" and edge["scope"] == "CLOUDFRONT"
     regional = got.one("aws_waf_web_acl", id="acl-regional")
     assert regional["wafVersion"] == "classic" and regional["scope"] == "REGIONAL"
     assert got.has_rel(regional["_key"], "PROTECTS", ids["alb"])
