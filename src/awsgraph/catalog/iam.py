@@ -173,6 +173,8 @@ USER = Resource(
     links=(
         Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),
         Link("CONTAINS", "aws_iam_group", values="GroupList", on="name", reverse=True),
+        # The account HAS its users too, so account-level questions need one hop, as in JupiterOne.
+        Link("HAS", "aws_account", values="split(':', Arn)[4]", on="accountId", reverse=True),
     ),
 )
 GROUP = Resource(

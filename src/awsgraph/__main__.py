@@ -1,0 +1,5 @@
+import sys
+
+from awsgraph.cli import main
+
+sys.exit(main())
