@@ -36,19 +36,13 @@ def _role(name: str, service: str) -> str:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
     }
-    return str(
-        boto3.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"][
-            "Arn"
-        ]
-    )
+    return str(boto3.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"]["Arn"])
 
 
 def _network(region: str = "us-east-1") -> dict[str, str]:
     ec2c = boto3.client("ec2", region_name=region)
     vpc = ec2c.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2c.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24", AvailabilityZone=f"{region}a")["Subnet"][
-        "SubnetId"
-    ]
+    subnet = ec2c.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24", AvailabilityZone=f"{region}a")["Subnet"]["SubnetId"]
     sg = ec2c.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
     return {"vpc": vpc, "subnet": subnet, "sg": sg}
 
@@ -86,9 +80,7 @@ def test_lambda_function_role_vpc_and_no_environment_values(aws: None, db_path: 
     )
     got = collect(db_path, services=["lambda", "ec2", "iam", "kms"], catalog=SLIM)
     fn = got.one("aws_lambda_function", name="orders")
-    assert (
-        fn["_class"] == ["Function"] and fn["_key"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders"
-    )
+    assert fn["_class"] == ["Function"] and fn["_key"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders"
     assert (fn["runtime"], fn["handler"], fn["memorySize"], fn["timeout"]) == (
         "python3.12",
         "h.handler",
@@ -96,11 +88,7 @@ def test_lambda_function_role_vpc_and_no_environment_values(aws: None, db_path: 
         20,
     )
     assert fn["packageType"] == "Zip" and fn["role"] == role and fn["tag.Owner"] == "orders"
-    assert (
-        fn["vpcId"] == net["vpc"]
-        and fn["subnetIds"] == [net["subnet"]]
-        and fn["securityGroupIds"] == [net["sg"]]
-    )
+    assert fn["vpcId"] == net["vpc"] and fn["subnetIds"] == [net["subnet"]] and fn["securityGroupIds"] == [net["sg"]]
     assert fn["environmentVariableNames"] == ["TOKEN"]
     role_key = got.one("aws_iam_role", name="fn-exec")["_key"]
     vpc_key = got.one("aws_vpc", id=net["vpc"])["_key"]
@@ -113,9 +101,7 @@ def test_lambda_function_role_vpc_and_no_environment_values(aws: None, db_path: 
     assert "vpcId" not in plain and not [
         r
         for r in got.relationships
-        if r["_fromEntityKey"] == plain["_key"]
-        and r["_class"] == "HAS"
-        and r["_toEntityKey"].startswith("arn:aws:ec2")
+        if r["_fromEntityKey"] == plain["_key"] and r["_class"] == "HAS" and r["_toEntityKey"].startswith("arn:aws:ec2")
     ]
     assert SECRET not in got.dump() and SECRET not in json.dumps(got.raw)
     assert got.step("aws_lambda_function", "us-east-1").status == "success"
@@ -127,9 +113,9 @@ def test_ecs_cluster_services_tasks_and_definitions(aws: None, db_path: str) -> 
     net = _network()
     task_role, exec_role = _role("task", "ecs-tasks.amazonaws.com"), _role("exec", "ecs-tasks.amazonaws.com")
     ec2c = boto3.client("ec2")
-    iid = ec2c.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=net["subnet"])[
-        "Instances"
-    ][0]["InstanceId"]
+    iid = ec2c.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=net["subnet"])["Instances"][0][
+        "InstanceId"
+    ]
     ecs = boto3.client("ecs")
     ecs.create_cluster(clusterName="apps", tags=[{"key": "Owner", "value": "platform"}])
     doc = json.dumps(
@@ -159,13 +145,11 @@ def test_ecs_cluster_services_tasks_and_definitions(aws: None, db_path: str) -> 
         ],
     )["taskDefinition"]["taskDefinitionArn"]
     svc = ecs.create_service(cluster="apps", serviceName="web", taskDefinition=td, desiredCount=1)["service"]
-    task = ecs.run_task(
-        cluster="apps", taskDefinition=td, count=1, group="service:web", startedBy="ecs-svc/web"
-    )["tasks"][0]
+    task = ecs.run_task(cluster="apps", taskDefinition=td, count=1, group="service:web", startedBy="ecs-svc/web")[
+        "tasks"
+    ][0]
     # A task ECS starts for a service names the service's deployment in startedBy.
-    by_deployment = ecs.run_task(
-        cluster="apps", taskDefinition=td, count=1, startedBy=svc["deployments"][0]["id"]
-    )
+    by_deployment = ecs.run_task(cluster="apps", taskDefinition=td, count=1, startedBy=svc["deployments"][0]["id"])
     got = collect(db_path, services=["ecs", "ec2", "iam"], catalog=SLIM)
     cluster = got.one("aws_ecs_cluster", name="apps")
     cinst = got.one("aws_ecs_container_instance", arn=ci["containerInstanceArn"])
@@ -219,7 +203,8 @@ def test_eks_cluster(aws: None, db_path: str) -> None:
     got = collect(db_path, services=["eks", "ec2", "iam"], catalog=SLIM)
     c = got.one("aws_eks_cluster", name="k8s")
     assert c["_class"] == ["Cluster"] and c["_key"] == f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/k8s"
-    # moto's describe_cluster has no resourcesVpcConfig.vpcId (AWS has), so vpcId is not asserted.
+    # moto's describe_cluster has no resourcesVpcConfig.vpcId; the VPC comes from the subnets.
+    assert c["vpcId"] == net["vpc"]
     assert c["subnetIds"] == [net["subnet"]] and c["securityGroupIds"] == [net["sg"]]
     assert c["public"] is True and c["publicToInternet"] is True and c["endpoint"]
     assert c["tag.Owner"] == "platform" and c["engineVersion"] == "1.29"
@@ -334,9 +319,7 @@ def test_batch_environment_queue_definition_and_jobs(aws: None, db_path: str) ->
             "environment": [{"name": "K", "value": SECRET}],
         },
     )
-    job = batch.submit_job(
-        jobName="nightly", jobQueue=queue["jobQueueArn"], jobDefinition=jd["jobDefinitionArn"]
-    )
+    job = batch.submit_job(jobName="nightly", jobQueue=queue["jobQueueArn"], jobDefinition=jd["jobDefinitionArn"])
     got = collect(db_path, services=["batch", "ecs", "iam"])
     env = got.one("aws_batch_compute_environment", name="ce-main")
     q = got.one("aws_batch_job_queue", name="q-main")
@@ -359,9 +342,7 @@ def test_batch_environment_queue_definition_and_jobs(aws: None, db_path: str) ->
 def test_autoscaling_group_has_its_instances(aws: None, db_path: str) -> None:
     net = _network()
     asg = boto3.client("autoscaling")
-    asg.create_launch_configuration(
-        LaunchConfigurationName="lc", ImageId="ami-12c6146b", InstanceType="t3.micro"
-    )
+    asg.create_launch_configuration(LaunchConfigurationName="lc", ImageId="ami-12c6146b", InstanceType="t3.micro")
     asg.create_auto_scaling_group(
         AutoScalingGroupName="workers",
         LaunchConfigurationName="lc",

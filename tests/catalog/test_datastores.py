@@ -30,12 +30,10 @@ def aws() -> Iterator[None]:
 def _network(region: str = "us-east-1", second: int = 2) -> dict[str, str]:
     ec2 = boto3.client("ec2", region_name=region)
     vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
-    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", AvailabilityZone=f"{region}a")["Subnet"][
+    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", AvailabilityZone=f"{region}a")["Subnet"]["SubnetId"]
+    b = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{second}.0/24", AvailabilityZone=f"{region}b")["Subnet"][
         "SubnetId"
     ]
-    b = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{second}.0/24", AvailabilityZone=f"{region}b")[
-        "Subnet"
-    ]["SubnetId"]
     sg = ec2.create_security_group(GroupName="data", Description="data", VpcId=vpc)["GroupId"]
     return {"vpc": vpc, "subnet": a, "subnet_b": b, "sg": sg}
 
@@ -47,18 +45,11 @@ def test_efs_file_system_and_mount_target(aws: None, db_path: str) -> None:
     fs = efs.create_file_system(
         CreationToken="shared", Encrypted=True, KmsKeyId=key, Tags=[{"Key": "Name", "Value": "shared"}]
     )
-    mt = efs.create_mount_target(
-        FileSystemId=fs["FileSystemId"], SubnetId=net["subnet"], SecurityGroups=[net["sg"]]
-    )
+    mt = efs.create_mount_target(FileSystemId=fs["FileSystemId"], SubnetId=net["subnet"], SecurityGroups=[net["sg"]])
     got = collect(db_path, services=["efs", "ec2", "kms"], catalog=SLIM)
     f = got.one("aws_efs_file_system", id=fs["FileSystemId"])
     m = got.one("aws_efs_mount_target", id=mt["MountTargetId"])
-    assert (
-        f["_class"] == ["DataStore"]
-        and f["encrypted"] is True
-        and f["kmsKeyId"] == key
-        and f["name"] == "shared"
-    )
+    assert f["_class"] == ["DataStore"] and f["encrypted"] is True and f["kmsKeyId"] == key and f["name"] == "shared"
     assert m["_class"] == ["NetworkEndpoint"] and m["subnetId"] == net["subnet"] and m["vpcId"] == net["vpc"]
     assert m["securityGroupIds"] == [net["sg"]]
     eni = got.one("aws_eni", id=mt["NetworkInterfaceId"])
@@ -110,9 +101,7 @@ def _rds_estate(region: str, key_ref: str) -> dict[str, str]:
         MultiAZ=True,
     )
     rds.create_db_snapshot(DBSnapshotIdentifier="legacy-export", DBInstanceIdentifier="legacy")
-    rds.modify_db_snapshot_attribute(
-        DBSnapshotIdentifier="legacy-export", AttributeName="restore", ValuesToAdd=["all"]
-    )
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="legacy-export", AttributeName="restore", ValuesToAdd=["all"])
     return net
 
 
@@ -144,11 +133,7 @@ def test_rds_in_two_regions_links_within_each_region(aws: None, db_path: str) ->
         assert cluster["deletionProtection"] is True and cluster["iamAuth"] is True
         assert cluster["vpcId"] == nets[region]["vpc"] and cluster["securityGroupIds"] == [nets[region]["sg"]]
         assert cluster["endpoint"] and cluster["engineVersion"]
-        assert (
-            legacy["publiclyAccessible"] is True
-            and legacy["multiAZ"] is True
-            and legacy["encrypted"] is False
-        )
+        assert legacy["publiclyAccessible"] is True and legacy["multiAZ"] is True and legacy["encrypted"] is False
         assert legacy["vpcId"] == nets[region]["vpc"] and legacy["endpoint"] and legacy["port"] == 3306
         assert sorted(legacy["subnetIds"]) == sorted([nets[region]["subnet"], nets[region]["subnet_b"]])
         assert snap["public"] is True and csnap["public"] is False
@@ -161,8 +146,7 @@ def test_rds_in_two_regions_links_within_each_region(aws: None, db_path: str) ->
     cross = [
         r
         for r in got.relationships
-        if r["_class"] in ("CONTAINS", "USES")
-        and r["_fromEntityKey"].split(":")[3] != r["_toEntityKey"].split(":")[3]
+        if r["_class"] in ("CONTAINS", "USES") and r["_fromEntityKey"].split(":")[3] != r["_toEntityKey"].split(":")[3]
     ]
     assert not cross, cross
     assert "hunter2-demo-db-password" not in got.dump() + json.dumps(got.raw)
@@ -187,11 +171,7 @@ def test_redshift_cluster_vpc_from_subnet_group(aws: None, db_path: str) -> None
     c = got.one("aws_redshift_cluster", name="warehouse")
     assert c["_class"] == ["DataStore", "Database", "Cluster"]
     assert c["_key"] == f"arn:aws:redshift:us-east-1:{ACCOUNT}:cluster:warehouse"
-    assert (
-        c["vpcId"] == net["vpc"]
-        and c["subnetIds"] == [net["subnet"]]
-        and c["securityGroupIds"] == [net["sg"]]
-    )
+    assert c["vpcId"] == net["vpc"] and c["subnetIds"] == [net["subnet"]] and c["securityGroupIds"] == [net["sg"]]
     assert c["publiclyAccessible"] is True and c["encrypted"] is True and c["endpoint"]
     assert got.has_rel(got.one("aws_vpc", id=net["vpc"])["_key"], "HAS", c["_key"])
     assert got.has_rel(f"aws:{ACCOUNT}:redshift", "HAS", c["_key"])
@@ -208,6 +188,7 @@ def test_dynamodb_table_uses_its_kms_key(aws: None, db_path: str) -> None:
     ddb.create_table(
         TableName="orders",
         SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key},
+        Tags=[{"Key": "Classification", "Value": "Restricted"}],
         **schema,
     )
     ddb.create_table(TableName="sessions", **schema)
@@ -216,9 +197,8 @@ def test_dynamodb_table_uses_its_kms_key(aws: None, db_path: str) -> None:
     orders = got.one("aws_dynamodb_table", name="orders")
     sessions = got.one("aws_dynamodb_table", name="sessions")
     assert orders["_class"] == ["DataStore", "Database"] and orders["encrypted"] is True
-    assert (
-        orders["kmsKeyId"] == key and orders["_key"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
-    )
+    assert orders["kmsKeyId"] == key and orders["_key"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
+    assert orders["tag.Classification"] == "Restricted" and orders["classification"] == "restricted"
     assert sessions["encrypted"] is True and "kmsKeyId" not in sessions
     assert got.has_rel(orders["_key"], "USES", got.one("aws_kms_key", arn=key)["_key"])
     assert got.has_rel(f"aws:{ACCOUNT}:dynamodb", "HAS", orders["_key"])
@@ -255,9 +235,7 @@ def test_elasticache_memcached_and_redis(aws: None, db_path: str) -> None:
     rg = got.one("aws_elasticache_redis_cluster", name="queue")
     assert mc["_class"] == rg["_class"] == ["Database", "DataStore", "Cluster"]
     assert mc["engine"] == "memcached" and mc["vpcId"] == net["vpc"] and mc["encrypted"] is False
-    assert (
-        rg["encrypted"] is True and rg["engine"] == "redis" and rg["endpoint"] and rg["tag.Owner"] == "jobs"
-    )
+    assert rg["encrypted"] is True and rg["engine"] == "redis" and rg["endpoint"] and rg["tag.Owner"] == "jobs"
     nodes = got.of_type("aws_elasticache_cluster_node")
     assert nodes and all(n["_class"] == ["Database", "DataStore", "Host"] for n in nodes)
     assert all(got.has_rel(rg["_key"], "HAS", n["_key"]) for n in nodes)
@@ -280,9 +258,7 @@ def test_opensearch_and_elasticsearch_domains_once_each(aws: None, db_path: str)
         AccessPolicies=json.dumps(
             {
                 "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
-                ],
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}],
             }
         ),
     )

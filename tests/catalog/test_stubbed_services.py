@@ -133,10 +133,9 @@ def test_elasticache_nodes_and_security_groups(aws: None, tmp_path: Path) -> Non
         ],
     }
     # The order the single worker makes the calls in: both list calls, then per-item details
-    # in the order the items arrived, then the node listing the replication group opens.
-    stub.add_response(
-        "describe_cache_clusters", {"CacheClusters": [memcached, member]}, {"ShowCacheNodeInfo": True}
-    )
+    # in the order the items arrived (the group's subnet group after its member cluster), then
+    # the node listing the replication group opens.
+    stub.add_response("describe_cache_clusters", {"CacheClusters": [memcached, member]}, {"ShowCacheNodeInfo": True})
     stub.add_response("describe_replication_groups", {"ReplicationGroups": [group]}, {})
     stub.add_response(
         "list_tags_for_resource",
@@ -157,9 +156,17 @@ def test_elasticache_nodes_and_security_groups(aws: None, tmp_path: Path) -> Non
         {"CacheSubnetGroupName": "cache"},
     )
     stub.add_response("list_tags_for_resource", {"TagList": []}, {"ResourceName": group["ARN"]})
+    stub.add_response("describe_cache_clusters", {"CacheClusters": [member]}, {"CacheClusterId": "queue-001"})
     stub.add_response(
-        "describe_replication_groups", {"ReplicationGroups": [group]}, {"ReplicationGroupId": "queue"}
+        "describe_cache_subnet_groups",
+        {
+            "CacheSubnetGroups": [
+                {"CacheSubnetGroupName": "cache", "VpcId": vpc, "Subnets": [{"SubnetIdentifier": "subnet-0a1b"}]}
+            ]
+        },
+        {"CacheSubnetGroupName": "cache"},
     )
+    stub.add_response("describe_replication_groups", {"ReplicationGroups": [group]}, {"ReplicationGroupId": "queue"})
     stub.add_response(
         "describe_cache_clusters",
         {"CacheClusters": [member]},
@@ -177,30 +184,17 @@ def test_elasticache_nodes_and_security_groups(aws: None, tmp_path: Path) -> Non
     sg_key = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{sg}"
     mc, rg = entities[memcached["ARN"]], entities[group["ARN"]]
     primary, replica = entities[f"{ARN}:cluster:queue-001"], entities[f"{ARN}:cluster:queue-002"]
-    assert (
-        mc["_type"] == "aws_elasticache_memcached_cluster" and mc["vpcId"] == vpc and mc["tag.Owner"] == "web"
-    )
+    assert mc["_type"] == "aws_elasticache_memcached_cluster" and mc["vpcId"] == vpc and mc["tag.Owner"] == "web"
     assert mc["endpoint"] == "sessions.cfg.cache.amazonaws.com" and mc["securityGroupIds"] == [sg]
     assert mc["nodeEndpoints"] == ["sessions.0001.cache.amazonaws.com", "sessions.0002.cache.amazonaws.com"]
-    assert (
-        rg["_type"] == "aws_elasticache_redis_cluster" and rg["multiAZ"] is True and rg["encrypted"] is True
-    )
+    assert rg["_type"] == "aws_elasticache_redis_cluster" and rg["multiAZ"] is True and rg["encrypted"] is True
     assert rg["endpoint"] == "master.queue.cache.amazonaws.com" and rg["backupRetentionPeriod"] == 5
+    assert rg["vpcId"] == vpc and rg["securityGroupIds"] == [sg] and rg["subnetIds"] == ["subnet-0a1b"]
     assert primary["_type"] == replica["_type"] == "aws_elasticache_cluster_node"
     assert primary["_class"] == ["Database", "DataStore", "Host"]
-    assert (
-        primary["role"] == "primary"
-        and primary["securityGroupIds"] == [sg]
-        and primary["engineVersion"] == "7.1"
-    )
-    assert (
-        replica["role"] == "replica" and "securityGroupIds" not in replica
-    )  # its cluster could not be described
-    assert not [
-        k
-        for k, e in entities.items()
-        if e["_type"] == "aws_elasticache_memcached_cluster" and k != mc["_key"]
-    ]
+    assert primary["role"] == "primary" and primary["securityGroupIds"] == [sg] and primary["engineVersion"] == "7.1"
+    assert replica["role"] == "replica" and "securityGroupIds" not in replica  # its cluster could not be described
+    assert not [k for k, e in entities.items() if e["_type"] == "aws_elasticache_memcached_cluster" and k != mc["_key"]]
     assert (sg_key, "PROTECTS", mc["_key"]) in rels
     assert (sg_key, "PROTECTS", primary["_key"]) in rels
     assert (rg["_key"], "HAS", primary["_key"]) in rels and (rg["_key"], "HAS", replica["_key"]) in rels
@@ -294,16 +288,10 @@ def test_ecr_scan_summary_and_findings(aws: None, tmp_path: Path) -> None:
         entities, rels = _collect(str(tmp_path / "g.db"), session, list(ecr.SPECS))
         stub.assert_no_pending_responses()
     repo_e = entities[repo_arn]
-    assert (
-        repo_e["encryptionType"] == "KMS"
-        and repo_e["kmsKeyId"].endswith("key/k1")
-        and repo_e["tag.Owner"] == "shop"
-    )
+    assert repo_e["encryptionType"] == "KMS" and repo_e["kmsKeyId"].endswith("key/k1") and repo_e["tag.Owner"] == "shop"
     image = entities[f"{repo_arn}@{scanned}"]
     assert image["name"] == "shop/api:2.0.1" and image["scanStatus"] == "COMPLETE"
-    assert (
-        image["criticalFindingCount"] == 1 and image["highFindingCount"] == 2 and image["findingCount"] == 3
-    )
+    assert image["criticalFindingCount"] == 1 and image["highFindingCount"] == 2 and image["findingCount"] == 3
     assert entities[f"{repo_arn}@{unscanned}"]["name"] == f"shop/api@{unscanned}"
     findings = {k: e for k, e in entities.items() if e["_type"] == "aws_ecr_image_scan_finding"}
     assert len(findings) == 2  # the same CVE in two packages: two findings

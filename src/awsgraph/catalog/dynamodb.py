@@ -32,7 +32,7 @@ TABLE = Resource(
     arn="Table.TableArn",
     name="Value",
     created="Table.CreationDateTime",
-    tags=None,
+    tags="Tags",
     active="Table.TableStatus == 'ACTIVE'",
     props={
         "tableName": "Value",
@@ -59,6 +59,14 @@ TABLE = Resource(
             params={"TableName": "Value"},
             result="ContinuousBackupsDescription",
             missing=("TableNotFoundException",),
+        ),
+        # Tags are read by ARN, which only the table's description gives.
+        Detail(
+            "list_tags_of_resource",
+            into="Tags",
+            params={"ResourceArn": "Table.TableArn"},
+            result="Tags",
+            stage=1,
         ),
     ),
     web_link="https://console.aws.amazon.com/dynamodbv2/home?region={region}#table?name={Value}",

@@ -46,7 +46,7 @@ CLUSTER = Resource(
         "status": "Cluster.status",
         "endpoint": "Cluster.endpoint",
         "roleArn": "Cluster.roleArn",
-        "vpcId": "Cluster.resourcesVpcConfig.vpcId",
+        "vpcId": "Cluster.resourcesVpcConfig.vpcId || SubnetVpcIds[0]",
         "subnetIds": "Cluster.resourcesVpcConfig.subnetIds",
         "securityGroupIds": "Cluster.resourcesVpcConfig.securityGroupIds",
         "clusterSecurityGroupId": "Cluster.resourcesVpcConfig.clusterSecurityGroupId",
@@ -56,7 +56,20 @@ CLUSTER = Resource(
         "oidcIssuer": "Cluster.identity.oidc.issuer",
     },
     compute=_cluster,
-    details=(Detail("describe_cluster", into="Cluster", params={"name": "Value"}, result="cluster"),),
+    details=(
+        Detail("describe_cluster", into="Cluster", params={"name": "Value"}, result="cluster"),
+        # The VPC of its subnets, for endpoints whose cluster description leaves vpcId out.
+        Detail(
+            "describe_subnets",
+            service="ec2",
+            into="SubnetVpcIds",
+            params={
+                "SubnetIds": "Cluster.resourcesVpcConfig.subnetIds[0] && Cluster.resourcesVpcConfig.subnetIds"
+            },
+            result="Subnets[].VpcId",
+            stage=1,
+        ),
+    ),
     web_link="https://console.aws.amazon.com/eks/home?region={region}#/clusters/{Value}",
     links=(
         Link("USES", "aws_iam_role", values="Cluster.roleArn"),

@@ -9,7 +9,7 @@ from awsgraph.catalog.refs import kms_ref
 from awsgraph.catalog.spec import Detail, Link, Resource
 
 VPC_ID = "SubnetVpcIds[0] || VpcConfig.VpcId"
-SUBNET_FILTER = "[{Name: 'subnet-id', Values: VpcConfig.SubnetIds[0] && VpcConfig.SubnetIds || ['none']}]"
+SUBNET_IDS = "VpcConfig.SubnetIds[0] && VpcConfig.SubnetIds"  # null (no call) outside a VPC
 
 
 def _function(item: dict[str, Any]) -> dict[str, Any]:
@@ -71,13 +71,12 @@ FUNCTION = Resource(
             decode_json=True,
             missing=("ResourceNotFoundException",),
         ),
-        # The VPC as its subnets' VPC: some emulators put a placeholder in VpcConfig.VpcId. A
-        # function outside any VPC filters on a subnet id that matches nothing.
+        # The VPC as its subnets' VPC: some emulators put a placeholder in VpcConfig.VpcId.
         Detail(
             "describe_subnets",
             service="ec2",
             into="SubnetVpcIds",
-            params={"Filters": SUBNET_FILTER},
+            params={"SubnetIds": SUBNET_IDS},
             result="Subnets[].VpcId",
         ),
         Detail(

@@ -19,7 +19,10 @@ Scope = Literal["regional", "global"]
 
 @dataclass(frozen=True)
 class Detail:
-    """A per-item read call whose result is merged into the item under ``into``."""
+    """A per-item read call whose result is merged into the item under ``into``.
+
+    A call whose params evaluate to null is skipped: there is nothing to look up.
+    """
 
     call: str
     into: str
@@ -30,6 +33,7 @@ class Detail:
     decode_json: bool = False  # the result is a JSON document in a string (policies)
     paginate: bool = False  # follow the operation's paginator and merge pages
     service: str | None = None  # another boto3 client of the same account and region (default: the spec's)
+    stage: int = 0  # runs after every detail of a lower stage is merged, so params may read them
 
 
 @dataclass(frozen=True)
