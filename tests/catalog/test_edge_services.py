@@ -171,6 +171,10 @@ def test_api_and_event_rule_trigger_the_function(estate_graph: tuple[Collected, 
         rule = got.one("aws_cloudwatch_event_rule", name="nightly-report", region=region)
         assert rule["_class"] == ["Task"] and rule["schedule"] == "cron(0 2 * * ? *)" and rule["active"] is True
         _rel(got, rule, "TRIGGERS", fn)
+        custom = got.one("aws_cloudwatch_event_rule", name="order-shipped", region=region)
+        assert custom["eventBusName"] == "orders-bus"
+        _rel(got, custom, "TRIGGERS", fn)
+        _rel(got, got.one("aws_cloudwatch_event_bus", name="orders-bus", region=region), "HAS", custom)
         disabled = got.one("aws_cloudwatch_event_rule", name="order-created", region=region)
         assert disabled["active"] is False
         _rel(got, disabled, "TRIGGERS", got.one("aws_sqs_queue", arn=m["queue"]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsgraph.catalog.spec import Detail, Link, Resource
+from awsgraph.catalog.messaging import policy_props
+from awsgraph.catalog.spec import Detail, Link, Parent, Resource
 
 GROUP = "cloudwatch"
 CONSOLE = "https://console.aws.amazon.com/cloudwatch/home?region={region}#"
@@ -13,12 +14,31 @@ CONSOLE = "https://console.aws.amazon.com/cloudwatch/home?region={region}#"
 TARGET_ARNS = "map(&join(':', split(':', @)[0:7]), Targets[].Arn)"
 
 
+EVENT_BUS = Resource(
+    type="aws_cloudwatch_event_bus",
+    cls=("Channel",),
+    service="events",
+    group=GROUP,
+    call="list_event_buses",
+    items="EventBuses",
+    id="Arn",
+    arn="Arn",
+    name="Name",
+    created="CreationTime",
+    props={"description": "Description", "eventBusName": "Name"},
+    compute=lambda item: policy_props({"Policy": item.get("Policy")}),
+    details=(Detail("list_tags_for_resource", into="Tags", params={"ResourceARN": "Arn"}, result="Tags"),),
+    web_link=CONSOLE.replace("cloudwatch/home", "events/home") + "eventbus/{Name}",
+    description="Event buses; rules are listed per bus (the default bus and custom ones).",
+)
+
 EVENT_RULE = Resource(
     type="aws_cloudwatch_event_rule",
     cls=("Task",),
     service="events",
     group=GROUP,
     call="list_rules",
+    parent=Parent("aws_cloudwatch_event_bus", params={"EventBusName": "Name"}, carry={"EventBusArn": "Arn"}),
     id="Arn",
     arn="Arn",
     name="Name",
@@ -48,7 +68,10 @@ EVENT_RULE = Resource(
         Detail("list_tags_for_resource", into="Tags", params={"ResourceARN": "Arn"}, result="Tags"),
     ),
     web_link=CONSOLE + "rules:name={Name}",
-    links=(Link("TRIGGERS", ("aws_lambda_function", "aws_sqs_queue", "aws_sns_topic"), values=TARGET_ARNS),),
+    links=(
+        Link("TRIGGERS", ("aws_lambda_function", "aws_sqs_queue", "aws_sns_topic"), values=TARGET_ARNS),
+        Link("HAS", "aws_cloudwatch_event_bus", values="EventBusArn", reverse=True),
+    ),
 )
 
 METRIC_ALARM = Resource(
@@ -80,9 +103,7 @@ METRIC_ALARM = Resource(
         "insufficientDataActions": "InsufficientDataActions",
         "dimensions": "Dimensions[].join('=', [Name, Value])",
     },
-    details=(
-        Detail("list_tags_for_resource", into="Tags", params={"ResourceARN": "AlarmArn"}, result="Tags"),
-    ),
+    details=(Detail("list_tags_for_resource", into="Tags", params={"ResourceARN": "AlarmArn"}, result="Tags"),),
     web_link=CONSOLE + "alarmsV2:alarm/{AlarmName}",
 )
 
@@ -120,9 +141,7 @@ LOG_GROUP = Resource(
         "dataProtectionStatus": "dataProtectionStatus",
     },
     compute=_log_group,
-    details=(
-        Detail("list_tags_log_group", into="Tags", params={"logGroupName": "logGroupName"}, result="tags"),
-    ),
+    details=(Detail("list_tags_log_group", into="Tags", params={"logGroupName": "logGroupName"}, result="tags"),),
     web_link=CONSOLE + "logsV2:log-groups/log-group/{logGroupName}",
     links=(Link("USES", "aws_kms_key", values="kmsKeyId", on="keyRefs"),),
 )
@@ -180,4 +199,4 @@ FLOW_LOG = Resource(
     description="Recorded so that aws_vpc LOGS its flow log destinations.",
 )
 
-SPECS = (EVENT_RULE, METRIC_ALARM, LOG_GROUP, FLOW_LOG)
+SPECS = (EVENT_BUS, EVENT_RULE, METRIC_ALARM, LOG_GROUP, FLOW_LOG)

@@ -9,7 +9,7 @@ from awsgraph.catalog.spec import Detail, Link, Parent, Resource
 from awsgraph.collect.convert import decode_policy
 
 
-def _policy_props(attrs: dict[str, Any]) -> dict[str, Any]:
+def policy_props(attrs: dict[str, Any]) -> dict[str, Any]:
     doc = decode_policy(attrs.get("Policy"))
     public = False
     if isinstance(doc, dict):
@@ -27,7 +27,7 @@ def _topic(item: dict[str, Any]) -> dict[str, Any]:
     attrs = item.get("Attributes") or {}
     kms = attrs.get("KmsMasterKeyId")
     return {
-        **_policy_props(attrs),
+        **policy_props(attrs),
         "kmsKeyId": kms,
         "encrypted": bool(kms),
         "topicDisplayName": attrs.get("DisplayName") or None,
@@ -61,15 +61,11 @@ TOPIC = Resource(
     props={"topicArn": "TopicArn"},
     compute=_topic,
     details=(
-        Detail(
-            "get_topic_attributes", into="Attributes", params={"TopicArn": "TopicArn"}, result="Attributes"
-        ),
+        Detail("get_topic_attributes", into="Attributes", params={"TopicArn": "TopicArn"}, result="Attributes"),
         Detail("list_tags_for_resource", into="Tags", params={"ResourceArn": "TopicArn"}, result="Tags"),
     ),
     web_link="https://console.aws.amazon.com/sns/v3/home?region={region}#/topic/{TopicArn}",
-    links=(
-        Link("USES", "aws_kms_key", values=kms_ref("Attributes.KmsMasterKeyId", "TopicArn"), on="keyRefs"),
-    ),
+    links=(Link("USES", "aws_kms_key", values=kms_ref("Attributes.KmsMasterKeyId", "TopicArn"), on="keyRefs"),),
 )
 SUBSCRIPTION = Resource(
     type="aws_sns_subscription",
@@ -107,7 +103,7 @@ def _queue(item: dict[str, Any]) -> dict[str, Any]:
     sse = attrs.get("SqsManagedSseEnabled") == "true"
     redrive = decode_policy(attrs.get("RedrivePolicy"))
     return {
-        **_policy_props(attrs),
+        **policy_props(attrs),
         "kmsKeyId": kms,
         "encrypted": bool(kms) or sse,
         "sqsManagedSse": sse,

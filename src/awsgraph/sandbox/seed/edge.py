@@ -228,6 +228,14 @@ def _messaging(estate: Estate, region: str, fn: dict[str, str], made: dict[str, 
     events.put_targets(Rule="nightly-report", Targets=[{"Id": "fn", "Arn": fn["arn"]}])
     events.put_rule(Name="order-created", EventPattern=json.dumps({"source": ["acme.orders"]}), State="DISABLED")
     events.put_targets(Rule="order-created", Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.create_event_bus(Name="orders-bus")
+    events.put_rule(
+        Name="order-shipped",
+        EventBusName="orders-bus",
+        EventPattern=json.dumps({"detail-type": ["OrderShipped"]}),
+        State="ENABLED",
+    )
+    events.put_targets(Rule="order-shipped", EventBusName="orders-bus", Targets=[{"Id": "fn", "Arn": fn["arn"]}])
     estate.client("cloudwatch", region).put_metric_alarm(
         AlarmName="orders-backlog",
         MetricName="ApproximateNumberOfMessagesVisible",
