@@ -277,6 +277,7 @@ def test_opensearch_and_elasticsearch_domains_once_each(aws: None, db_path: str)
         "7.10",
         False,
     )
+    assert (logs["readThrough"], legacy["readThrough"]) == ("opensearch", "es")  # each through its engine's API
     assert logs["securityGroupIds"] == [net["sg"]] and logs["subnetIds"] == [net["subnet"]]
     assert legacy["public"] is True and legacy["publiclyAccessible"] is True
     assert got.has_rel(got.one("aws_security_group", id=net["sg"])["_key"], "PROTECTS", logs["_key"])

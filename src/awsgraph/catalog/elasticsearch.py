@@ -64,24 +64,23 @@ API = {"opensearch": "describe_domains", "es": "describe_elasticsearch_domains"}
 
 
 def _list(ctx: FetchContext) -> dict[str, str]:
-    """Domain name -> engine type, from the first API that answers."""
+    """Domain name -> engine type, from the first API that answers (an error only when none does)."""
+    first: Exception | None = None
     for service in API:
         try:
             listed = ctx.client(service).list_domain_names().get("DomainNames") or []
         except Exception as exc:  # the newer API absent or denied: the legacy one may answer
-            ctx.note_error(exc)
+            first = first or exc
             continue
-        return {
-            str(d["DomainName"]): str(d.get("EngineType") or "OpenSearch")
-            for d in listed
-            if d.get("DomainName")
-        }
+        return {str(d["DomainName"]): str(d.get("EngineType") or "OpenSearch") for d in listed if d.get("DomainName")}
+    if first is not None:
+        ctx.note_error(first)
     return {}
 
 
 def _describe(ctx: FetchContext, service: str, names: list[str]) -> list[tuple[str, dict[str, Any]]]:
     client = ctx.client(service)
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for i in range(0, len(names), BATCH):
         found = getattr(client, API[service])(DomainNames=names[i : i + BATCH]).get("DomainStatusList") or []
         out.extend((service, status) for status in found)
@@ -108,24 +107,24 @@ def fetch_domains(ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
             except Exception:
                 ctx.note_error(exc)
     seen: set[str] = set()
-    for service, status in described:
-        arn, name = status.get("ARN"), status.get("DomainName")
+    for api, status in described:
+        arn, domain = status.get("ARN"), status.get("DomainName")
         if not arn or arn in seen:
             continue
         seen.add(arn)
         try:
-            tags = ctx.client(service).list_tags(ARN=arn).get("TagList") or []
+            tags = ctx.client(api).list_tags(ARN=arn).get("TagList") or []
         except Exception as exc:
             ctx.note_error(exc)
             tags = []
         yield (
             "aws_elasticsearch_domain",
             {
-                "DomainName": name,
-                "EngineType": engines.get(str(name)),
+                "DomainName": domain,
+                "EngineType": engines.get(str(domain)),
                 "Domain": status,
                 "Tags": tags,
-                "Api": service,
+                "Api": api,
             },
         )
 
@@ -155,8 +154,7 @@ DOMAIN = Resource(
         "tlsSecurityPolicy": "Domain.DomainEndpointOptions.TLSSecurityPolicy",
         "fineGrainedAccessControl": "Domain.AdvancedSecurityOptions.Enabled",
         "instanceType": "Domain.ClusterConfig.InstanceType || Domain.ElasticsearchClusterConfig.InstanceType",
-        "instanceCount": "Domain.ClusterConfig.InstanceCount || "
-        "Domain.ElasticsearchClusterConfig.InstanceCount",
+        "instanceCount": "Domain.ClusterConfig.InstanceCount || Domain.ElasticsearchClusterConfig.InstanceCount",
         "multiAZ": "Domain.ClusterConfig.ZoneAwarenessEnabled || "
         "Domain.ElasticsearchClusterConfig.ZoneAwarenessEnabled",
         "cognitoEnabled": "Domain.CognitoOptions.Enabled",
