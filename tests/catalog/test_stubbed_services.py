@@ -21,7 +21,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from awsgraph.catalog import Spec, ec2, ecr, elasticache
+from awsgraph.catalog import Spec, ec2, ecr, ecs, elasticache
 from awsgraph.collect.config import InstanceConfig
 from awsgraph.collect.run import run_collection
 from awsgraph.collect.session import AwsSession
@@ -300,3 +300,35 @@ def test_ecr_scan_summary_and_findings(aws: None, tmp_path: Path) -> None:
         assert (image["_key"], "HAS", key) in rels
     assert {f["packageName"] for f in findings.values()} == {"openssl", "libssl"}
     assert (repo_arn, "HAS", image["_key"]) in rels
+
+
+def test_denied_ecs_is_partial_and_keeps_what_was_known(aws: None, tmp_path: Path) -> None:
+    """A first run reads the cluster from moto; in the second, ECS answers AccessDenied: the
+    steps are partial with the reason, and the cluster and its task definition stay in the graph."""
+    ecs_client = boto3.client("ecs", region_name=REGION)
+    cluster = ecs_client.create_cluster(clusterName="apps")["cluster"]["clusterArn"]
+    td = ecs_client.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    db = str(tmp_path / "g.db")
+    entities, _ = _collect(db, AwsSession(max_attempts=1), list(ecs.SPECS))
+    assert cluster in entities and td in entities
+    session = AwsSession(max_attempts=1)
+    stub = Stubber(session.client("ecs", REGION))
+    for op in ("list_clusters", "list_task_definitions"):
+        stub.add_client_error(
+            op, service_error_code="AccessDeniedException", http_status_code=400, service_message="not authorized"
+        )
+    config = InstanceConfig(regions=[REGION], services=None, db=db, workers=1, max_attempts=1)
+    store = SQLiteStore(db)
+    try:
+        with stub:
+            summary = run_collection(config, session, store, catalog=list(ecs.SPECS))
+        kept = {e.key for e in store.iter_entities()}
+    finally:
+        store.close()
+    steps = {s.step: s for s in summary.steps}
+    assert steps["aws_ecs_cluster"].status == "partial" and "AccessDenied" in steps["aws_ecs_cluster"].reason
+    assert steps["aws_ecs_task_definition"].status == "partial"
+    assert steps["aws_ecs_service"].status == "partial"  # its parent listing was incomplete
+    assert cluster in kept and td in kept
