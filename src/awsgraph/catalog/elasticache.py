@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from awsgraph.catalog.refs import kms_ref
 from awsgraph.catalog.spec import Detail, Link, Parent, Resource
 
 CONSOLE = "https://console.aws.amazon.com/elasticache/home?region={region}#/"
@@ -80,11 +81,7 @@ MEMCACHED = Resource(
         ),
     ),
     web_link=CONSOLE + "memcached/{CacheClusterId}",
-    links=(
-        Link(
-            "PROTECTS", "aws_security_group", values="SecurityGroups[].SecurityGroupId", on="id", reverse=True
-        ),
-    ),
+    links=(Link("PROTECTS", "aws_security_group", values="SecurityGroups[].SecurityGroupId", on="id", reverse=True),),
 )
 REDIS = Resource(
     type="aws_elasticache_redis_cluster",
@@ -142,7 +139,7 @@ REDIS = Resource(
         ),
     ),
     web_link=CONSOLE + "redis/{ReplicationGroupId}",
-    links=(Link("USES", "aws_kms_key", values="KmsKeyId", on="keyRefs"),),
+    links=(Link("USES", "aws_kms_key", values=kms_ref("KmsKeyId", "ARN"), on="keyRefs"),),
 )
 NODE = Resource(
     type="aws_elasticache_cluster_node",

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from awsgraph.catalog.refs import kms_ref
 from awsgraph.catalog.spec import Custom, FetchContext, Link, Resource
 
 BATCH = 5  # domains per Describe call (the API's limit)
@@ -170,7 +171,9 @@ DOMAIN = Resource(
             on="id",
             reverse=True,
         ),
-        Link("USES", "aws_kms_key", values="Domain.EncryptionAtRestOptions.KmsKeyId", on="keyRefs"),
+        Link(
+            "USES", "aws_kms_key", values=kms_ref("Domain.EncryptionAtRestOptions.KmsKeyId", "Domain.ARN"), on="keyRefs"
+        ),
     ),
 )
 

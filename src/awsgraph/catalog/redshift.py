@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from awsgraph.catalog.refs import kms_ref
 from awsgraph.catalog.spec import Detail, Link, Resource
 
 ARN = "arn:{partition}:redshift:{region}:{account}:cluster:{ClusterIdentifier}"
@@ -71,7 +72,7 @@ CLUSTER = Resource(
     "{ClusterIdentifier}",
     links=(
         Link("HAS", "aws_vpc", values="VpcId || SubnetGroup.VpcId", on="id", reverse=True),
-        Link("USES", "aws_kms_key", values="KmsKeyId", on="keyRefs"),
+        Link("USES", "aws_kms_key", values=kms_ref("KmsKeyId", "ClusterNamespaceArn"), on="keyRefs"),
     ),
 )
 
