@@ -99,7 +99,7 @@ Args = argparse.Namespace
 
 
 def scenario_throttle(c: Checks, px: str, estate: harness.Estate, work: Path, args: Args) -> None:
-    print("\n[1] 25 % throttling + 5 % 5xx vs a clean run", flush=True)
+    print("\n[1] 25 % throttling + 5 % 5xx vs clean runs", flush=True)
     bench_proxy.configure(px, throttle_rate=0, error_rate=0, deny_services=[], deny_regions=[])
     clean = harness.ours_collect(px, estate, work / "clean.db", services=args.services,
                                  out_prefix=work / "clean")
@@ -110,18 +110,33 @@ def scenario_throttle(c: Checks, px: str, estate: harness.Estate, work: Path, ar
                                   out_prefix=work / "faulty")
     stats = bench_proxy.fetch_stats(px)
     bench_proxy.configure(px, throttle_rate=0, error_rate=0)
-    injected = {k: v for k, v in stats["outcomes"].items() if k != "ok"}
-    c.check("faulty run exits 0", faulty.rc == 0,
+    # A second clean run after the faulty one: what differs between the two clean runs is the
+    # estate changing by itself (moto advances ECS task states, stamps role last use), not loss.
+    clean2 = harness.ours_collect(px, estate, work / "clean2.db", services=args.services,
+                                  out_prefix=work / "clean2")
+    injected = {k: v for k, v in stats["outcomes"].items() if k in ("throttle", "server")}
+    c.check("faulty run exits 0", faulty.rc == 0 and clean2.rc == 0,
             f"{faulty.wall_s:.1f} s, {stats['requests']} requests, injected {injected}")
-    steps = partial_steps(harness.json_tail(faulty.stdout))
-    c.check("no partial or failed step under throttling", not steps,
-            "; ".join(f"{s['step']}@{s['region']}: {s['reason'][:80]}" for s in steps[:5]))
+
+    def step_states(m: harness.Measured) -> dict[tuple[str, str], str]:
+        summary = harness.json_tail(m.stdout) or {}
+        return {(s["step"], s["region"]): s["status"] for s in summary.get("steps", [])}
+
+    base, hit = step_states(clean), step_states(faulty)
+    worse = sorted(k for k, v in hit.items() if v != "success" and base.get(k) == "success")
+    unsupported = sum(1 for v in base.values() if v != "success")
+    c.check("no step partial under faults that succeeds in a clean run", not worse and set(hit) == set(base),
+            f"{len(hit)} steps; {unsupported} partial in both (calls moto lacks)"
+            + (f"; worse: {worse[:5]}" if worse else ""))
     ents_a, rels_a = export_graph(work / "clean.db", work / "export-clean")
     ents_b, rels_b = export_graph(work / "faulty.db", work / "export-faulty")
-    d = diff_graphs(ents_a, ents_b)
-    c.check("entities identical", not d, f"{len(ents_a)} vs {len(ents_b)}; " + "; ".join(d[:6]))
-    d = diff_graphs(rels_a, rels_b)
-    c.check("relationships identical", not d, f"{len(rels_a)} vs {len(rels_b)}; " + "; ".join(d[:6]))
+    ents_c, rels_c = export_graph(work / "clean2.db", work / "export-clean2")
+    for label, a, b, cc in (("entities", ents_a, ents_b, ents_c), ("relationships", rels_a, rels_b, rels_c)):
+        d = [x for x in diff_graphs(a, b, limit=50) if x not in set(diff_graphs(a, cc, limit=50))]
+        moved = len(diff_graphs(a, cc, limit=50))
+        c.check(f"{label} identical to a clean run", not d,
+                f"{len(a)} clean vs {len(b)} under faults; {moved} objects the estate itself changed between "
+                f"the clean runs ignored" + (f"; {'; '.join(d[:6])}" if d else ""))
 
 
 def scenario_deny(c: Checks, px: str, estate: harness.Estate, work: Path, args: Args) -> None:
