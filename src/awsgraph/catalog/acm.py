@@ -16,8 +16,7 @@ def _cert(item: dict[str, Any]) -> dict[str, Any]:
     in_use = cert.get("InUseBy")
     return {
         "domainName": cert.get("DomainName") or item.get("DomainName"),
-        "alternativeNames": cert.get("SubjectAlternativeNames")
-        or item.get("SubjectAlternativeNameSummaries"),
+        "alternativeNames": cert.get("SubjectAlternativeNames") or item.get("SubjectAlternativeNameSummaries"),
         "status": cert.get("Status") or item.get("Status"),
         "type": cert.get("Type") or item.get("Type"),
         "issuer": cert.get("Issuer"),
@@ -30,9 +29,7 @@ def _cert(item: dict[str, Any]) -> dict[str, Any]:
         "expiresOn": expires,
         "expired": expires < now if expires else None,
         "validationMethod": ((cert.get("DomainValidationOptions") or [{}])[0]).get("ValidationMethod"),
-        "certificateTransparencyLogging": (cert.get("Options") or {}).get(
-            "CertificateTransparencyLoggingPreference"
-        ),
+        "certificateTransparencyLogging": (cert.get("Options") or {}).get("CertificateTransparencyLoggingPreference"),
         "active": (cert.get("Status") or item.get("Status")) == "ISSUED" and not (expires and expires < now),
     }
 
@@ -42,8 +39,20 @@ CERTIFICATE = Resource(
     cls=("Certificate",),
     service="acm",
     call="list_certificates",
-    # Without a status filter ListCertificates returns only ISSUED and PENDING_VALIDATION ones.
+    # Without filters ListCertificates returns only ISSUED and PENDING_VALIDATION certificates
+    # with RSA 1024/2048 keys: ask for every status and key type.
     params={
+        "Includes": {
+            "keyTypes": [
+                "RSA_1024",
+                "RSA_2048",
+                "RSA_3072",
+                "RSA_4096",
+                "EC_prime256v1",
+                "EC_secp384r1",
+                "EC_secp521r1",
+            ]
+        },
         "CertificateStatuses": [
             "PENDING_VALIDATION",
             "ISSUED",
@@ -52,7 +61,7 @@ CERTIFICATE = Resource(
             "VALIDATION_TIMED_OUT",
             "REVOKED",
             "FAILED",
-        ]
+        ],
     },
     id="CertificateArn",
     arn="CertificateArn",
