@@ -74,11 +74,11 @@ SUBSCRIPTION = Resource(
     group="sns",
     call="list_subscriptions_by_topic",
     parent=Parent("aws_sns_topic", params={"TopicArn": "TopicArn"}),
-    # Unconfirmed subscriptions have the ARN "PendingConfirmation": name them by topic and endpoint.
+    # Unconfirmed subscriptions have the ARN "PendingConfirmation": their key comes from the id
+    # (topic, protocol and endpoint) instead.
     id="join('|', [TopicArn, Protocol, Endpoint || ''])",
-    arn="SubscriptionArn",
+    arn="SubscriptionArn != 'PendingConfirmation' && SubscriptionArn || null",
     tags=None,
-    key_template="{TopicArn}|subscription|{Protocol}|{Endpoint}",
     name="join(':', [Protocol, Endpoint || ''])",
     props={
         "protocol": "Protocol",
@@ -89,7 +89,6 @@ SUBSCRIPTION = Resource(
     },
     compute=lambda item: {
         "pendingConfirmation": item.get("SubscriptionArn") == "PendingConfirmation",
-        "arn": None if item.get("SubscriptionArn") == "PendingConfirmation" else item.get("SubscriptionArn"),
     },
     web_link="https://console.aws.amazon.com/sns/v3/home?region={region}#/topic/{TopicArn}",
     links=(Link("HAS", "aws_sns_topic", values="TopicArn", reverse=True),),
