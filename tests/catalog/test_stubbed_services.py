@@ -270,7 +270,25 @@ def test_ecr_scan_summary_and_findings(aws: None, tmp_path: Path) -> None:
                     finding,
                     {**finding, "attributes": [{"key": "package_name", "value": "libssl"}]},
                 ],
-                "findingSeverityCounts": {"CRITICAL": 2},
+                # Enhanced (Inspector) scanning reports its findings in another shape.
+                "enhancedFindings": [
+                    {
+                        "awsAccountId": ACCOUNT,
+                        "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/f1",
+                        "severity": "HIGH",
+                        "score": 7.5,
+                        "status": "ACTIVE",
+                        "title": "CVE-2026-0002 - zlib",
+                        "description": "zlib overflow",
+                        "fixAvailable": "YES",
+                        "packageVulnerabilityDetails": {
+                            "vulnerabilityId": "CVE-2026-0002",
+                            "sourceUrl": "https://nvd.example/CVE-2026-0002",
+                            "vulnerablePackages": [{"name": "zlib", "version": "1.2.11"}],
+                        },
+                    }
+                ],
+                "findingSeverityCounts": {"CRITICAL": 2, "HIGH": 1},
             },
         },
         {"repositoryName": "shop/api", "registryId": ACCOUNT, "imageId": {"imageDigest": scanned}},
@@ -294,11 +312,17 @@ def test_ecr_scan_summary_and_findings(aws: None, tmp_path: Path) -> None:
     assert image["criticalFindingCount"] == 1 and image["highFindingCount"] == 2 and image["findingCount"] == 3
     assert entities[f"{repo_arn}@{unscanned}"]["name"] == f"shop/api@{unscanned}"
     findings = {k: e for k, e in entities.items() if e["_type"] == "aws_ecr_image_scan_finding"}
-    assert len(findings) == 2  # the same CVE in two packages: two findings
+    assert len(findings) == 3  # the same CVE in two packages: two findings; one enhanced finding
     for key, f in findings.items():
-        assert f["severity"] == "CRITICAL" and f["_class"] == ["Finding"] and f["cve"] == "CVE-2026-0001"
-        assert (image["_key"], "HAS", key) in rels
-    assert {f["packageName"] for f in findings.values()} == {"openssl", "libssl"}
+        assert f["_class"] == ["Finding"] and (image["_key"], "HAS", key) in rels
+    basic = [f for f in findings.values() if f["cve"] == "CVE-2026-0001"]
+    assert {f["packageName"] for f in basic} == {"openssl", "libssl"}
+    assert all(f["severity"] == "CRITICAL" for f in basic)
+    # CVSS when the finding has it, else the severity's score
+    assert sorted(f["numericSeverity"] for f in basic) == [9.8, 10]
+    enhanced = next(f for f in findings.values() if f["cve"] == "CVE-2026-0002")
+    assert (enhanced["severity"], enhanced["numericSeverity"], enhanced["packageName"]) == ("HIGH", 7.5, "zlib")
+    assert enhanced["uri"] == "https://nvd.example/CVE-2026-0002" and enhanced["open"] is True
     assert (repo_arn, "HAS", image["_key"]) in rels
 
 

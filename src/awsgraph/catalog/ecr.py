@@ -14,6 +14,7 @@ from awsgraph.catalog.spec import Detail, Link, Parent, Resource
 
 IMAGE_CAP = 50
 FINDING_CAP = 100
+CVE = "name || packageVulnerabilityDetails.vulnerabilityId || title || findingArn"
 SEVERITY_SCORE = {"CRITICAL": 10, "HIGH": 8, "MEDIUM": 5, "LOW": 2, "INFORMATIONAL": 0, "UNDEFINED": 0}
 
 
@@ -34,16 +35,21 @@ def _image(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finding(item: dict[str, Any]) -> dict[str, Any]:
+    """Basic-scan findings carry CVSS in ``attributes``; enhanced (Inspector) ones in
+    ``packageVulnerabilityDetails``."""
     attrs = {a.get("key"): a.get("value") for a in item.get("attributes") or [] if isinstance(a, dict)}
+    vuln = item.get("packageVulnerabilityDetails") or {}
+    packages = vuln.get("vulnerablePackages") or [{}]
     severity = str(item.get("severity") or "UNDEFINED")
-    score = attrs.get("CVSS3_SCORE") or attrs.get("CVSS2_SCORE")
+    score = item.get("score") or attrs.get("CVSS3_SCORE") or attrs.get("CVSS2_SCORE")
     return {
-        "packageName": attrs.get("package_name"),
-        "packageVersion": attrs.get("package_version"),
+        "packageName": attrs.get("package_name") or packages[0].get("name"),
+        "packageVersion": attrs.get("package_version") or packages[0].get("version"),
         "cvss2Score": attrs.get("CVSS2_SCORE"),
         "cvss3Score": attrs.get("CVSS3_SCORE"),
         "numericSeverity": float(score) if score else SEVERITY_SCORE.get(severity.upper(), 0),
-        "open": True,
+        "open": str(item.get("status") or "ACTIVE").upper() == "ACTIVE",
+        "fixAvailable": item.get("fixAvailable"),
         "category": "vulnerability-scan",
         "vulnerable": True,
     }
@@ -127,7 +133,7 @@ FINDING = Resource(
     cls=("Finding",),
     service="ecr",
     call="describe_image_scan_findings",
-    items="imageScanFindings.findings",
+    items="imageScanFindings.[findings, enhancedFindings][]",
     parent=Parent(
         "aws_ecr_image",
         params={
@@ -143,17 +149,21 @@ FINDING = Resource(
     ),
     missing=("ScanNotFoundException", "ImageNotFoundException"),
     cap=FINDING_CAP,
-    id="join('|', [name, (attributes[?key=='package_name'].value | [0]) || ''])",
+    id=f"join('|', [{CVE}, (attributes[?key=='package_name'].value | [0]) || "
+    "packageVulnerabilityDetails.vulnerablePackages[0].name || ''])",
     key_template="{ImageKey}|finding/{id}",
-    name="name",
+    name=CVE,
     tags=None,
     props={
         "severity": "severity",
         "description": "description",
-        "uri": "uri",
+        "title": "title",
+        "uri": "uri || packageVulnerabilityDetails.sourceUrl",
+        "findingArn": "findingArn",
+        "status": "status",
         "imageDigest": "imageDigest",
         "repositoryName": "repositoryName",
-        "cve": "name",
+        "cve": CVE,
     },
     compute=_finding,
     links=(Link("HAS", "aws_ecr_image", values="ImageKey", reverse=True),),
