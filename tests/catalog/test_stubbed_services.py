@@ -197,6 +197,7 @@ def test_elasticache_nodes_and_security_groups(aws: None, tmp_path: Path) -> Non
     assert not [k for k, e in entities.items() if e["_type"] == "aws_elasticache_memcached_cluster" and k != mc["_key"]]
     assert (sg_key, "PROTECTS", mc["_key"]) in rels
     assert (sg_key, "PROTECTS", primary["_key"]) in rels
+    assert (sg_key, "PROTECTS", rg["_key"]) in rels
     assert (rg["_key"], "HAS", primary["_key"]) in rels and (rg["_key"], "HAS", replica["_key"]) in rels
     assert (f"aws:{ACCOUNT}:elasticache", "HAS", rg["_key"]) in rels
 

@@ -139,7 +139,10 @@ REDIS = Resource(
         ),
     ),
     web_link=CONSOLE + "redis/{ReplicationGroupId}",
-    links=(Link("USES", "aws_kms_key", values=kms_ref("KmsKeyId", "ARN"), on="keyRefs"),),
+    links=(
+        Link("USES", "aws_kms_key", values=kms_ref("KmsKeyId", "ARN"), on="keyRefs"),
+        Link("PROTECTS", "aws_security_group", values="Member.SecurityGroups[].SecurityGroupId", on="id", reverse=True),
+    ),
 )
 NODE = Resource(
     type="aws_elasticache_cluster_node",
