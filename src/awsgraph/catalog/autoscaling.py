@@ -11,9 +11,7 @@ def _group(item: dict[str, Any]) -> dict[str, Any]:
     zone_ids = item.get("VPCZoneIdentifier") or ""
     lt = (
         item.get("LaunchTemplate")
-        or (item.get("MixedInstancesPolicy") or {})
-        .get("LaunchTemplate", {})
-        .get("LaunchTemplateSpecification")
+        or (item.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get("LaunchTemplateSpecification")
         or {}
     )
     return {

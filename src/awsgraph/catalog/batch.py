@@ -85,9 +85,7 @@ JOB_QUEUE = Resource(
         "schedulingPolicyArn": "schedulingPolicyArn",
     },
     web_link=CONSOLE + "queues",
-    links=(
-        Link("USES", "aws_batch_compute_environment", values="computeEnvironmentOrder[].computeEnvironment"),
-    ),
+    links=(Link("USES", "aws_batch_compute_environment", values="computeEnvironmentOrder[].computeEnvironment"),),
 )
 JOB_DEFINITION = Resource(
     type="aws_batch_job_definition",
@@ -125,9 +123,7 @@ JOB = Resource(
     call="list_jobs",
     params={"filters": [{"name": "AFTER_CREATED_AT", "values": ["0"]}]},
     items="jobSummaryList",
-    parent=Parent(
-        "aws_batch_job_queue", params={"jobQueue": "jobQueueArn"}, carry={"JobQueueArn": "jobQueueArn"}
-    ),
+    parent=Parent("aws_batch_job_queue", params={"jobQueue": "jobQueueArn"}, carry={"JobQueueArn": "jobQueueArn"}),
     cap=JOB_CAP,
     id="jobId",
     arn="jobArn",

@@ -10,9 +10,7 @@ from awsgraph.catalog.spec import Detail, Link, Resource
 def _table(item: dict[str, Any]) -> dict[str, Any]:
     t = item.get("Table") or {}
     sse = t.get("SSEDescription") or {}
-    pitr = ((item.get("Backups") or {}).get("PointInTimeRecoveryDescription") or {}).get(
-        "PointInTimeRecoveryStatus"
-    )
+    pitr = ((item.get("Backups") or {}).get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
     return {
         # DynamoDB encrypts every table at rest; without an SSEDescription the key is AWS-owned.
         "encrypted": True,

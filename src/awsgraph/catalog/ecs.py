@@ -58,12 +58,7 @@ def _task_definition(item: dict[str, Any]) -> dict[str, Any]:
         )
         or None,
         "secretNames": sorted(
-            {
-                s.get("name")
-                for c in containers
-                for s in c.get("secrets") or []
-                if isinstance(s, dict) and s.get("name")
-            }
+            {s.get("name") for c in containers for s in c.get("secrets") or [] if isinstance(s, dict) and s.get("name")}
         )
         or None,
     }

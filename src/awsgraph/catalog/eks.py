@@ -63,9 +63,7 @@ CLUSTER = Resource(
             "describe_subnets",
             service="ec2",
             into="SubnetVpcIds",
-            params={
-                "SubnetIds": "Cluster.resourcesVpcConfig.subnetIds[0] && Cluster.resourcesVpcConfig.subnetIds"
-            },
+            params={"SubnetIds": "Cluster.resourcesVpcConfig.subnetIds[0] && Cluster.resourcesVpcConfig.subnetIds"},
             result="Subnets[].VpcId",
             stage=1,
         ),

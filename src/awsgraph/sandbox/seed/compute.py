@@ -48,9 +48,7 @@ def _roles(estate: Estate) -> dict[str, str]:
     ):
         roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(service))["Role"]["Arn"]
     profile = iam.create_instance_profile(InstanceProfileName="acme-batch-instance")["InstanceProfile"]
-    iam.add_role_to_instance_profile(
-        InstanceProfileName="acme-batch-instance", RoleName="acme-batch-instance"
-    )
+    iam.add_role_to_instance_profile(InstanceProfileName="acme-batch-instance", RoleName="acme-batch-instance")
     roles["batch-instance-profile"] = profile["Arn"]
     if "acme-lambda-exec" not in roles:  # made by the IAM seeder; standalone runs make their own
         roles["acme-lambda-exec"] = iam.create_role(
@@ -229,9 +227,7 @@ def _batch(estate: Estate, region: str, net: dict[str, Any], roles: dict[str, st
             "jobRoleArn": roles["acme-ecs-task"],
         },
     )
-    batch.submit_job(
-        jobName="nightly-report", jobQueue=queue["jobQueueArn"], jobDefinition=jd["jobDefinitionArn"]
-    )
+    batch.submit_job(jobName="nightly-report", jobQueue=queue["jobQueueArn"], jobDefinition=jd["jobDefinitionArn"])
 
 
 def _autoscaling(estate: Estate, region: str, net: dict[str, Any]) -> None:
@@ -296,9 +292,7 @@ def _rds(estate: Estate, region: str, net: dict[str, Any], kms_key: str) -> None
         DBInstanceClass="db.r6g.large",
         DBSubnetGroupName="acme-db",
     )
-    rds.create_db_cluster_snapshot(
-        DBClusterSnapshotIdentifier="acme-orders-manual", DBClusterIdentifier="acme-orders"
-    )
+    rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="acme-orders-manual", DBClusterIdentifier="acme-orders")
     rds.create_db_instance(
         DBInstanceIdentifier="acme-legacy-mysql",
         Engine="mysql",
@@ -312,9 +306,7 @@ def _rds(estate: Estate, region: str, net: dict[str, Any], kms_key: str) -> None
         BackupRetentionPeriod=0,
         Tags=[{"Key": "Owner", "Value": "legacy"}],
     )
-    rds.create_db_snapshot(
-        DBSnapshotIdentifier="acme-legacy-export", DBInstanceIdentifier="acme-legacy-mysql"
-    )
+    rds.create_db_snapshot(DBSnapshotIdentifier="acme-legacy-export", DBInstanceIdentifier="acme-legacy-mysql")
     rds.modify_db_snapshot_attribute(
         DBSnapshotIdentifier="acme-legacy-export", AttributeName="restore", ValuesToAdd=["all"]
     )
@@ -398,9 +390,7 @@ def _search(estate: Estate, region: str, net: dict[str, Any]) -> None:
         AccessPolicies=json.dumps(
             {
                 "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
-                ],
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}],
             }
         ),
     )
