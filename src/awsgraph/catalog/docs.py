@@ -59,7 +59,8 @@ def required_permissions(catalog: tuple[Spec, ...] = CATALOG) -> list[str]:
     perms: set[str] = {"sts:GetCallerIdentity", "ec2:DescribeRegions"}
     for spec in catalog:
         for client, op in operations(spec):
-            perms.add(f"{(spec.iam_prefix if client == spec.service and spec.iam_prefix else _iam_prefix(client))}:{op}")
+            prefix = spec.iam_prefix if client == spec.service and spec.iam_prefix else _iam_prefix(client)
+            perms.add(f"{prefix}:{op}")
         if isinstance(spec, Resource):
             perms.update(spec.extra_permissions)
     return sorted(perms)
