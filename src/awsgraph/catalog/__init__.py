@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
-from awsgraph.catalog import account, ec2, iam, kms, s3
 from awsgraph.catalog import (
+    account,
     acm,
     apigateway,
+    autoscaling,
+    batch,
     cloudformation,
     cloudfront,
     cloudtrail,
     cloudwatch,
     config,
-    elb,
-    findings,
-    messaging,
-    route53,
-    transfer,
-    waf,
-    workspaces,
-)
-from awsgraph.catalog import (  # compute, container and data-store services
-    autoscaling,
-    batch,
     dynamodb,
+    ec2,
     ecr,
     ecs,
     efs,
     eks,
     elasticache,
     elasticsearch,
+    elb,
+    findings,
+    iam,
+    kms,
     lambda_,
+    messaging,
     rds,
     redshift,
+    route53,
+    s3,
+    transfer,
+    waf,
+    workspaces,
 )
 from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource, Spec
 
