@@ -45,9 +45,10 @@ def our_service_groups() -> list[str]:
 
 
 def run_ours(proxy_url: str, estate: harness.Estate, work: Path, services: list[str],
-             timeout: float) -> dict[str, Any]:
-    m = harness.ours_collect(proxy_url, estate, work / "ours.db", services=services, timeout=timeout,
-                             out_prefix=work / "ours")
+             timeout: float, workers: int | None = None) -> dict[str, Any]:
+    label = f"ours-w{workers}" if workers else "ours"
+    m = harness.ours_collect(proxy_url, estate, work / f"{label}.db", services=services, timeout=timeout,
+                             out_prefix=work / label, workers=workers)
     summary = harness.json_tail(m.stdout) or {}
     steps = summary.get("steps", [])
     return {**m.as_dict(), "fetch_s": summary.get("durationSeconds"),
@@ -103,7 +104,10 @@ RUNNERS = {"ours": run_ours, "cartography": run_cartography, "awsmap": run_awsma
 def measure(tool: str, proxy_url: str, estate: harness.Estate, work: Path, services: list[str],
             timeout: float) -> dict[str, Any]:
     bench_proxy.reset_stats(proxy_url)
-    result = RUNNERS[tool](proxy_url, estate, work, services, timeout)
+    if tool.startswith("ours-w"):  # a concurrency sweep: ours-w8, ours-w16, ...
+        result = run_ours(proxy_url, estate, work, services, timeout, workers=int(tool[6:]))
+    else:
+        result = RUNNERS[tool](proxy_url, estate, work, services, timeout)
     stats = bench_proxy.fetch_stats(proxy_url)
     timeline = bench_proxy.fetch_timeline(proxy_url)
     busy = sum(end - start for start, end, *_ in timeline)
@@ -153,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="size of the scale estate (1 = full)")
     ap.add_argument("--regions", help="comma-separated (default: the estate's)")
     ap.add_argument("--latency-ms", type=float, default=50.0)
-    ap.add_argument("--tools", default="ours,cartography,awsmap")
+    ap.add_argument("--tools", default="ours,cartography,awsmap",
+                    help="also ours-wN: awsgraph with --workers N (a concurrency sweep)")
     ap.add_argument("--services", help="comma-separated (default: those of ec2,iam,s3,kms,lambda that "
                                        "awsgraph's catalog has)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per tool")
@@ -178,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                 r = results[tool]
                 print(f"  {tool}: {r.get('wall_s')} s, {r.get('requests')} requests, rc={r.get('rc')}"
                       + (f"\n  {r['stderr_tail']}" if r.get("stderr_tail") else ""), flush=True)
-    resources = resource_count(estate, results.get("ours", {}))
+    ours_any = next((r for t, r in results.items() if t.startswith("ours") and r.get("items")), {})
+    resources = resource_count(estate, results.get("ours") or ours_any)
     print()
     print(render(results, resources, args.latency_ms))
     print(f"commit {harness.git_commit()}; load average {harness.loadavg()}")
