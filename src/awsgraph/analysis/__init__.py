@@ -13,6 +13,7 @@ from awsgraph.analysis.exposure import exposure
 from awsgraph.analysis.mapped import dns_connections, domain_zones, user_persons, vpc_peering
 from awsgraph.analysis.policy_edges import policy_edges
 from awsgraph.analysis.resource_policies import resource_policy_edges
+from awsgraph.analysis.routes import main_route_tables
 from awsgraph.analysis.security_groups import security_group_edges
 from awsgraph.analysis.trust import trust_edges
 from awsgraph.analysis.view import GraphView, Record
@@ -30,6 +31,7 @@ ANALYSERS: tuple[Analyser, ...] = (
     dns_connections,
     domain_zones,
     vpc_peering,
+    main_route_tables,
 )
 
 __all__ = ["ANALYSERS", "Analyser", "GraphView", "Record"]
