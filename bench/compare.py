@@ -111,6 +111,14 @@ def measure(tool: str, proxy_url: str, estate: harness.Estate, work: Path, servi
     stats = bench_proxy.fetch_stats(proxy_url)
     timeline = bench_proxy.fetch_timeline(proxy_url)
     busy = sum(end - start for start, end, *_ in timeline)
+    # requests completed per 10 s, per service: shows head-of-line blocking and the tail
+    progress: dict[str, list[int]] = {}
+    for _start, end, service, *_ in timeline:
+        row = progress.setdefault(service, [])
+        slot = int(end // 10)
+        row.extend([0] * (slot + 1 - len(row)))
+        row[slot] += 1
+    result["completed_per_10s"] = progress
     result.update(first_request_s=round(min((t[0] for t in timeline), default=0.0), 2),
                   mean_in_flight=round(busy / result["wall_s"], 1) if result.get("wall_s") else None,
                   upstream_ms_avg=stats["upstream_ms_avg"])
