@@ -56,6 +56,7 @@ def _network(item: dict[str, Any]) -> dict[str, Any]:
 INSTANCE = Resource(
     type="aws_instance", cls=("Host",), service="ec2", call="describe_instances",
     items="Reservations[].Instances[]", id="InstanceId", arn_template=EC2_ARN + "instance/{InstanceId}",
+    page_size=200,  # large pages of instances take the API (and emulators) seconds to render
     created="LaunchTime", active="State.Name == 'running'",
     props={"instanceId": "InstanceId", "instanceType": "InstanceType", "state": "State.Name",
            "imageId": "ImageId", "keyName": "KeyName", "platform": "Platform", "architecture": "Architecture",

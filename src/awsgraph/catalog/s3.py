@@ -18,6 +18,21 @@ def _region(item: dict[str, Any]) -> str:
     return "eu-west-1" if loc == "EU" else str(loc)
 
 
+def _policy_allows_anyone(doc: Any) -> bool:
+    """An Allow for every principal with no condition to narrow it (the analysers refine this)."""
+    if not isinstance(doc, dict):
+        return False
+    statements = doc.get("Statement") or []
+    for st in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
+            continue
+        principal = st.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        if aws == "*" or (isinstance(aws, list) and "*" in aws):
+            return True
+    return False
+
+
 def _bucket(item: dict[str, Any]) -> dict[str, Any]:
     pab = item.get("PublicAccessBlock") or {}
     blocks_acls = bool(pab.get("IgnorePublicAcls")) and bool(pab.get("BlockPublicAcls"))
@@ -25,7 +40,7 @@ def _bucket(item: dict[str, Any]) -> dict[str, Any]:
     acl_public = any(
         (g.get("Grantee") or {}).get("URI") in PUBLIC_GRANTEES for g in item.get("Acl") or [] if isinstance(g, dict)
     )
-    policy_public = bool(item.get("PolicyPublic"))
+    policy_public = _policy_allows_anyone(item.get("Policy"))
     rules = ((item.get("Encryption") or {}).get("Rules")) or []
     default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
     versioning = item.get("Versioning") or {}
@@ -68,12 +83,11 @@ BUCKET = Resource(
     props={"bucketName": "Name"},
     compute=_bucket,
     details=(
-        Detail("get_bucket_location", into="LocationConstraint", params={"Bucket": "Name"},
+        # list_buckets returns BucketRegion on AWS today; ask only when it did not.
+        Detail("get_bucket_location", into="LocationConstraint", params={"Bucket": "!BucketRegion && Name || null"},
                result="LocationConstraint || ''"),
         Detail("get_bucket_policy", into="Policy", params={"Bucket": "Name"}, result="Policy",
                decode_json=True, missing=("NoSuchBucketPolicy",)),
-        Detail("get_bucket_policy_status", into="PolicyPublic", params={"Bucket": "Name"},
-               result="PolicyStatus.IsPublic", missing=("NoSuchBucketPolicy",)),
         Detail("get_bucket_encryption", into="Encryption", params={"Bucket": "Name"},
                result="ServerSideEncryptionConfiguration",
                missing=("ServerSideEncryptionConfigurationNotFoundError",)),

@@ -108,6 +108,7 @@ class Resource:
     keep: Callable[[dict[str, Any]], bool] | None = None  # drop items this returns False for
     cap: int | None = None  # stop after this many items per (account, region, parent); reported
     missing: tuple[str, ...] = ()  # error codes of the list call meaning "none configured"
+    page_size: int | None = None  # ask for pages of this size (botocore PaginationConfig.PageSize)
     spawn: Mapping[str, str] = field(default_factory=dict)  # entity type -> JMESPath to sub-items
     iam_prefix: str | None = None  # IAM action prefix when it differs from ``service``
     extra_permissions: tuple[str, ...] = ()

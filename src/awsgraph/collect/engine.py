@@ -272,9 +272,11 @@ class Collector:
     def _client(self, step: _Step) -> Any:
         return self.session.client(step.spec.service, step.client_region)
 
-    def paginate(self, client: Any, operation: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    def paginate(self, client: Any, operation: str, params: Mapping[str, Any],
+                 page_size: int | None = None) -> Iterator[dict[str, Any]]:
         if client.can_paginate(operation):
-            yield from client.get_paginator(operation).paginate(**params)
+            extra = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
+            yield from client.get_paginator(operation).paginate(**params, **extra)
         else:
             yield getattr(client, operation)(**params)
 
@@ -297,7 +299,7 @@ class Collector:
 
     def _list_pages(self, client: Any, spec: Resource, params: dict[str, Any], items_expr: str | None,
                     unit: _Unit, out: _Outcome) -> None:
-        for page in self.paginate(client, spec.call or "", params):
+        for page in self.paginate(client, spec.call or "", params, spec.page_size):
             found = jp(items_expr, page) if items_expr else page
             if isinstance(found, dict):
                 found = [found]

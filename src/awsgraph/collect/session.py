@@ -77,7 +77,7 @@ class AwsSession:
             retries={"mode": retry_mode, "max_attempts": max_attempts},  # type: ignore[arg-type]
             max_pool_connections=max_pool,
             connect_timeout=10,
-            read_timeout=60,
+            read_timeout=180,  # a slow page must not become a retry that asks for it again
             user_agent_extra=USER_AGENT,
         )
         try:

@@ -92,6 +92,7 @@ class SQLiteStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._history_rows: dict[str, int] = {}
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
@@ -177,6 +178,7 @@ class SQLiteStore:
         """Merge the staged entities, derive relationships, and commit, all at once."""
         counts = {"created": 0, "updated": 0, "deleted": 0, "rel_created": 0, "rel_updated": 0,
                   "rel_deleted": 0}
+        self._history_rows: dict[str, int] = {}  # entity key -> its history row written by this run
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -224,8 +226,9 @@ class SQLiteStore:
                 "INSERT OR IGNORE INTO entity_classes(class, key) VALUES(?,?)",
                 [(c, key) for c in json.loads(props).get("_class", [])],
             )
-            db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
-                       (run_id, "entity", key, "created", etype, props))
+            cur = db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                             (run_id, "entity", key, "created", etype, props))
+            self._history_rows[key] = int(cur.lastrowid or 0)
             counts["created"] += 1
         elif old[0] != h:
             db.execute(
@@ -238,8 +241,9 @@ class SQLiteStore:
                 "INSERT OR IGNORE INTO entity_classes(class, key) VALUES(?,?)",
                 [(c, key) for c in json.loads(props).get("_class", [])],
             )
-            db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
-                       (run_id, "entity", key, "updated", etype, props))
+            cur = db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
+                             (run_id, "entity", key, "updated", etype, props))
+            self._history_rows[key] = int(cur.lastrowid or 0)
             counts["updated"] += 1
         else:
             db.execute("UPDATE entities SET last_run=?, raw=? WHERE key=?", (run_id, raw, key))
@@ -299,9 +303,10 @@ class SQLiteStore:
             db.execute("UPDATE entities SET props=?, derived=?, updated_run=? WHERE key=?",
                        (text, _dumps(new) if new else None, run_id, key))
             # An entity already created or updated in this run: amend that history row.
-            amended = db.execute("UPDATE history SET props=? WHERE run_id=? AND kind='entity' AND key=?",
-                                 (text, run_id, key)).rowcount
-            if not amended:
+            rowid = self._history_rows.get(key)
+            if rowid:
+                db.execute("UPDATE history SET props=? WHERE rowid=?", (text, rowid))
+            else:
                 db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
                            (run_id, "entity", key, "updated", row[1], text))
                 counts["updated"] += 1
