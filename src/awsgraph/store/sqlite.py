@@ -178,7 +178,7 @@ class SQLiteStore:
         """Merge the staged entities, derive relationships, and commit, all at once."""
         counts = {"created": 0, "updated": 0, "deleted": 0, "rel_created": 0, "rel_updated": 0,
                   "rel_deleted": 0}
-        self._history_rows: dict[str, int] = {}  # entity key -> its history row written by this run
+        self._history_rows = {}  # entity key -> its history row written by this run
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
