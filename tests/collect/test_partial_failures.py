@@ -108,3 +108,29 @@ def test_complete_scope_marks_vanished_resources_deleted(aws: None, db_path: str
     second = collect(db_path, services=["ec2"])
     assert not any(e.get("id") == vpc for e in second.of_type("aws_vpc"))
     assert second.summary.changes["deleted"] >= 1
+
+
+@set_initial_no_auth_action_count(3)
+def test_failed_detail_call_keeps_the_last_complete_record(restore_env: None, db_path: str) -> None:
+    """A denied per-item call must not overwrite what an earlier complete read stored."""
+    with mock_aws():
+        _auditor([])
+        s3 = boto3.Session().client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="kept-bucket")
+        s3.put_bucket_policy(Bucket="kept-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::kept-bucket/*"}]}))
+        first = collect(db_path, services=["s3"])
+        bucket = first.one("aws_s3_bucket", name="kept-bucket")
+        policy = first.one("aws_s3_bucket_policy", bucketName="kept-bucket")
+        assert bucket["hasPolicy"] is True and first.has_rel(bucket["_key"], "HAS", policy["_key"])
+
+        boto3.Session().client("iam").put_user_policy(UserName="auditor", PolicyName="p", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:GetBucketPolicy", "Resource": "*"}]}))
+        second = collect(db_path, services=["s3"])
+        assert second.step("aws_s3_bucket").status == "partial"
+        again = second.one("aws_s3_bucket", name="kept-bucket")
+        assert again["hasPolicy"] is True  # not overwritten by the record that lacks the policy
+        assert second.has_rel(bucket["_key"], "HAS", policy["_key"])
+        assert second.summary.changes["deleted"] == 0 and second.summary.changes["rel_deleted"] == 0

@@ -67,6 +67,7 @@ class _Item:
     raw: dict[str, Any]
     remaining: int = 0
     stage: int = -1  # the Detail.stage now running
+    incomplete: bool = False  # a detail call failed: the record lacks what that call adds
 
 
 @dataclass
@@ -397,12 +398,14 @@ class Collector:
             assert unit.item is not None
             for part in out.items:
                 unit.item.raw.update(part)
+            if out.status != "success":
+                unit.item.incomplete = True
             unit.item.remaining -= 1
             if unit.item.remaining == 0:
                 spec = step.spec
                 assert isinstance(spec, Resource)
                 if not self._next_details(step, spec, unit.item):
-                    self._finish_item(step, spec, unit.item.raw)
+                    self._finish_item(step, spec, unit.item.raw, incomplete=unit.item.incomplete)
         else:
             for etype, raw in out.typed:
                 conv = self._converters.get(etype)
@@ -430,7 +433,7 @@ class Collector:
             self._enqueue(_Unit(step, "detail", item=item, detail=d))
         return True
 
-    def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any]) -> None:
+    def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any], *, incomplete: bool = False) -> None:
         region = step.client_region if step.region == GLOBAL else step.region
         try:
             entity = build_entity(spec, raw, account=step.account, region=region, partition=self.partition,
@@ -440,6 +443,7 @@ class Collector:
             return
         if entity is None:
             return
+        entity.incomplete = incomplete
         if step.region == GLOBAL:
             entity.scope_region = GLOBAL
         elif entity.props.get("region") != step.region:

@@ -36,6 +36,8 @@ class Entity:
     # The (region) scope this entity was listed in, when it differs from its own region
     # (an S3 bucket is listed globally but lives in a region). None = props["region"].
     scope_region: str | None = None
+    # Built while some detail call failed: an earlier, complete version in the store wins.
+    incomplete: bool = False
 
     def to_j1(self) -> dict[str, Any]:
         from awsgraph.model.classes import fill_required

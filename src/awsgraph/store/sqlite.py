@@ -107,6 +107,10 @@ class SQLiteStore:
         self._db.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+        # Databases written before a column existed gain it (additive changes only).
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(entities)")}
+        if "derived" not in columns:
+            self._db.execute("ALTER TABLE entities ADD COLUMN derived TEXT")
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -128,7 +132,21 @@ class SQLiteStore:
 
     def stage_entities(self, run_id: int, entities: Iterable[Entity]) -> None:
         rows = []
+        entities = list(entities)
+        incomplete = [e.key for e in entities if e.incomplete]
+        known: set[str] = set()
+        if incomplete:
+            with self._lock:
+                for i in range(0, len(incomplete), 500):
+                    chunk = incomplete[i:i + 500]
+                    known.update(r[0] for r in self._db.execute(
+                        f"SELECT key FROM entities WHERE deleted_run IS NULL AND key IN ({','.join('?' * len(chunk))})",
+                        chunk))
         for e in entities:
+            if e.key in known:
+                # A detail call failed this time; keep what the last complete read stored
+                # (its scope is partial, so nothing is deleted either).
+                continue
             props = _dumps(e.to_j1())
             links = _dumps(e.link_values) if e.link_values else None
             raw = _dumps(e.raw) if e.raw is not None else None
