@@ -117,8 +117,10 @@ def test_failed_detail_call_keeps_the_last_complete_record(restore_env: None, db
         _auditor([])
         s3 = boto3.Session().client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="kept-bucket")
-        s3.put_bucket_policy(Bucket="kept-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::kept-bucket/*"}]}))
+        statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                     "Resource": "arn:aws:s3:::kept-bucket/*"}
+        s3.put_bucket_policy(Bucket="kept-bucket",
+                             Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
         first = collect(db_path, services=["s3"])
         bucket = first.one("aws_s3_bucket", name="kept-bucket")
         policy = first.one("aws_s3_bucket_policy", bucketName="kept-bucket")
