@@ -11,11 +11,8 @@ from awsgraph.catalog import account, ec2
 from awsgraph.catalog.spec import Custom, FetchContext, Resource
 from tests.helpers import collect
 
-SEEN_ORDER: list[str] = []
-
 
 def _after_vpcs(ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    SEEN_ORDER.append("custom")
     vpcs = ctx.client("ec2").describe_vpcs()["Vpcs"]
     yield "test_vpc_count", {"Id": f"count-{ctx.region}", "Count": len(vpcs)}
 
@@ -25,7 +22,6 @@ COUNT = Resource(type="test_vpc_count", cls=("Configuration",), service="ec2", c
 
 
 def test_custom_step_waits_for_its_dependencies_and_caps_are_reported(aws: None, db_path: str) -> None:
-    SEEN_ORDER.clear()
     client = boto3.client("ec2", region_name="us-east-1")
     for i in range(4):
         client.create_vpc(CidrBlock=f"10.{i}.0.0/16")
@@ -37,8 +33,22 @@ def test_custom_step_waits_for_its_dependencies_and_caps_are_reported(aws: None,
     assert vpc_step.entities == 2 and "capped at 2" in vpc_step.capped
     counter = got.one("test_vpc_count")
     assert counter["count"] == 5  # four created plus the default VPC
-    # the dependent step started only after the VPC step had closed
     assert got.step("vpc_counter", "us-east-1").status == "success"
+
+
+def test_dependent_step_opens_after_the_steps_it_depends_on(aws: None) -> None:
+    from awsgraph.collect.engine import Collector, Options
+    from awsgraph.collect.session import AwsSession
+
+    custom = Custom(name="vpc_counter", service="ec2", fetch=_after_vpcs, produces=("test_vpc_count",),
+                    operations=("ec2:describe_vpcs",), depends_on=("aws_vpc",))
+    staged: list[Any] = []
+    collector = Collector(AwsSession(), (*account.SPECS, custom, COUNT, ec2.VPC, ec2.SUBNET),
+                          sink=staged.extend, options=Options(regions=["us-east-1"], workers=4))
+    collector.run()
+    steps = {(s.spec.type if isinstance(s.spec, Resource) else s.spec.name): s for s in collector._steps}
+    assert steps["vpc_counter"].started >= (steps["aws_vpc"].ended or 0) > 0
+    assert any(e.type == "test_vpc_count" for e in staged)
 
 
 def test_no_per_item_calls_where_the_list_returns_the_data(aws: None, db_path: str) -> None:

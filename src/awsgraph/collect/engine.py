@@ -213,6 +213,7 @@ class Collector:
 
     def _open_step(self, step: _Step, units: list[_Unit]) -> None:
         self._steps.append(step)
+        step.started = time.monotonic()  # a deferred or child step starts when it is opened
         step.pending = len(units)
         step.closed = True
         for u in units:
