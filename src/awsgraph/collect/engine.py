@@ -9,7 +9,6 @@ Relationships are not made here: they are resolved afterwards from everything co
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,7 +51,6 @@ class _Step:
     calls: int = 0
     started: float = field(default_factory=time.monotonic)
     capped: str = ""
-    closed: bool = False  # no more units will be added
     ended: float | None = None
     parent_items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
@@ -133,7 +131,6 @@ class Collector:
         self._total_units = 0
         self._entity_count = 0
         self._seen_keys: set[str] = set()
-        self._lock = threading.Lock()
         self._deferred: list[_Step] = []
         self._producers: dict[tuple[str, str], list[_Step]] = {}
 
@@ -215,7 +212,6 @@ class Collector:
         self._steps.append(step)
         step.started = time.monotonic()  # a deferred or child step starts when it is opened
         step.pending = len(units)
-        step.closed = True
         for u in units:
             self._enqueue(u)
         if not units:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from awsgraph.model import Entity, Relationship
+from awsgraph.model import Entity
 
 
 @dataclass
@@ -57,11 +57,13 @@ class GraphStore(Protocol):
         self,
         run_id: int,
         complete_scopes: Iterable[tuple[str, str, str]],
+        partial_scopes: Iterable[tuple[str, str, str]],
         derive: Any,
         summary: dict[str, Any],
     ) -> dict[str, int]: ...
 
-    def iter_entities(self, types: Iterable[str] | None = None) -> Iterator[StoredEntity]: ...
+    def iter_entities(self, types: Iterable[str] | None = None, *, with_raw: bool = False,
+                      source: str | None = None) -> Iterator[StoredEntity]: ...
 
     def relationships(self) -> Iterator[dict[str, Any]]: ...
 
@@ -69,5 +71,3 @@ class GraphStore(Protocol):
 
     def close(self) -> None: ...
 
-
-Derived = tuple[list[Entity], list[Relationship]]
