@@ -65,3 +65,31 @@ def test_clients_are_created_once_and_reused(aws: None) -> None:
     session = AwsSession()
     assert session.client("ec2", "us-east-1") is session.client("ec2", "us-east-1")
     assert session.client("ec2", "us-east-1") is not session.client("ec2", "eu-west-1")
+
+
+def _vpc_ids(ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    for vpc in ctx.client("ec2").describe_vpcs()["Vpcs"]:
+        # only tagged VPCs carry something to look up; the rest must not cost a call
+        yield "test_vpc_attr", {"Id": vpc["VpcId"], "LookUp": vpc["VpcId"] if vpc.get("Tags") else None}
+
+
+def test_items_of_a_custom_step_get_their_types_details(aws: None, db_path: str) -> None:
+    from awsgraph.catalog.spec import Detail
+
+    client = boto3.client("ec2", region_name="us-east-1")
+    tagged = [client.create_vpc(CidrBlock=f"10.{i}.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "n", "Value": str(i)}]}])["Vpc"]["VpcId"] for i in range(3)]
+    attr = Resource(type="test_vpc_attr", cls=("Configuration",), service="ec2", call=None, id="Id", tags=None,
+                    service_has=False, props={"dns": "Dns", "vpcs": "Found"},
+                    details=(Detail("describe_vpc_attribute", into="Dns", params={"VpcId": "LookUp"},
+                                    static={"Attribute": "enableDnsSupport"}, result="EnableDnsSupport.Value"),
+                             Detail("describe_vpcs", into="*", stage=1, params={"VpcIds": "[LookUp]"},
+                                    result="{Found: length(Vpcs)}")))
+    custom = Custom(name="vpc_ids", service="ec2", fetch=_vpc_ids, produces=("test_vpc_attr",),
+                    operations=("ec2:describe_vpcs",))
+    got = collect(db_path, catalog=(*account.SPECS, custom, attr), regions=("us-east-1",))
+    rows = {r["_key"]: r for r in got.of_type("test_vpc_attr")}
+    assert len(rows) == 4  # three tagged plus the default VPC
+    for key, row in rows.items():
+        assert (row.get("dns"), row.get("vpcs")) == ((True, 1) if key.rsplit(":", 1)[-1] in tagged else (None, None)), key
+    assert got.step("vpc_ids", "us-east-1").calls == 1 + 2 * 3  # the list, then two calls per tagged VPC

@@ -7,13 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from awsgraph.collect.guard import guard_before_call, redact_after_call
+from awsgraph.collect.regions import available_regions, botocore_session
 
 USER_AGENT = "awsgraph/0.1 (read-only)"
 
@@ -81,29 +81,25 @@ class AwsSession:
             user_agent_extra=USER_AGENT,
         )
         try:
-            base = boto3.Session(profile_name=profile, region_name=home_region)
+            base = botocore_session(profile=profile)
+            if profile:
+                base.get_scoped_config()  # an unknown profile fails here, not at the first call
+            has_credentials = base.get_credentials() is not None
         except BotoCoreError as exc:
             raise CredentialError(str(exc)) from exc
-        if endpoint_url and not role_arn and not profile and base.get_credentials() is None:
+        if endpoint_url and not role_arn and not profile and not has_credentials:
             # An emulator accepts any signature; without configured credentials sign with
             # placeholders rather than stop. Against real AWS they are simply rejected.
-            base = boto3.Session(aws_access_key_id="awsgraph", aws_secret_access_key="awsgraph",
-                                 region_name=home_region)
-        self._base = base
-        if role_arn:
-            assumed = self._assumed_session(base, role_arn, external_id, session_name)
-            # boto3 registers its handlers on the botocore session it wraps: wrap a fresh one
-            # only once, or S3 client classes get their methods injected twice.
-            self._boto3 = boto3.Session(botocore_session=assumed, region_name=home_region)
-        else:
-            self._boto3 = base
+            base.set_credentials("awsgraph", "awsgraph")
+        self._session = self._assumed_session(base, role_arn, external_id, session_name) if role_arn else base
         self.account_id, self.caller_arn = self._identify()
         self.partition = self.caller_arn.split(":")[1] if self.caller_arn.startswith("arn:") else "aws"
 
     # -- credentials ------------------------------------------------------------------------
-    def _assumed_session(self, base: boto3.Session, role_arn: str, external_id: str | None,
+    def _assumed_session(self, base: botocore.session.Session, role_arn: str, external_id: str | None,
                          session_name: str) -> botocore.session.Session:
-        sts = base.client("sts", endpoint_url=self.endpoint_url, config=self._config)
+        sts: Any = base.create_client("sts", region_name=self.home_region, endpoint_url=self.endpoint_url,
+                                      config=self._config)
         sts.meta.events.register("before-call.*.*", guard_before_call)
 
         def fetch() -> dict[str, Any]:
@@ -130,7 +126,7 @@ class AwsSession:
         refreshable = RefreshableCredentials.create_from_metadata(
             metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
         )
-        session = botocore.session.get_session()
+        session = botocore_session()
         session._credentials = refreshable  # type: ignore[attr-defined]  # botocore has no public setter
         return session
 
@@ -153,7 +149,7 @@ class AwsSession:
         with self._lock:
             cached = self._clients.get(key)
             if cached is None:
-                cached = self._boto3.client(  # type: ignore[call-overload]
+                cached = self._session.create_client(
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
                 )
                 events = cached.meta.events
@@ -177,7 +173,7 @@ class AwsSession:
         self.stats.add_request()
 
     def available_regions(self, service: str) -> list[str]:
-        return list(self._boto3.get_available_regions(service, partition_name=self.partition))
+        return available_regions(service, self.partition)
 
 
 def _no_retry_on_html_errors(client: Any) -> None:
