@@ -50,3 +50,17 @@ def test_applies_to_crosses_services_by_template():
     assert not actions.applies_to(assume, "arn:aws:iam::1:user/x")
     get = actions.lookup("s3:GetObject")
     assert get is not None and not actions.applies_to(get, "arn:aws:s3:::bucket")
+
+
+def test_expand_agrees_with_matching_every_action() -> None:
+    """expand() takes shortcuts (exact names by lookup, service and name matched apart);
+    its answer must be what testing the pattern against every known action gives."""
+    from awsgraph.iam.patterns import action_matches
+
+    everything = actions.expand("*")
+    assert len(everything) > 10000
+    for pattern in ("s3:GetObject", "S3:getobject", "s3:Get*", "s3:*Acl", "ec2:Describe*Attribute",
+                    "s*:List*", "*:GetPolicy", "iam:?etRole", "kms:*", "lambda:InvokeFunction*",
+                    "s3:NoSuchAction", "nosuch:Get*", "sts:AssumeRole"):
+        brute = {a.full for a in everything if action_matches(pattern, a.full)}
+        assert {a.full for a in actions.expand(pattern)} == brute, pattern

@@ -10,7 +10,7 @@ bucket and ``s3:GetObject`` on ``bucket/*`` reaches the bucket with ``objectLeve
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -59,37 +59,74 @@ def policy_document(rec: Record) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Grant:
     admin: bool
-    infos: tuple[ActionInfo, ...]  # concrete actions covered
+    patterns: tuple[str, ...]  # the statement's Action (or NotAction) patterns
+    not_action: bool
     services: frozenset[str]  # services the statement names
     whole_services: frozenset[str]  # services every action of which is covered
+    _by_service: dict[str, tuple[ActionInfo, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def of(self, service: str) -> tuple[ActionInfo, ...]:
+        """The concrete actions of one service the statement covers (expanded on first use:
+        a ``*`` or NotAction statement covers ~18,000 actions, most never looked at)."""
+        found = self._by_service.get(service)
+        if found is None:
+            if self.admin:
+                found = action_table.expand(f"{service}:*")
+            elif self.not_action:
+                found = _kept_actions(self.patterns, service)
+            else:
+                seen: dict[str, ActionInfo] = {}
+                for pat in self.patterns:
+                    svc_pat = pat.split(":", 1)[0] if ":" in pat else pat
+                    if pat.strip() == "*" or action_matches(svc_pat.strip(), service):
+                        for info in action_table.expand(pat):
+                            if info.service == service:
+                                seen[info.name.lower()] = info
+                found = tuple(seen.values())
+            self._by_service[service] = found
+        return found
+
+    @property
+    def infos(self) -> tuple[ActionInfo, ...]:
+        found = self._by_service.get("")
+        if found is None:
+            found = self._by_service[""] = tuple(i for svc in sorted(self.services) for i in self.of(svc))
+        return found
+
+
+def _kept_actions(excluded: tuple[str, ...], service: str) -> tuple[ActionInfo, ...]:
+    # expand() covers exactly what action_matches() would for a "service:name" pattern; a
+    # pattern without a colon (a glob spanning it) is tested against every action.
+    dropped = {id(a) for p in excluded if ":" in p for a in action_table.expand(p)}
+    odd = [p for p in excluded if ":" not in p]
+    return tuple(a for a in action_table.expand(f"{service}:*")
+                 if id(a) not in dropped and not any(action_matches(p, a.full) for p in odd))
 
 
 @lru_cache(maxsize=8192)
 def _grant(actions: tuple[str, ...], not_action: bool) -> _Grant:
     if not not_action:
         admin = any(a.strip() == "*" for a in actions)
-        infos: dict[str, ActionInfo] = {}
+        if admin:
+            every = frozenset(action_table.services())
+            return _Grant(True, actions, False, every, every)
         services: set[str] = set()
         whole: set[str] = set()
         for pat in actions:
-            found = action_table.expand(pat)
-            for info in found:
-                infos[info.full.lower()] = info
+            found_services = {i.service for i in action_table.expand(pat)}
             if ":" in pat and not any(c in pat.split(":", 1)[0] for c in "*?"):
                 services.add(pat.split(":", 1)[0].lower())
             else:
-                services.update(i.service for i in found)
-            for svc in {i.service for i in found} | ({pat.split(":", 1)[0].lower()} if ":" in pat else set()):
+                services.update(found_services)
+            for svc in found_services | ({pat.split(":", 1)[0].lower()} if ":" in pat else set()):
                 if action_table.covers_service(pat, svc):
                     whole.add(svc)
-        return _Grant(admin, tuple(infos.values()), frozenset(services), frozenset(whole))
-    excluded = actions
-    kept = tuple(
-        a for a in action_table.expand("*") if not any(action_matches(p, a.full) for p in excluded)
-    )
-    svcs = frozenset(a.service for a in kept)
-    untouched = frozenset(s for s in svcs if not any(p.lower().startswith(s + ":") for p in excluded))
-    return _Grant(False, kept, svcs, untouched)
+        return _Grant(False, actions, False, frozenset(services), frozenset(whole))
+    untouched_by = [p.lower() for p in actions]
+    grant = _Grant(False, actions, True, frozenset(), frozenset())
+    svcs = frozenset(s for s in action_table.services() if grant.of(s))
+    untouched = frozenset(s for s in svcs if not any(p.startswith(s + ":") for p in untouched_by))
+    return _Grant(False, actions, True, svcs, untouched, grant._by_service)
 
 
 def _levels(infos: list[ActionInfo]) -> tuple[bool, bool, str]:
@@ -146,7 +183,8 @@ def _applicable(grant: _Grant, arn: str, rtype: str | None) -> list[ActionInfo]:
     """The statement's actions that act on this resource (by the action table)."""
     service = arn.split(":", 5)[2]
     if rtype is None:  # a resource the table does not know: fall back to the service prefix
-        return [i for i in grant.infos if i.service == service]
+        return list(grant.of(service))
+    # actions of other services can act on it too (sts:AssumeRole on an IAM role)
     return [i for i in grant.infos if rtype in i.resource_types and action_table.applies_to(i, arn)]
 
 
@@ -184,7 +222,7 @@ class PolicyMapper:
             if pattern.strip() == "*":
                 if grant.admin:
                     key, typ, ph = self._account_target(account)
-                    yield key, typ, ph, _base_props(st, grant, list(grant.infos), set(), admin=True)
+                    yield key, typ, ph, _base_props(st, grant, [], set(), admin=True)  # levels: all
                     continue
                 services = set(grant.services)
                 if st.not_action or len(services) > MAX_PLACEHOLDER_SERVICES:
@@ -193,7 +231,7 @@ class PolicyMapper:
                     services = {s for s in services
                                 if service_entity_key(self.view, account, s)[1] is not None}
                 for svc in sorted(services):
-                    infos = [i for i in grant.infos if i.service == svc]
+                    infos = list(grant.of(svc))
                     key, typ, ph = self._service_target(account, svc)
                     yield key, typ, ph, _base_props(st, grant, infos, {svc})
                 continue
@@ -213,7 +251,7 @@ class PolicyMapper:
             if (service, rtype) not in memo:
                 infos = _applicable(grant, arn, rtype)
                 memo[(service, rtype)] = (
-                    _base_props(st, grant, infos or list(grant.infos), {service})
+                    _base_props(st, grant, infos, {service})
                     if infos or grant.admin else None
                 )
             props = memo[(service, rtype)]
@@ -243,8 +281,8 @@ class PolicyMapper:
 def _s3_props(st: Statement, grant: _Grant, bucket_level: bool, object_level: bool) -> dict[str, Any] | None:
     infos: list[ActionInfo] = []
     if bucket_level:
-        infos += [i for i in grant.infos if i.service == "s3" and "bucket" in i.resource_types]
-    obj_infos = [i for i in grant.infos if i.service == "s3" and "object" in i.resource_types]
+        infos += [i for i in grant.of("s3") if "bucket" in i.resource_types]
+    obj_infos = [i for i in grant.of("s3") if "object" in i.resource_types]
     if object_level:
         infos += obj_infos
     if not infos and not grant.admin:

@@ -45,8 +45,13 @@ def _service_actions(service: str) -> tuple[ActionInfo, ...]:
     if not svc:
         return ()
     return tuple(
-        ActionInfo(service, name, level, frozenset(types)) for name, level, types in svc["actions"].values()
+        ActionInfo(service, name, level, _types(tuple(types))) for name, level, types in svc["actions"].values()
     )
+
+
+@cache
+def _types(types: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(types)  # most actions share a handful of resource-type sets
 
 
 def services() -> list[str]:
@@ -57,6 +62,11 @@ def known_service(service: str) -> bool:
     return service.lower() in _snapshot()["services"]
 
 
+@cache
+def _service_index(service: str) -> dict[str, ActionInfo]:
+    return {a.name.lower(): a for a in _service_actions(service)}
+
+
 @lru_cache(maxsize=16384)
 def expand(pattern: str) -> tuple[ActionInfo, ...]:
     """Concrete actions an Action pattern covers (empty for an unknown service)."""
@@ -65,14 +75,25 @@ def expand(pattern: str) -> tuple[ActionInfo, ...]:
         return tuple(a for s in services() for a in _service_actions(s))
     if ":" not in pattern:
         return ()
-    svc_pat, _ = pattern.split(":", 1)
+    svc_pat, act_pat = pattern.split(":", 1)
     if any(c in svc_pat for c in "*?"):
         svcs = [s for s in services() if action_matches(svc_pat, s)]
     else:
         svcs = [svc_pat.lower()]
+    # The service part is matched on its own; an action name has no colon, so matching the
+    # name part against the action's name is the same as matching the whole string.
     out: list[ActionInfo] = []
-    for s in svcs:
-        out.extend(a for a in _service_actions(s) if action_matches(pattern, a.full))
+    if not any(c in act_pat for c in "*?"):
+        for s in svcs:
+            hit = _service_index(s).get(act_pat.lower())
+            if hit is not None:
+                out.append(hit)
+    elif act_pat == "*":
+        for s in svcs:
+            out.extend(_service_actions(s))
+    else:
+        for s in svcs:
+            out.extend(a for a in _service_actions(s) if action_matches(act_pat, a.name))
     return tuple(out)
 
 
