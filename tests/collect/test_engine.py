@@ -91,5 +91,6 @@ def test_items_of_a_custom_step_get_their_types_details(aws: None, db_path: str)
     rows = {r["_key"]: r for r in got.of_type("test_vpc_attr")}
     assert len(rows) == 4  # three tagged plus the default VPC
     for key, row in rows.items():
-        assert (row.get("dns"), row.get("vpcs")) == ((True, 1) if key.rsplit(":", 1)[-1] in tagged else (None, None)), key
+        expected = (True, 1) if key.rsplit(":", 1)[-1] in tagged else (None, None)
+        assert (row.get("dns"), row.get("vpcs")) == expected, key
     assert got.step("vpc_ids", "us-east-1").calls == 1 + 2 * 3  # the list, then two calls per tagged VPC

@@ -94,7 +94,7 @@ def render_catalog(catalog: tuple[Spec, ...] = CATALOG) -> str:
             for t in spec.produces:
                 producers.setdefault(t, []).extend(f"{c}:{o}" for c, o in operations(spec))
     for spec in sorted((s for s in catalog if isinstance(s, Resource)), key=lambda s: (s.service_group, s.type)):
-        calls = [f"{c}:{o}" for c, o in operations(spec)] or producers.get(spec.type, [])
+        calls = producers.get(spec.type, []) + [f"{c}:{o}" for c, o in operations(spec)]
         for sub in spec.spawn:
             producers.setdefault(sub, []).extend(calls)
         lines.append(f"| {spec.service_group} | `{spec.type}` | {', '.join(spec.cls)} | {spec.scope} | "

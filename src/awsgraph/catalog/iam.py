@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from awsgraph.catalog.spec import Custom, FetchContext, Link, Parent, Resource
+from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource
 
 CONSOLE = "https://console.aws.amazon.com/iam/home"
 OWNER_TYPES = ("aws_iam_user", "aws_iam_group", "aws_iam_role")
@@ -92,13 +92,9 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
             yield "aws_iam_role_policy", p
     have = {p.get("Arn") for p in policies}
     for arn in sorted(a for a in attached if a and a not in have and ":iam::aws:policy/" in a):
-        try:
-            pol = iam.get_policy(PolicyArn=arn)["Policy"]
-            version = iam.get_policy_version(PolicyArn=arn, VersionId=pol["DefaultVersionId"])["PolicyVersion"]
-            pol["PolicyVersionList"] = [{**version, "IsDefaultVersion": True}]
-            policies.append(pol)
-        except Exception as exc:
-            ctx.note_error(exc)
+        # read by MANAGED_POLICY's details, all at once, once this step has yielded
+        yield "aws_iam_policy", {"Arn": arn, "FetchArn": arn, "PolicyName": arn.rsplit("/", 1)[-1],
+                                 "PolicyId": arn, "AwsManaged": True}
     for p in policies:
         arn = p.get("Arn", "")
         aws_managed = arn.startswith("arn:aws:iam::aws:") or ":iam::aws:policy/" in arn
@@ -212,6 +208,13 @@ def _inline(type_: str, owner_type: str) -> Resource:
 MANAGED_POLICY = Resource(
     type="aws_iam_policy", cls=("AccessPolicy",), service="iam", call=None, id="PolicyId", arn="Arn",
     name="PolicyName", scope="global", created="CreateDate", tags=None,
+    # AWS-managed policies in use arrive from the authorization details as bare ARNs (FetchArn);
+    # local ones come whole and skip these calls.
+    details=(
+        Detail("get_policy", into="*", params={"PolicyArn": "FetchArn"}, result="Policy"),
+        Detail("get_policy_version", into="Document", stage=1, decode_json=True,
+               params={"PolicyArn": "FetchArn", "VersionId": "DefaultVersionId"}, result="PolicyVersion.Document"),
+    ),
     props={"policyId": "PolicyId", "path": "Path", "defaultVersionId": "DefaultVersionId",
            "attachmentCount": "AttachmentCount", "awsManaged": "AwsManaged",
            "permissionsBoundaryUsageCount": "PermissionsBoundaryUsageCount", "description": "Description"},
@@ -268,7 +271,6 @@ SPECS = (
            produces=("aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy", "aws_iam_user_policy",
                      "aws_iam_group_policy", "aws_iam_role_policy"),
            scope="global",
-           operations=("iam:get_account_authorization_details", "iam:get_credential_report", "iam:get_policy",
-                       "iam:get_policy_version")),
+           operations=("iam:get_account_authorization_details", "iam:get_credential_report")),
     ACCESS_KEY, MFA_DEVICE, SAML_PROVIDER, PASSWORD_POLICY,
 )

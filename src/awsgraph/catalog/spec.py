@@ -19,9 +19,11 @@ Scope = Literal["regional", "global"]
 
 @dataclass(frozen=True)
 class Detail:
-    """A per-item read call whose result is merged into the item under ``into``.
+    """A per-item read call whose result is merged into the item under ``into``
+    (``into="*"``: a dict result's keys are merged into the item itself).
 
     A call whose params evaluate to null is skipped: there is nothing to look up.
+    Items a :class:`Custom` step yields go through their type's details as listed ones do.
     """
 
     call: str

@@ -63,6 +63,7 @@ class _Step:
 @dataclass
 class _Item:
     raw: dict[str, Any]
+    spec: Resource | None = None  # the item's converter when it is not the step's (a Custom step's output)
     remaining: int = 0
     stage: int = -1  # the Detail.stage now running
     incomplete: bool = False  # a detail call failed: the record lacks what that call adds
@@ -317,8 +318,8 @@ class Collector:
     def _run_detail(self, unit: _Unit) -> _Outcome:
         detail, item = unit.detail, unit.item
         assert detail is not None and item is not None
-        client = self.session.client(detail.service, unit.step.client_region) if detail.service \
-            else self._client(unit.step)
+        service = detail.service or (item.spec.service if item.spec else unit.step.spec.service)
+        client = self.session.client(service, unit.step.client_region)
         params = dict(detail.static)
         for name, expr in detail.params.items():
             params[name] = jp(expr, item.raw)
@@ -347,7 +348,7 @@ class Collector:
             return out
         if detail.decode_json:
             result = decode_policy(result)
-        out.items.append({detail.into: result})
+        out.items.append(result if detail.into == "*" and isinstance(result, dict) else {detail.into: result})
         return out
 
     def _run_custom(self, unit: _Unit) -> _Outcome:
@@ -399,7 +400,7 @@ class Collector:
                 unit.item.incomplete = True
             unit.item.remaining -= 1
             if unit.item.remaining == 0:
-                spec = step.spec
+                spec = unit.item.spec or step.spec
                 assert isinstance(spec, Resource)
                 if not self._next_details(step, spec, unit.item):
                     self._finish_item(step, spec, unit.item.raw, incomplete=unit.item.incomplete)
@@ -409,7 +410,8 @@ class Collector:
                 if conv is None:
                     step.note("failed", f"no spec converts {etype}")
                     continue
-                self._finish_item(step, conv, raw)
+                if not self._next_details(step, conv, _Item(raw, conv)):
+                    self._finish_item(step, conv, raw)
         step.pending -= 1
         if step.pending == 0:
             self._close_step(step)
@@ -419,16 +421,27 @@ class Collector:
 
         Details of one stage run concurrently; a later stage starts once the earlier ones are
         merged into the item, so its params may read their results."""
-        later = [d.stage for d in spec.details if d.stage > item.stage]
-        if not later:
-            return False
-        item.stage = min(later)
-        batch = [d for d in spec.details if d.stage == item.stage]
+        while True:
+            later = [d.stage for d in spec.details if d.stage > item.stage]
+            if not later:
+                return False
+            item.stage = min(later)
+            # a call with nothing to look up (a null param) is not even queued
+            batch = [d for d in spec.details if d.stage == item.stage and not self._nothing_to_look_up(d, item)]
+            if batch:
+                break
         item.remaining = len(batch)
         for d in batch:
             step.pending += 1
             self._enqueue(_Unit(step, "detail", item=item, detail=d))
         return True
+
+    @staticmethod
+    def _nothing_to_look_up(detail: Detail, item: _Item) -> bool:
+        try:
+            return any(jp(expr, item.raw) is None for expr in detail.params.values())
+        except Exception:
+            return False  # let the unit itself report what is wrong
 
     def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any], *, incomplete: bool = False) -> None:
         region = step.client_region if step.region == GLOBAL else step.region
