@@ -76,3 +76,14 @@ def test_link_targets_are_known_types() -> None:
 def test_generated_docs_are_current() -> None:
     assert (ROOT / "docs/catalog.md").read_text() == render_catalog(), "run `awsgraph docs`"
     assert (ROOT / "docs/iam-policy.json").read_text() == render_policy(), "run `awsgraph docs`"
+
+
+def test_required_permissions_are_real_iam_actions() -> None:
+    """Every action in docs/iam-policy.json exists in the IAM action table: a policy built from
+    it must not fail on a name IAM does not know (s3:ListBuckets is s3:ListAllMyBuckets)."""
+    from awsgraph.catalog.docs import required_permissions
+    from awsgraph.iam import actions
+
+    perms = required_permissions()
+    assert "s3:ListAllMyBuckets" in perms and len(perms) > 100
+    assert [p for p in perms if actions.lookup(p) is None] == []

@@ -36,8 +36,25 @@ def api_name(service: str, call: str) -> str:
     return _api_names(service).get(call) or "".join(p[:1].upper() + p[1:] for p in call.split("_"))
 
 
+# IAM's names where they are not "<signing name>:<API operation>" (checked against the action
+# table by tests/catalog/test_catalog_lint.py).
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+IAM_ACTION = {
+    "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+}
+
+
 def _iam_prefix(service: str) -> str:
-    return str(_model(service).signing_name)
+    name = str(_model(service).signing_name)
+    return IAM_PREFIX.get(name, name)
+
+
+def iam_action(prefix: str, op: str) -> str:
+    if prefix == "apigateway" and op.startswith("Get"):
+        return "apigateway:GET"  # API Gateway's management API is authorised per HTTP verb
+    return IAM_ACTION.get(f"{prefix}:{op}", f"{prefix}:{op}")
 
 
 def operations(spec: Spec) -> list[tuple[str, str]]:
@@ -60,7 +77,7 @@ def required_permissions(catalog: tuple[Spec, ...] = CATALOG) -> list[str]:
     for spec in catalog:
         for client, op in operations(spec):
             prefix = spec.iam_prefix if client == spec.service and spec.iam_prefix else _iam_prefix(client)
-            perms.add(f"{prefix}:{op}")
+            perms.add(iam_action(prefix, op))
         if isinstance(spec, Resource):
             perms.update(spec.extra_permissions)
     return sorted(perms)
