@@ -101,16 +101,30 @@ def test_s3_bucket_details_and_policy(aws: None, db_path: str) -> None:
     s3.put_bucket_tagging(Bucket="eu-bucket-test", Tagging={"TagSet": [{"Key": "Classification",
                                                                           "Value": "Restricted"}]})
     s3.put_object(Bucket="eu-bucket-test", Key="x.txt", Body=b"object-content-never-stored")
-    got = collect(db_path, services=["s3", "kms"], regions=("us-east-1",))
+    got = collect(db_path, services=["s3", "kms"], regions=("us-east-1", "eu-west-1"))
     pub = got.one("aws_s3_bucket", name="pub-bucket-test")
     eu = got.one("aws_s3_bucket", name="eu-bucket-test")
     assert pub["public"] is True and pub["region"] == "us-east-1"
+    # listed per region (ListBuckets filtered by BucketRegion): one list call, then the bucket's own reads
+    from awsgraph.catalog.s3 import BUCKET
+
+    assert "get_bucket_location" not in {d.call for d in BUCKET.details}
+    assert got.step("aws_s3_bucket", "eu-west-1").calls == 1 + len(BUCKET.details)
     assert eu["region"] == "eu-west-1" and eu["encrypted"] is True and eu["classification"] == "restricted"
     policy = got.one("aws_s3_bucket_policy", bucketName="pub-bucket-test")
     assert got.has_rel(pub["_key"], "HAS", policy["_key"])
     kms_key = got.one("aws_kms_key", id=key["KeyId"])
     assert got.has_rel(eu["_key"], "USES", kms_key["_key"])
     assert "object-content-never-stored" not in got.dump()
+
+
+def test_s3_buckets_come_from_the_regions_collected(aws: None, db_path: str) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="home-bucket")
+    s3.create_bucket(Bucket="far-bucket", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
+    got = collect(db_path, services=["s3"], regions=("us-east-1",))
+    assert [b["name"] for b in got.of_type("aws_s3_bucket")] == ["home-bucket"]
+    assert got.step("aws_s3_bucket", "us-east-1").status == "success"
 
 
 def test_organization_master_has_member_accounts(aws: None, db_path: str) -> None:

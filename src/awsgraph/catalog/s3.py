@@ -1,4 +1,4 @@
-"""S3 buckets (listed once per account) and their bucket policies."""
+"""S3 buckets (listed per region) and their bucket policies."""
 
 from __future__ import annotations
 
@@ -77,15 +77,15 @@ def _policy(item: dict[str, Any]) -> dict[str, Any]:
 
 
 BUCKET = Resource(
+    # Listed per region (ListBuckets filtered by BucketRegion): no GetBucketLocation per bucket, and
+    # each bucket's reads go to its own region's endpoint rather than through a redirect.
     type="aws_s3_bucket", cls=("DataStore",), service="s3", call="list_buckets", items="Buckets", id="Name",
-    arn_template="arn:{partition}:s3:::{Name}", name="Name", scope="global", created="CreationDate",
-    region="LocationConstraint || BucketRegion || 'us-east-1'", tags="TagSet",
+    params={"BucketRegion": "{region}"}, region_field="BucketRegion",
+    arn_template="arn:{partition}:s3:::{Name}", name="Name", created="CreationDate",
+    region="BucketRegion", tags="TagSet",
     props={"bucketName": "Name"},
     compute=_bucket,
     details=(
-        # list_buckets returns BucketRegion on AWS today; ask only when it did not.
-        Detail("get_bucket_location", into="LocationConstraint", params={"Bucket": "!BucketRegion && Name || null"},
-               result="LocationConstraint || ''"),
         Detail("get_bucket_policy", into="Policy", params={"Bucket": "Name"}, result="Policy",
                decode_json=True, missing=("NoSuchBucketPolicy",)),
         Detail("get_bucket_encryption", into="Encryption", params={"Bucket": "Name"},

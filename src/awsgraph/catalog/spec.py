@@ -101,6 +101,7 @@ class Resource:
     created: str | None = None  # JMESPath to a creation time
     active: str | None = None  # JMESPath to a boolean expression
     region: str | None = None  # JMESPath to the resource's own region (global listings)
+    region_field: str | None = None  # write the listing's region here when the item lacks it
     details: tuple[Detail, ...] = ()
     links: tuple[Link, ...] = ()
     parent: Parent | None = None

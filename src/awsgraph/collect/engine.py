@@ -308,6 +308,8 @@ class Collector:
                 if unit.parent is not None and spec.parent is not None:
                     for field_name, expr in spec.parent.carry.items():
                         item[field_name] = jp(expr, unit.parent)
+                if spec.region_field and not item.get(spec.region_field):
+                    item[spec.region_field] = unit.step.client_region
                 if spec.keep is not None and not spec.keep(item):
                     continue
                 out.items.append(item)
