@@ -105,11 +105,12 @@ def test_s3_bucket_details_and_policy(aws: None, db_path: str) -> None:
     pub = got.one("aws_s3_bucket", name="pub-bucket-test")
     eu = got.one("aws_s3_bucket", name="eu-bucket-test")
     assert pub["public"] is True and pub["region"] == "us-east-1"
-    # listed per region (ListBuckets filtered by BucketRegion): one list call, then the bucket's own reads
+    # listed per region (ListBuckets filtered by BucketRegion), tags for the region at once, then the
+    # bucket's own reads
     from awsgraph.catalog.s3 import BUCKET
 
     assert "get_bucket_location" not in {d.call for d in BUCKET.details}
-    assert got.step("aws_s3_bucket", "eu-west-1").calls == 1 + len(BUCKET.details)
+    assert got.step("aws_s3_bucket", "eu-west-1").calls == 1 + len(BUCKET.bulk) + len(BUCKET.details)
     assert eu["region"] == "eu-west-1" and eu["encrypted"] is True and eu["classification"] == "restricted"
     policy = got.one("aws_s3_bucket_policy", bucketName="pub-bucket-test")
     assert got.has_rel(pub["_key"], "HAS", policy["_key"])

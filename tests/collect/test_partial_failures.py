@@ -136,3 +136,58 @@ def test_failed_detail_call_keeps_the_last_complete_record(restore_env: None, db
         assert again["hasPolicy"] is True  # not overwritten by the record that lacks the policy
         assert second.has_rel(bucket["_key"], "HAS", policy["_key"])
         assert second.summary.changes["deleted"] == 0 and second.summary.changes["rel_deleted"] == 0
+
+
+def _bulk_estate() -> tuple[str, str]:
+    session = boto3.Session()  # a new session: the auditor's keys when a test made one
+    kms = session.client("kms", region_name="us-east-1")
+    keys = [kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(2)]
+    kms.create_alias(AliasName="alias/orders", TargetKeyId=keys[0])
+    kms.create_alias(AliasName="alias/orders-old", TargetKeyId=keys[0])
+    s3 = session.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="tagged-bucket")
+    s3.put_bucket_tagging(Bucket="tagged-bucket", Tagging={"TagSet": [{"Key": "Team", "Value": "data"}]})
+    s3.create_bucket(Bucket="plain-bucket")
+    return keys[0], keys[1]
+
+
+def _check_bulk_joined(got: object, aliased: str, bare: str) -> None:
+    from tests.helpers import Collected
+
+    assert isinstance(got, Collected)
+    assert sorted(got.one("aws_kms_key", id=aliased)["aliases"]) == ["alias/orders", "alias/orders-old"]
+    assert got.one("aws_kms_key", id=bare).get("aliases", []) == []  # nothing matched
+    assert got.one("aws_s3_bucket", name="tagged-bucket")["tag.Team"] == "data"
+    assert not any(k.startswith("tag.") for k in got.one("aws_s3_bucket", name="plain-bucket"))
+
+
+def test_bulk_reads_are_joined_onto_each_item(db_path: str) -> None:
+    from awsgraph.catalog.kms import KEY
+    from awsgraph.catalog.s3 import BUCKET
+
+    with mock_aws():
+        aliased, bare = _bulk_estate()
+        got = collect(db_path, services=["kms", "s3"])
+    _check_bulk_joined(got, aliased, bare)
+    # one ListAliases for the region, not one per key; one tag listing, not one per bucket
+    assert got.step("aws_kms_key", "us-east-1").calls == 1 + len(KEY.bulk) + 2 * len(KEY.details)
+    assert got.step("aws_s3_bucket", "us-east-1").calls == 1 + len(BUCKET.bulk) + 2 * len(BUCKET.details)
+    assert got.step("aws_s3_bucket", "us-east-1").status == "success"
+
+
+@set_initial_no_auth_action_count(3)
+def test_a_denied_bulk_read_falls_back_to_per_item_calls(restore_env: None, db_path: str) -> None:
+    with mock_aws():
+        # moto names the tagging API's actions by its signing name, "tagging:"; IAM by "tag:"
+        _auditor(["tag:GetResources", "tagging:GetResources", "kms:ListAliases"])
+        aliased, bare = _bulk_estate()
+        got = collect(db_path, services=["kms", "s3"])
+        steps = {(s.step, s.region): s for s in got.summary.steps}
+    # S3 tags: the region-wide read is denied, GetBucketTagging per bucket gives the same answer
+    assert got.one("aws_s3_bucket", name="tagged-bucket")["tag.Team"] == "data"
+    assert steps[("aws_s3_bucket", "us-east-1")].status == "success", steps[("aws_s3_bucket", "us-east-1")].reason
+    # KMS aliases: denied both ways, so the keys are kept but marked partial, never silently alias-less
+    kms_step = steps[("aws_kms_key", "us-east-1")]
+    # (moto answers a JSON-protocol denial with an XML body, so botocore reports it as a bare 403)
+    assert kms_step.status == "partial" and ("AccessDenied" in kms_step.reason or "403" in kms_step.reason)
+    assert {k["id"] for k in got.of_type("aws_kms_key")} == {aliased, bare}

@@ -35,7 +35,7 @@ from awsgraph.catalog import (
     waf,
     workspaces,
 )
-from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource, Spec
+from awsgraph.catalog.spec import Bulk, Custom, Detail, FetchContext, Link, Parent, Resource, Spec
 
 CATALOG: tuple[Spec, ...] = (
     *account.SPECS,
@@ -60,5 +60,5 @@ def resources(catalog: tuple[Spec, ...] = CATALOG) -> list[Resource]:
     return [s for s in catalog if isinstance(s, Resource)]
 
 
-__all__ = ["CATALOG", "Custom", "Detail", "FetchContext", "Link", "Parent", "Resource", "Spec", "resources",
+__all__ = ["CATALOG", "Bulk", "Custom", "Detail", "FetchContext", "Link", "Parent", "Resource", "Spec", "resources",
            "service_groups"]

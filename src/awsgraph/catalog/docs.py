@@ -38,7 +38,7 @@ def api_name(service: str, call: str) -> str:
 
 # IAM's names where they are not "<signing name>:<API operation>" (checked against the action
 # table by tests/catalog/test_catalog_lint.py).
-IAM_PREFIX = {"monitoring": "cloudwatch"}
+IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 IAM_ACTION = {
     "s3:ListBuckets": "s3:ListAllMyBuckets",
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
@@ -65,6 +65,11 @@ def operations(spec: Spec) -> list[tuple[str, str]]:
             ops.append((spec.service, api_name(spec.service, spec.call)))
         for d in spec.details:
             ops.append((d.service or spec.service, api_name(d.service or spec.service, d.call)))
+        for b in spec.bulk:
+            ops.append((b.service or spec.service, api_name(b.service or spec.service, b.call)))
+            if b.fallback:
+                client = b.fallback.service or spec.service
+                ops.append((client, api_name(client, b.fallback.call)))
     else:
         for op in spec.operations:
             client, _, call = op.partition(":") if ":" in op else (spec.service, "", op)

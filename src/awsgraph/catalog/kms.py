@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsgraph.catalog.spec import Detail, Resource
+from awsgraph.catalog.spec import Bulk, Detail, Resource
 
 
 def _key(item: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +37,12 @@ KEY = Resource(
                result="Policy", decode_json=True, missing=("NotFoundException",)),
         Detail("get_key_rotation_status", into="KeyRotationEnabled", params={"KeyId": "KeyId"},
                result="KeyRotationEnabled", missing=("UnsupportedOperationException",)),
-        Detail("list_aliases", into="Aliases", params={"KeyId": "KeyId"}, result="Aliases", paginate=True),
         Detail("list_resource_tags", into="Tags", params={"KeyId": "KeyId"}, result="Tags"),
     ),
+    # every alias of the region in one listing, rather than a ListAliases per key
+    bulk=(Bulk("list_aliases", into="Aliases", items="Aliases", key="TargetKeyId", match="KeyId", many=True,
+               default=[], fallback=Detail("list_aliases", into="Aliases", params={"KeyId": "KeyId"},
+                                           result="Aliases", paginate=True)),),
     web_link="https://console.aws.amazon.com/kms/home?region={region}#/kms/keys/{KeyId}",
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsgraph.catalog.refs import kms_ref
-from awsgraph.catalog.spec import Detail, Link, Resource
+from awsgraph.catalog.spec import Bulk, Detail, Link, Resource
 
 VPC_ID = "SubnetVpcIds[0] || VpcConfig.VpcId"
 SUBNET_IDS = "VpcConfig.SubnetIds[0] && VpcConfig.SubnetIds"  # null (no call) outside a VPC
@@ -61,8 +61,12 @@ FUNCTION = Resource(
         "imageUri": "ImageConfigResponse.ImageUri",
     },
     compute=_function,
+    # the region's function tags in pages of a hundred, rather than a ListTags per function
+    bulk=(Bulk("get_resources", service="resourcegroupstaggingapi", into="Tags",
+               static={"ResourceTypeFilters": ["lambda:function"]}, items="ResourceTagMappingList",
+               key="ResourceARN", match="FunctionArn", value="Tags", default=[],
+               fallback=Detail("list_tags", into="Tags", params={"Resource": "FunctionArn"}, result="Tags")),),
     details=(
-        Detail("list_tags", into="Tags", params={"Resource": "FunctionArn"}, result="Tags"),
         Detail(
             "get_policy",
             into="Policy",

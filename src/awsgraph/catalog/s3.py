@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from awsgraph.catalog.spec import Detail, Link, Resource
+from awsgraph.catalog.spec import Bulk, Detail, Link, Resource
 
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
@@ -96,9 +96,13 @@ BUCKET = Resource(
         Detail("get_public_access_block", into="PublicAccessBlock", params={"Bucket": "Name"},
                result="PublicAccessBlockConfiguration", missing=("NoSuchPublicAccessBlockConfiguration",)),
         Detail("get_bucket_acl", into="Acl", params={"Bucket": "Name"}, result="Grants"),
-        Detail("get_bucket_tagging", into="TagSet", params={"Bucket": "Name"}, result="TagSet",
-               missing=("NoSuchTagSet", "NoSuchTagSetError")),
     ),
+    # the region's bucket tags in pages of a hundred, rather than a GetBucketTagging per bucket
+    bulk=(Bulk("get_resources", service="resourcegroupstaggingapi", into="TagSet",
+               static={"ResourceTypeFilters": ["s3"]}, items="ResourceTagMappingList",
+               key="split(':', ResourceARN)[5]", match="Name", value="Tags", default=[],
+               fallback=Detail("get_bucket_tagging", into="TagSet", params={"Bucket": "Name"}, result="TagSet",
+                               missing=("NoSuchTagSet", "NoSuchTagSetError"))),),
     spawn={"aws_s3_bucket_policy": "Policy && {Policy: Policy, BucketName: Name}"},
     web_link="https://s3.console.aws.amazon.com/s3/buckets/{Name}",
     links=(Link("USES", "aws_kms_key",

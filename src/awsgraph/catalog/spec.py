@@ -39,6 +39,28 @@ class Detail:
 
 
 @dataclass(frozen=True)
+class Bulk:
+    """One region-wide read spread over a step's items by a join key, in place of one call per
+    item: every key's aliases from one ``ListAliases``, tags from the Resource Groups Tagging API.
+
+    The step's items wait for it before they are built. If it fails, each item makes the
+    ``fallback`` per-item call instead; without a fallback the items are marked incomplete.
+    """
+
+    call: str
+    into: str
+    items: str  # JMESPath to the result list in each page
+    key: str  # JMESPath over a result element: its join value
+    match: str  # JMESPath over the item: its join value
+    value: str | None = None  # JMESPath over a result element (default: the element)
+    many: bool = False  # every matching value, as a list (default: the first)
+    default: Any = None  # for an item nothing matched
+    static: Mapping[str, Any] = field(default_factory=dict)  # literal API params
+    service: str | None = None  # another boto3 client of the same account and region
+    fallback: Detail | None = None
+
+
+@dataclass(frozen=True)
 class Link:
     """A relationship to entities of ``other`` whose ``on`` property equals a value here.
 
@@ -103,6 +125,7 @@ class Resource:
     region: str | None = None  # JMESPath to the resource's own region (global listings)
     region_field: str | None = None  # write the listing's region here when the item lacks it
     details: tuple[Detail, ...] = ()
+    bulk: tuple[Bulk, ...] = ()
     links: tuple[Link, ...] = ()
     parent: Parent | None = None
     scope: Scope = "regional"

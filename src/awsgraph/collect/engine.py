@@ -9,6 +9,7 @@ Relationships are not made here: they are resolved afterwards from everything co
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 
 from botocore.parsers import ResponseParserError
 
-from awsgraph.catalog.spec import Custom, Detail, FetchContext, Resource, Spec
+from awsgraph.catalog.spec import Bulk, Custom, Detail, FetchContext, Resource, Spec
 from awsgraph.collect.convert import build_entity, decode_policy, jp
 from awsgraph.collect.errors import classify, error_code, worse
 from awsgraph.collect.session import AwsSession, set_unit_counter
@@ -53,6 +54,9 @@ class _Step:
     capped: str = ""
     ended: float | None = None
     parent_items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    bulk_pending: int = 0  # Bulk reads not yet answered; items wait in ``parked`` meanwhile
+    bulk_data: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # into -> join map (None: failed)
+    parked: list[tuple[Resource, _Item]] = field(default_factory=list)
 
     def note(self, status: str, reason: str) -> None:
         self.status = worse(self.status, status)
@@ -67,15 +71,17 @@ class _Item:
     remaining: int = 0
     stage: int = -1  # the Detail.stage now running
     incomplete: bool = False  # a detail call failed: the record lacks what that call adds
+    fell_back: bool = False  # a failed Bulk read was replaced by per-item calls
 
 
 @dataclass
 class _Unit:
     step: _Step
-    kind: str  # list | detail | custom
+    kind: str  # list | detail | custom | bulk
     parent: dict[str, Any] | None = None
     item: _Item | None = None
     detail: Detail | None = None
+    bulk: Bulk | None = None
 
     @property
     def queue_key(self) -> str:
@@ -212,6 +218,10 @@ class Collector:
     def _open_step(self, step: _Step, units: list[_Unit]) -> None:
         self._steps.append(step)
         step.started = time.monotonic()  # a deferred or child step starts when it is opened
+        spec = step.spec
+        if units and isinstance(spec, Resource) and spec.bulk and units[0].kind == "list":
+            units = [*units, *(_Unit(step, "bulk", bulk=b) for b in spec.bulk)]
+            step.bulk_pending = len(spec.bulk)
         step.pending = len(units)
         for u in units:
             self._enqueue(u)
@@ -250,6 +260,8 @@ class Collector:
                         out = self._run_custom(unit)
                     elif unit.kind == "list":
                         out = self._run_list(unit)
+                    elif unit.kind == "bulk":
+                        out = self._run_bulk(unit)
                     else:
                         out = self._run_detail(unit)
                     break
@@ -353,6 +365,25 @@ class Collector:
         out.items.append(result if detail.into == "*" and isinstance(result, dict) else {detail.into: result})
         return out
 
+    def _run_bulk(self, unit: _Unit) -> _Outcome:
+        bulk = unit.bulk
+        assert bulk is not None
+        client = self.session.client(bulk.service or unit.step.spec.service, unit.step.client_region)
+        joined: dict[str, Any] = {}
+        for page in self.paginate(client, bulk.call, dict(bulk.static)):
+            for element in jp(bulk.items, page) or []:
+                key = jp(bulk.key, element)
+                if key is None:
+                    continue
+                value = jp(bulk.value, element) if bulk.value else element
+                if bulk.many:
+                    joined.setdefault(str(key), []).append(value)
+                else:
+                    joined.setdefault(str(key), value)
+        out = _Outcome(unit)
+        out.items.append(joined)
+        return out
+
     def _run_custom(self, unit: _Unit) -> _Outcome:
         spec = unit.step.spec
         assert isinstance(spec, Custom)
@@ -384,7 +415,8 @@ class Collector:
     def _absorb(self, out: _Outcome) -> None:
         unit, step = out.unit, out.unit.step
         step.calls += out.calls
-        if out.status != "success" or out.reason:
+        fallback = unit.kind == "bulk" and unit.bulk is not None and unit.bulk.fallback is not None
+        if (out.status != "success" or out.reason) and not fallback:  # a fallback's own calls report
             step.note(out.status, out.reason)
         if out.capped:
             step.capped = out.capped
@@ -392,8 +424,9 @@ class Collector:
             spec = step.spec
             assert isinstance(spec, Resource)
             for raw in out.items:
-                if not self._next_details(step, spec, _Item(raw)):
-                    self._finish_item(step, spec, raw)
+                item = _Item(raw)
+                if not self._next_details(step, spec, item):
+                    self._complete(step, spec, item)
         elif unit.kind == "detail":
             assert unit.item is not None
             for part in out.items:
@@ -405,15 +438,25 @@ class Collector:
                 spec = unit.item.spec or step.spec
                 assert isinstance(spec, Resource)
                 if not self._next_details(step, spec, unit.item):
-                    self._finish_item(step, spec, unit.item.raw, incomplete=unit.item.incomplete)
+                    self._complete(step, spec, unit.item)
+        elif unit.kind == "bulk":
+            assert unit.bulk is not None
+            step.bulk_pending -= 1
+            ok = out.status == "success" and bool(out.items)
+            step.bulk_data[unit.bulk.into] = out.items[0] if ok else None
+            if step.bulk_pending == 0:
+                parked, step.parked = step.parked, []
+                for spec_, item_ in parked:
+                    self._complete(step, spec_, item_)
         else:
             for etype, raw in out.typed:
                 conv = self._converters.get(etype)
                 if conv is None:
                     step.note("failed", f"no spec converts {etype}")
                     continue
-                if not self._next_details(step, conv, _Item(raw, conv)):
-                    self._finish_item(step, conv, raw)
+                item = _Item(raw, conv)
+                if not self._next_details(step, conv, item):
+                    self._complete(step, conv, item)
         step.pending -= 1
         if step.pending == 0:
             self._close_step(step)
@@ -437,6 +480,34 @@ class Collector:
             step.pending += 1
             self._enqueue(_Unit(step, "detail", item=item, detail=d))
         return True
+
+    def _complete(self, step: _Step, spec: Resource, item: _Item) -> None:
+        """An item whose details are all merged: join the step's Bulk reads into it (waiting
+        for them if need be, or falling back to per-item calls if one failed), then build it."""
+        if spec.bulk and spec is step.spec:
+            if step.bulk_pending:
+                step.parked.append((spec, item))
+                return
+            fallbacks: list[Detail] = []
+            for bulk in spec.bulk:
+                joined = step.bulk_data.get(bulk.into)
+                if joined is None:  # the region-wide read failed
+                    if bulk.fallback is None:
+                        item.incomplete = True
+                    elif not item.fell_back and not self._nothing_to_look_up(bulk.fallback, item):
+                        fallbacks.append(bulk.fallback)
+                    continue
+                key = jp(bulk.match, item.raw)
+                found = joined.get(str(key)) if key is not None else None
+                item.raw[bulk.into] = found if found is not None else copy.deepcopy(bulk.default)
+            if fallbacks:
+                item.fell_back = True
+                item.remaining = len(fallbacks)
+                for d in fallbacks:
+                    step.pending += 1
+                    self._enqueue(_Unit(step, "detail", item=item, detail=d))
+                return
+        self._finish_item(step, spec, item.raw, incomplete=item.incomplete)
 
     @staticmethod
     def _nothing_to_look_up(detail: Detail, item: _Item) -> bool:
