@@ -130,7 +130,12 @@ def _grant(actions: tuple[str, ...], not_action: bool) -> _Grant:
 
 
 def _levels(infos: list[ActionInfo]) -> tuple[bool, bool, str]:
-    levels = {i.level for i in infos}
+    levels: set[str] = set()
+    for i in infos:
+        if i.level in LEVEL_NAMES:
+            levels.add(i.level)
+            if len(levels) == len(LEVEL_NAMES):
+                break  # every level there is; the rest cannot add one
     read = bool(levels & {"L", "R"})
     write = bool(levels & {"W", "P", "T"})
     names = ",".join(sorted(LEVEL_NAMES[x] for x in levels if x in LEVEL_NAMES))
@@ -151,10 +156,11 @@ def _normalized(grant: _Grant, infos: list[ActionInfo], services: set[str]) -> s
 def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services: set[str],
                 admin: bool = False) -> dict[str, Any]:
     """Edge properties; ``admin`` only for every action on every resource."""
-    read, write, levels = _levels(infos)
     if grant.admin:
         read = write = True
         levels = ",".join(sorted(LEVEL_NAMES.values()))
+    else:
+        read, write, levels = _levels(infos)
     props: dict[str, Any] = {
         "actions": ",".join(st.actions) if not st.not_action else None,
         "normalizedActions": "*" if grant.admin else _normalized(grant, infos, services),

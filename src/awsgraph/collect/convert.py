@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jmespath
@@ -36,16 +37,51 @@ class _Functions(jmespath.functions.Functions):
 _OPTIONS = jmespath.Options(custom_functions=_Functions())
 
 
+_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _field_getter(path: str) -> Callable[[Any], Any]:
+    """``A.B.C`` without the interpreter: JMESPath gives null for a missing field or a
+    field of anything but an object, and so does this."""
+    parts = path.split(".")
+
+    def get(data: Any) -> Any:
+        for part in parts:
+            if not isinstance(data, dict):
+                return None
+            data = data.get(part)
+        return data
+
+    return get
+
+
+def _compile(expr: str) -> Callable[[Any], Any]:
+    if _PLAIN_PATH.match(expr):
+        return _field_getter(expr)
+    parsed = jmespath.compile(expr)
+    return lambda data: parsed.search(data, options=_OPTIONS)
+
+
 def jp(expr: str, data: Any) -> Any:
-    """Evaluate a (cached) JMESPath expression."""
+    """Evaluate a (cached) JMESPath expression; plain field paths skip the interpreter."""
     c = _compiled.get(expr)
     if c is None:
-        c = _compiled[expr] = jmespath.compile(expr)
-    return c.search(data, options=_OPTIONS)
+        c = _compiled[expr] = _compile(expr)
+    return c(data)
+
+
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def json_safe(obj: Any) -> Any:
     """Datetimes to ISO strings, bytes dropped: what a stored raw record may hold."""
+    kind = type(obj)
+    if kind is dict:
+        return {k if type(k) is str else str(k): json_safe(v) for k, v in obj.items() if k != "ResponseMetadata"}
+    if kind in _PLAIN:
+        return obj
+    if kind is list or kind is tuple:
+        return [json_safe(v) for v in obj]
     if isinstance(obj, dict):
         return {str(k): json_safe(v) for k, v in obj.items() if k != "ResponseMetadata"}
     if isinstance(obj, list | tuple):

@@ -358,6 +358,11 @@ class SQLiteStore:
         live_keys = {r[0] for r in db.execute("SELECT key FROM entities WHERE deleted_run IS NULL")}
         old = {r[0]: (r[1], r[2]) for r in db.execute("SELECT key, hash, deleted_run FROM relationships")}
         seen: set[str] = set()
+        # written in batches: one executemany per statement rather than a call per row
+        created: list[tuple[Any, ...]] = []
+        updated: list[tuple[Any, ...]] = []
+        history: list[tuple[Any, ...]] = []
+        unchanged: list[tuple[int, str]] = []
         for rel in rels:
             key = rel.key
             if key in seen or rel.from_key not in live_keys or rel.to_key not in live_keys:
@@ -367,25 +372,23 @@ class SQLiteStore:
             h = _hash(props)
             prev = old.get(key)
             if prev is None or prev[1] is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO relationships(key, type, verb, from_key, to_key, props, mapped, hash,"
-                    " first_run, last_run, updated_run, deleted_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL)",
-                    (key, rel.type, rel.verb, rel.from_key, rel.to_key, props, int(rel.mapped), h,
-                     run_id, run_id, run_id),
-                )
-                db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
-                           (run_id, "relationship", key, "created", rel.type, props))
+                created.append((key, rel.type, rel.verb, rel.from_key, rel.to_key, props, int(rel.mapped), h,
+                                run_id, run_id, run_id))
+                history.append((run_id, "relationship", key, "created", rel.type, props))
                 counts["rel_created"] += 1
             elif prev[0] != h:
-                db.execute(
-                    "UPDATE relationships SET props=?, hash=?, last_run=?, updated_run=?, mapped=? WHERE key=?",
-                    (props, h, run_id, run_id, int(rel.mapped), key),
-                )
-                db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)",
-                           (run_id, "relationship", key, "updated", rel.type, props))
+                updated.append((props, h, run_id, run_id, int(rel.mapped), key))
+                history.append((run_id, "relationship", key, "updated", rel.type, props))
                 counts["rel_updated"] += 1
             else:
-                db.execute("UPDATE relationships SET last_run=? WHERE key=?", (run_id, key))
+                unchanged.append((run_id, key))
+        db.executemany(
+            "INSERT OR REPLACE INTO relationships(key, type, verb, from_key, to_key, props, mapped, hash,"
+            " first_run, last_run, updated_run, deleted_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL)", created)
+        db.executemany(
+            "UPDATE relationships SET props=?, hash=?, last_run=?, updated_run=?, mapped=? WHERE key=?", updated)
+        db.executemany("UPDATE relationships SET last_run=? WHERE key=?", unchanged)
+        db.executemany("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)", history)
         for key, rtype, props in db.execute(
             "SELECT key, type, props FROM relationships WHERE deleted_run IS NULL"
         ).fetchall():
