@@ -185,22 +185,26 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         with harness.start_proxy(moto.url, latency_ms=args.latency_ms) as px:
             results: dict[str, dict[str, Any]] = {}
+            walls: dict[str, list[float]] = {}  # every run of a tool named twice in --tools
             for tool in tools:
                 print(f"running {tool} ...", flush=True)
                 results[tool] = measure(tool, px.url, estate, work, services, args.timeout)
                 r = results[tool]
+                walls.setdefault(tool, []).append(r.get("wall_s") or 0.0)
                 print(f"  {tool}: {r.get('wall_s')} s, {r.get('requests')} requests, rc={r.get('rc')}"
                       + (f"\n  {r['stderr_tail']}" if r.get("stderr_tail") else ""), flush=True)
     ours_any = next((r for t, r in results.items() if t.startswith("ours") and r.get("items")), {})
     resources = resource_count(estate, results.get("ours") or ours_any)
     print()
     print(render(results, resources, args.latency_ms))
+    if any(len(w) > 1 for w in walls.values()):
+        print("every run, wall s: " + "; ".join(f"{t} {', '.join(f'{x:.1f}' for x in w)}" for t, w in walls.items()))
     print(f"commit {harness.git_commit()}; load average {harness.loadavg()}")
     report = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "commit": harness.git_commit(),
               "loadavg": harness.loadavg(), "estate": args.estate,
               "scale": args.scale, "regions": estate.regions, "services": services, "seeded": estate.seeded,
               "seed_s": round(estate.seed_s, 1), "latency_ms": args.latency_ms, "resources": resources,
-              "results": results, "workdir": str(work)}
+              "results": results, "runs_wall_s": walls, "workdir": str(work)}
     out = Path(args.out) if args.out else harness.BENCH / "results" / (
         f"compare-{args.estate}{'' if args.estate == 'sample' else args.scale}-{int(time.time())}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
