@@ -167,8 +167,11 @@ def test_bulk_reads_are_joined_onto_each_item(db_path: str) -> None:
 
     with mock_aws():
         aliased, bare = _bulk_estate()
-        got = collect(db_path, services=["kms", "s3"])
+        got = collect(db_path, services=["kms", "s3"], regions=("us-east-1", "eu-west-1"))
     _check_bulk_joined(got, aliased, bare)
+    # a region with nothing to join to makes no region-wide read: its list call only
+    assert got.step("aws_s3_bucket", "eu-west-1").calls == 1
+    assert got.step("aws_kms_key", "eu-west-1").calls == 1
     # one ListAliases for the region, not one per key; one tag listing, not one per bucket
     assert got.step("aws_kms_key", "us-east-1").calls == 1 + len(KEY.bulk) + 2 * len(KEY.details)
     assert got.step("aws_s3_bucket", "us-east-1").calls == 1 + len(BUCKET.bulk) + 2 * len(BUCKET.details)

@@ -65,7 +65,13 @@ FUNCTION = Resource(
     bulk=(Bulk("get_resources", service="resourcegroupstaggingapi", into="Tags",
                static={"ResourceTypeFilters": ["lambda:function"]}, items="ResourceTagMappingList",
                key="ResourceARN", match="FunctionArn", value="Tags", default=[],
-               fallback=Detail("list_tags", into="Tags", params={"Resource": "FunctionArn"}, result="Tags")),),
+               fallback=Detail("list_tags", into="Tags", params={"Resource": "FunctionArn"}, result="Tags")),
+          # The VPC as its subnets' VPC (some emulators put a placeholder in VpcConfig.VpcId): the
+          # region's subnets once, rather than a DescribeSubnets per function in a VPC.
+          Bulk("describe_subnets", service="ec2", into="SubnetVpcIds", items="Subnets", key="SubnetId",
+               match="VpcConfig.SubnetIds[0]", value="VpcId", many=True, default=[],
+               fallback=Detail("describe_subnets", service="ec2", into="SubnetVpcIds",
+                               params={"SubnetIds": SUBNET_IDS}, result="Subnets[].VpcId")),),
     details=(
         Detail(
             "get_policy",
@@ -74,14 +80,6 @@ FUNCTION = Resource(
             result="Policy",
             decode_json=True,
             missing=("ResourceNotFoundException",),
-        ),
-        # The VPC as its subnets' VPC: some emulators put a placeholder in VpcConfig.VpcId.
-        Detail(
-            "describe_subnets",
-            service="ec2",
-            into="SubnetVpcIds",
-            params={"SubnetIds": SUBNET_IDS},
-            result="Subnets[].VpcId",
         ),
         Detail(
             "get_function_url_config",

@@ -54,6 +54,7 @@ class _Step:
     capped: str = ""
     ended: float | None = None
     parent_items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    bulk_started: bool = False
     bulk_pending: int = 0  # Bulk reads not yet answered; items wait in ``parked`` meanwhile
     bulk_data: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # into -> join map (None: failed)
     parked: list[tuple[Resource, _Item]] = field(default_factory=list)
@@ -218,10 +219,6 @@ class Collector:
     def _open_step(self, step: _Step, units: list[_Unit]) -> None:
         self._steps.append(step)
         step.started = time.monotonic()  # a deferred or child step starts when it is opened
-        spec = step.spec
-        if units and isinstance(spec, Resource) and spec.bulk and units[0].kind == "list":
-            units = [*units, *(_Unit(step, "bulk", bulk=b) for b in spec.bulk)]
-            step.bulk_pending = len(spec.bulk)
         step.pending = len(units)
         for u in units:
             self._enqueue(u)
@@ -423,6 +420,14 @@ class Collector:
         if unit.kind == "list":
             spec = step.spec
             assert isinstance(spec, Resource)
+            if spec.bulk and out.items and not step.bulk_started:
+                # the region-wide reads start once there is something to join them to: a region
+                # without buckets or functions costs no tag listing
+                step.bulk_started = True
+                step.bulk_pending = len(spec.bulk)
+                for b in spec.bulk:
+                    step.pending += 1
+                    self._enqueue(_Unit(step, "bulk", bulk=b))
             for raw in out.items:
                 item = _Item(raw)
                 if not self._next_details(step, spec, item):
