@@ -13,6 +13,7 @@ def test_relationship_type_drops_shared_prefix_like_the_sdk() -> None:
     assert relationship_type("aws_instance", "HAS", "aws_instance") == "aws_instance_has_instance"
     assert relationship_type("internet", "ALLOWS", "aws_security_group") == "internet_allows_aws_security_group"
     assert relationship_key("a", "HAS", "b") == "a|has|b"
+    assert relationship_key("a", "ALLOWS", "b", "tcp-443-0.0.0.0/0") == "a|allows|b|tcp-443-0.0.0.0/0"
 
 
 def test_tags_are_coerced_and_copied() -> None:

@@ -58,10 +58,13 @@ class Relationship:
     props: dict[str, PropValue] = field(default_factory=dict)
     # JupiterOne mapped relationships: the target was not collected but synthesised.
     mapped: bool = False
+    # Tells apart several relationships with the same ends and verb (one ALLOWS per rule, one
+    # escalation edge per technique): it becomes the last part of the key.
+    qualifier: str = ""
 
     @property
     def key(self) -> str:
-        return relationship_key(self.from_key, self.verb, self.to_key)
+        return relationship_key(self.from_key, self.verb, self.to_key, self.qualifier)
 
     @property
     def type(self) -> str:
@@ -80,8 +83,9 @@ class Relationship:
         return out
 
 
-def relationship_key(from_key: str, verb: str, to_key: str) -> str:
-    return f"{from_key}|{verb.lower()}|{to_key}"
+def relationship_key(from_key: str, verb: str, to_key: str, qualifier: str = "") -> str:
+    base = f"{from_key}|{verb.lower()}|{to_key}"
+    return f"{base}|{qualifier}" if qualifier else base
 
 
 def relationship_type(from_type: str, verb: str, to_type: str) -> str:
