@@ -119,6 +119,12 @@ def _names_and_ips(rec: Record) -> tuple[set[str], set[str]]:
     return names, ips
 
 
+# what other modules use (identities of hosts are their names and addresses)
+HOST_TYPES = _HOST_TYPES
+names_and_ips = _names_and_ips
+dns_name = _dns
+
+
 def _inner(raw: dict[str, Any] | None, key: str) -> dict[str, Any]:
     raw = raw or {}
     inner = raw.get(key)
@@ -164,6 +170,10 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
             target = by_ip.get(value) if is_ip else by_name.get(_dns(value))
             if target is None and not is_ip and ".s3-website" in f".{_dns(value)}":
                 target = buckets.get(own_name)  # website hosting: the bucket is named after the record
+                if target is None:
+                    target = _first(view.find("bucket", own_name))
+            if target is None:  # a host of another account of the graph
+                target = _first(view.find("ip", value) if is_ip else view.find("dns", _dns(value)))
             if target is not None:
                 yield Relationship(rec.key, "CONNECTS", target.key, rec.type, target.type,
                                    {"recordType": rtype, "value": value}, mapped=False)
@@ -184,6 +194,10 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
                                mapped=True)
 
 
+def _first(records: list[Record]) -> Record | None:
+    return records[0] if records else None
+
+
 def domain_zones(view: GraphView) -> Iterator[Entity | Relationship]:
     domains: dict[str, Record] = {}
     for d in view.entities("aws_route53_domain", "domain"):
@@ -198,12 +212,12 @@ def domain_zones(view: GraphView) -> Iterator[Entity | Relationship]:
         name = _dns(hz.get("Name") or zone.props.get("domainName") or zone.props.get("name"))
         if not name:
             continue
-        domain = domains.get(name)
+        domain = domains.get(name) or _first(view.find("domain", name))
         if domain is None:
             # a sub-zone belongs to the registered domain it sits under
             labels = name.split(".")
             for i in range(1, len(labels) - 1):
-                domain = domains.get(".".join(labels[i:]))
+                domain = domains.get(".".join(labels[i:])) or _first(view.find("domain", ".".join(labels[i:])))
                 if domain is not None:
                     break
         if domain is not None:
@@ -232,7 +246,7 @@ def vpc_peering(view: GraphView) -> Iterator[Entity | Relationship]:
 
     def end(info: dict[str, Any]) -> tuple[str, str, bool, Entity | None]:
         vid = str(info.get("VpcId") or "")
-        rec = vpcs.get(vid)
+        rec = vpcs.get(vid) or _first(view.find("vpc", vid))  # the peer may be another account's
         if rec is not None:
             return rec.key, rec.type, False, None
         owner = str(info.get("OwnerId") or "")

@@ -20,6 +20,7 @@ from awsgraph.analysis.common import (
     account_key,
     account_placeholder,
     arn_account,
+    arn_of,
     default_account,
     dicts,
     json_prop,
@@ -217,6 +218,13 @@ class PolicyMapper:
             self.placeholders[key] = service_placeholder(account, service)
         return key, service_type(service), True
 
+    def _elsewhere(self, pattern: str) -> list[tuple[str, Record]]:
+        """A resource of another account of the graph, named by its exact ARN (a wildcard
+        pattern is matched in the policy's own account only: it cannot say whose resources)."""
+        if any(c in pattern for c in "*?$") or self.view.foreign is None:
+            return []
+        return [(arn_of(r) or pattern, r) for r in self.view.find("arn", pattern) if r.type not in POLICY_TYPES]
+
     def targets(self, st: Statement, account: str, context: Mapping[str, Any] | None
                 ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         """(target key, target type, is placeholder, edge props) for one statement."""
@@ -251,7 +259,7 @@ class PolicyMapper:
             return
         # Every target of one resource type gets the same edge properties: compute them once.
         memo: dict[tuple[str, str | None], dict[str, Any] | None] = {}
-        for arn, rec in self.index.match(pattern, context):
+        for arn, rec in self.index.match(pattern, context) or self._elsewhere(pattern):
             service = arn.split(":", 5)[2]
             rtype = action_table.resource_type_of(arn)
             if (service, rtype) not in memo:
@@ -272,7 +280,7 @@ class PolicyMapper:
             return
         bucket_part = pattern.split("/", 1)[0]
         memo: dict[tuple[bool, bool], dict[str, Any] | None] = {}
-        for arn, rec in self.index.match(bucket_part, context):
+        for arn, rec in self.index.match(bucket_part, context) or self._elsewhere(bucket_part):
             if rec.type != "aws_s3_bucket" and action_table.resource_type_of(arn) != "bucket":
                 continue
             bucket_level = test(arn)

@@ -15,6 +15,7 @@ from awsgraph.analysis.common import (
     service_placeholder,
     service_type,
 )
+from awsgraph.analysis.identity import principal_id
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity
 
@@ -63,6 +64,15 @@ class PrincipalResolver:
         ph = None if self.view.get(key) is not None else account_placeholder(account)
         return Target(key, "aws_account", account, ph)
 
+    def _elsewhere(self, entry: str, account: str, kind: str, name: str) -> Record | None:
+        """A principal of another account of the graph: by ARN, else by account, kind and name."""
+        for rec in self.view.find("arn", entry):
+            if rec.type in _PRINCIPAL_TYPES:
+                return rec
+        for rec in self.view.find("principal", principal_id(account, kind, name)):
+            return rec
+        return None
+
     def resolve(self, ptype: str, entry: str, home_account: str) -> Target | None:
         ptype_l = ptype.lower()
         entry = entry.strip()
@@ -89,6 +99,10 @@ class PrincipalResolver:
                     kind = "role"
                 else:
                     rec = self.by_name.get((account, kind, res.rsplit("/", 1)[-1]))
+                if rec is None:
+                    bits = res.split("/")
+                    name = bits[1] if parts[2] == "sts" and len(bits) > 1 else bits[-1]
+                    rec = self._elsewhere(entry, account, kind, name)
                 if rec is None and kind in ("user", "role"):
                     typ = f"aws_iam_{kind}"
                     cls = ("User",) if kind == "user" else ("AccessRole",)
@@ -105,7 +119,8 @@ class PrincipalResolver:
                 return Target(key, existing.type, None)
             return Target(key, service_type(svc), None, service_placeholder(home_account, svc))
         if ptype_l == "federated":
-            rec = self.by_arn.get(entry)
+            rec = self.by_arn.get(entry) or next(
+                (r for r in self.view.find("arn", entry) if r.type in _PRINCIPAL_TYPES), None)
             if rec is not None:
                 return Target(rec.key, rec.type, None)
             if entry.startswith("arn:"):

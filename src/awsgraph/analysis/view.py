@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass
@@ -32,23 +32,60 @@ class Record:
         return str(v) if v is not None else None
 
 
-class GraphView:
-    """Entities indexed by type and key, plus the relationships derived so far."""
+class Lookup(Protocol):
+    """Entities outside the view (other accounts of the graph), found by identity."""
 
-    def __init__(self, records: Iterable[Record], relationships: Iterable[dict[str, Any]] = ()) -> None:
+    def find(self, kind: str, value: str) -> list[Record]: ...
+
+
+class GraphView:
+    """Entities indexed by type and key, plus the relationships derived so far.
+
+    A view may hold one account of a larger graph; ``foreign`` then finds what the account's
+    records name elsewhere (a role another account trusts, a peered VPC): :meth:`get` and
+    :meth:`find` look in the view first and then there.
+    """
+
+    def __init__(self, records: Iterable[Record], relationships: Iterable[dict[str, Any]] = (),
+                 foreign: Lookup | None = None) -> None:
         self._by_key: dict[str, Record] = {}
         self._by_type: dict[str, list[Record]] = defaultdict(list)
         for r in records:
             self._by_key[r.key] = r
             self._by_type[r.type].append(r)
         self.relationships: list[dict[str, Any]] = list(relationships)
+        self.foreign = foreign
+        self._idents: dict[str, dict[str, list[Record]]] = {}
 
     def entities(self, *types: str) -> Iterator[Record]:
         for t in types:
             yield from self._by_type.get(t, ())
 
     def get(self, key: str) -> Record | None:
+        found = self._by_key.get(key)
+        if found is None and self.foreign is not None:
+            elsewhere = self.foreign.find("key", key)
+            return elsewhere[0] if elsewhere else None
+        return found
+
+    def local(self, key: str) -> Record | None:
+        """The record with ``key`` in this view only."""
         return self._by_key.get(key)
+
+    def find(self, kind: str, value: str) -> list[Record]:
+        """Records named by an identity (``awsgraph.analysis.identity``): here, else elsewhere."""
+        index = self._idents.get(kind)
+        if index is None:
+            from awsgraph.analysis.identity import identities
+
+            index = self._idents[kind] = defaultdict(list)
+            for rec in self._by_key.values():
+                for _kind, v in identities(rec, (kind,)):
+                    index[v].append(rec)
+        found = index.get(value)
+        if found:
+            return list(found)
+        return self.foreign.find(kind, value) if self.foreign is not None else []
 
     def types(self) -> list[str]:
         return sorted(self._by_type)

@@ -523,6 +523,8 @@ class Collector:
 
     def _finish_item(self, step: _Step, spec: Resource, raw: dict[str, Any], *, incomplete: bool = False) -> None:
         region = step.client_region if step.region == GLOBAL else step.region
+        # an item may say whose view of a shared entity it is (an account listed by Organizations)
+        fragment = str(raw.pop("__fragment__", "") or "")
         try:
             entity = build_entity(spec, raw, account=step.account, region=region, partition=self.partition,
                                   stamp=self.options.stamp)
@@ -532,6 +534,7 @@ class Collector:
         if entity is None:
             return
         entity.incomplete = incomplete
+        entity.fragment = fragment
         if step.region == GLOBAL:
             entity.scope_region = GLOBAL
         elif entity.props.get("region") != step.region:
@@ -567,9 +570,10 @@ class Collector:
 
     def _emit(self, entities: Iterable[Entity]) -> None:
         for e in entities:
-            if e.key in self._seen_keys:
+            seen = f"{e.key}\x00{e.fragment}" if e.fragment else e.key
+            if seen in self._seen_keys:
                 continue  # the same resource from two listings (e.g. es and opensearch)
-            self._seen_keys.add(e.key)
+            self._seen_keys.add(seen)
             self._buffer.append(e)
             self._entity_count += 1
         if len(self._buffer) >= self.options.flush_every:

@@ -1,4 +1,10 @@
-"""One collection run, from a validated configuration to a committed graph."""
+"""One collection run, from a validated configuration to a committed graph.
+
+:func:`collect_account` is the unit of work: one account, with its own session, collected into
+the run's staging and committed in one transaction. A single-account run is one unit followed
+by derivation (:func:`run_collection`); an organization run schedules many units
+(``awsgraph.collect.org``) and derives once at the end.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,11 @@ from awsgraph.catalog import CATALOG, Spec
 from awsgraph.collect.config import InstanceConfig
 from awsgraph.collect.engine import Collector, Options
 from awsgraph.collect.regions import discover_regions
-from awsgraph.collect.resolve import derive
+from awsgraph.collect.resolve import DERIVE_VERSION, derive_account, entity_identities
 from awsgraph.collect.session import AwsSession
-from awsgraph.store.base import StepResult
-from awsgraph.store.sqlite import SQLiteStore
+from awsgraph.store.base import GraphStore, StepResult
+
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -47,6 +54,36 @@ class RunSummary:
         }
 
 
+@dataclass
+class AccountResult:
+    """What one unit (account) did."""
+
+    account: str
+    regions: list[str]
+    steps: list[StepResult]
+    entities: int
+    calls: int
+    requests: int
+    duration: float
+    changes: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    left_organization: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "partial" if any(s.status in ("partial", "failed") for s in self.steps) else "success"
+
+    @property
+    def reasons(self) -> list[str]:
+        out: list[str] = []
+        for s in self.steps:
+            if s.status in ("partial", "failed") and s.reason:
+                text = f"{s.step}: {s.reason}"
+                if text not in out:
+                    out.append(text)
+        return out
+
+
 def select_specs(cfg: InstanceConfig, catalog: Sequence[Spec] = CATALOG) -> list[Spec]:
     include = set(cfg.services) if cfg.services else None
     exclude = set(cfg.exclude_services)
@@ -62,10 +99,19 @@ def open_session(cfg: InstanceConfig) -> AwsSession:
                       max_pool=max(cfg.workers, 10))
 
 
-def run_collection(cfg: InstanceConfig, session: AwsSession, store: SQLiteStore,
-                   progress: Callable[[int, int, str], None] | None = None,
-                   catalog: Sequence[Spec] = CATALOG) -> RunSummary:
+def collect_account(cfg: InstanceConfig, session: AwsSession, store: GraphStore, run_id: int, *,
+                    progress: Progress | None = None, catalog: Sequence[Spec] = CATALOG,
+                    specs: Sequence[Spec] | None = None) -> AccountResult:
+    """Collect the account ``session`` is in and commit it as one unit of run ``run_id``.
+
+    Entities stream to the store as they are built (nothing of the account is held until the
+    end); the commit is one transaction. Calling it again for the same run and account (a
+    redelivered task) starts the account's staging afresh. Relationships are not derived here:
+    the run derives once its accounts are committed (``GraphStore.derive_pending``).
+    """
     started = time.monotonic()
+    account = session.account_id
+    calls0, requests0 = session.stats.total_calls, session.stats.requests
     notes: list[str] = []
     if cfg.regions:
         regions = list(cfg.regions)
@@ -73,24 +119,56 @@ def run_collection(cfg: InstanceConfig, session: AwsSession, store: SQLiteStore,
         regions, note = discover_regions(session.client("ec2", session.home_region))
         if note:
             notes.append(note)
-    specs = select_specs(cfg, catalog)
-    run_id = store.begin_run({**cfg.public_dict(), "account": session.account_id, "resolvedRegions": regions})
+    store.begin_unit(run_id, account)
+    collector = Collector(
+        session, list(specs) if specs is not None else select_specs(cfg, catalog),
+        sink=lambda batch: store.stage_entities(run_id, batch, unit=account),
+        options=Options(regions=regions, workers=cfg.workers, per_service=cfg.per_service, stamp=cfg.stamp()),
+        progress=progress,
+    )
+    result = collector.run()
+    for step in result.steps:
+        store.record_step(run_id, step)
+    calls = session.stats.total_calls - calls0
+    requests = session.stats.requests - requests0
+    summary = {"account": account, "regions": regions, "apiCalls": calls, "httpRequests": requests,
+               "durationSeconds": round(result.duration, 2),
+               "partialTypes": sorted({t for (_, _, t) in result.partial_scopes}), "notes": notes}
+    commit = store.commit_unit(run_id, account, result.complete_scopes, result.partial_scopes, summary)
+    return AccountResult(account, regions, result.steps, result.entities, calls, requests,
+                         time.monotonic() - started, commit.counts, notes, commit.left_organization)
+
+
+def derive_run(store: GraphStore, run_id: int, progress: Progress | None = None) -> dict[str, int]:
+    """The cross-account pass: derive every account the run changed, and the accounts whose
+    relationships cross into what changed."""
+    return store.derive_pending(run_id, derive_account, entity_identities, version=DERIVE_VERSION,
+                                progress=progress)
+
+
+def add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
+
+
+def run_collection(cfg: InstanceConfig, session: AwsSession, store: GraphStore,
+                   progress: Progress | None = None, catalog: Sequence[Spec] = CATALOG, *,
+                   wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> RunSummary:
+    started = time.monotonic()
+    run_id = store.begin_run({**cfg.public_dict(), "account": session.account_id}, wait=wait, on_wait=on_wait)
     try:
-        collector = Collector(
-            session, specs, sink=lambda batch: store.stage_entities(run_id, batch),
-            options=Options(regions=regions, workers=cfg.workers, per_service=cfg.per_service, stamp=cfg.stamp()),
-            progress=progress,
-        )
-        result = collector.run()
-        for step in result.steps:
-            store.record_step(run_id, step)
-        summary = {"account": session.account_id, "regions": regions, "apiCalls": session.stats.total_calls,
-                   "httpRequests": session.stats.requests, "durationSeconds": round(result.duration, 2),
-                   "partialTypes": sorted({t for (_, _, t) in result.partial_scopes}), "notes": notes}
-        changes = store.finish_run(run_id, result.complete_scopes, result.partial_scopes, derive, summary)
+        res = collect_account(cfg, session, store, run_id, progress=progress, catalog=catalog)
+        derived = derive_run(store, run_id)
+        changes = add_counts(res.changes, {k: v for k, v in derived.items() if k != "derived_accounts"})
+        store.end_run(run_id, {"account": res.account, "regions": res.regions, "apiCalls": res.calls,
+                               "httpRequests": res.requests, "durationSeconds": round(res.duration, 2),
+                               "partialTypes": sorted({t for s in res.steps if s.status != "success"
+                                                       for t in s.types}),
+                               "notes": res.notes, "changes": changes,
+                               "derivedAccounts": derived.get("derived_accounts", 0)})
     except BaseException as exc:
         store.abort_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
     ents, rels = store.counts_by_type()
-    return RunSummary(run_id, session.account_id, regions, result.steps, ents, rels, session.stats.total_calls,
+    notes = [*getattr(store, "reaped", []), *res.notes]
+    return RunSummary(run_id, session.account_id, res.regions, res.steps, ents, rels, session.stats.total_calls,
                       session.stats.requests, time.monotonic() - started, changes, notes)

@@ -38,6 +38,9 @@ class Entity:
     scope_region: str | None = None
     # Built while some detail call failed: an earlier, complete version in the store wins.
     incomplete: bool = False
+    # Whose view of a shared entity this is ("" = the only one): an account's own run and the
+    # Organizations listing both describe an ``aws_account``; the store merges the fragments.
+    fragment: str = ""
 
     def to_j1(self) -> dict[str, Any]:
         from awsgraph.model.classes import fill_required
