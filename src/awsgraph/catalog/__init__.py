@@ -27,6 +27,7 @@ from awsgraph.catalog import (
     kms,
     lambda_,
     messaging,
+    organizations,
     rds,
     redshift,
     route53,
@@ -39,6 +40,7 @@ from awsgraph.catalog.spec import Bulk, Custom, Detail, FetchContext, Link, Pare
 
 CATALOG: tuple[Spec, ...] = (
     *account.SPECS,
+    *organizations.SPECS,
     *iam.SPECS,
     *ec2.SPECS,
     *s3.SPECS,

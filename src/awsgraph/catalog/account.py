@@ -9,39 +9,31 @@ from awsgraph.catalog.spec import Custom, FetchContext, Link, Resource
 
 
 def fetch_account(ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    account: dict[str, Any] = {"AccountId": ctx.account, "Key": f"aws:account:{ctx.account}"}
+    """The account itself, as its own run sees it (the ``self`` fragment of its entity).
+
+    Other accounts of its organization are not written here: the Organizations listing of the
+    management account describes them (``awsgraph.catalog.organizations``), so a member's run
+    never rewrites the management account's entity, and the other way round.
+    """
+    account: dict[str, Any] = {"__fragment__": "self", "AccountId": ctx.account,
+                               "Key": f"aws:account:{ctx.account}"}
     try:
         aliases = ctx.client("iam").list_account_aliases().get("AccountAliases", [])
         if aliases:
             account["Alias"] = aliases[0]
     except Exception as exc:
         ctx.note_error(exc)
-    members: list[dict[str, Any]] = []
     try:
         org = ctx.client("organizations").describe_organization()["Organization"]
         account["Organization"] = {k: org.get(k) for k in ("Id", "Arn", "MasterAccountId", "FeatureSet")}
         master = org.get("MasterAccountId")
         if master and master != ctx.account:
             account["MasterKey"] = f"aws:account:{master}"
-            members.append({"AccountId": master, "Key": f"aws:account:{master}", "Role": "management"})
-        elif master == ctx.account:
-            orgs = ctx.client("organizations")
-            for page in ctx.paginate(orgs, "list_accounts"):
-                for acct in page.get("Accounts", []):
-                    if acct.get("Id") == ctx.account:
-                        account["Name"] = acct.get("Name")
-                        continue
-                    members.append({
-                        "AccountId": acct.get("Id"), "Key": f"aws:account:{acct.get('Id')}",
-                        "Name": acct.get("Name"), "Email": acct.get("Email"), "Status": acct.get("Status"),
-                        "Arn": acct.get("Arn"), "JoinedTimestamp": acct.get("JoinedTimestamp"),
-                        "MasterKey": f"aws:account:{ctx.account}",
-                    })
+        else:
+            account["Role"] = "management"
     except Exception as exc:
         ctx.note_error(exc)
     yield "aws_account", account
-    for m in members:
-        yield "aws_account", m
 
 
 ACCOUNT = Resource(
@@ -49,21 +41,23 @@ ACCOUNT = Resource(
     id="AccountId", key_template="{Key}", name="Alias || Name || AccountId", scope="global",
     props={"accountId": "AccountId", "alias": "Alias", "accountName": "Name", "email": "Email",
            "status": "Status", "organizationId": "Organization.Id", "orgArn": "Organization.Arn",
-           "masterAccountId": "Organization.MasterAccountId", "orgRole": "Role"},
+           "masterAccountId": "Organization.MasterAccountId", "orgRole": "Role", "parentId": "ParentId",
+           "orgPath": "OrgPath", "joinedMethod": "JoinedMethod"},
     compute=lambda item: {"vendor": "Amazon Web Services", "accessURL":
                           f"https://{item['Alias']}.signin.aws.amazon.com/console" if item.get("Alias")
                           else f"https://{item.get('AccountId')}.signin.aws.amazon.com/console"},
     created="JoinedTimestamp",
     web_link="https://console.aws.amazon.com/billing/home#/account",
-    links=(Link("HAS", "aws_account", values="MasterKey", reverse=True),),
+    links=(Link("HAS", "aws_account", values="MasterKey", reverse=True),
+           Link("CONTAINS", ("aws_organization", "aws_organizations_ou"), values="ParentKey", reverse=True)),
     service_has=False, tags=None,
-    description="The account being read; with Organizations, the management account HAS its members.",
+    description="An account: the one being read, or one its organization lists. The management account "
+                "HAS its members; the organization or OU it sits in CONTAINS it.",
 )
 
 SPECS = (
     ACCOUNT,
     Custom(name="account", service="organizations", group="account", fetch=fetch_account,
            produces=("aws_account",), scope="global",
-           operations=("iam:list_account_aliases", "organizations:describe_organization",
-                       "organizations:list_accounts")),
+           operations=("iam:list_account_aliases", "organizations:describe_organization")),
 )
