@@ -74,9 +74,10 @@ def identities(rec: Record, kinds: Iterable[str] | None = None) -> Iterator[tupl
             if v and (k != "organizationId" or rec.type == "aws_organization"):
                 yield ORG_NODE, str(v)
     if SCP_TARGET in wanted and rec.type in _TYPED[SCP_TARGET]:
-        for t in dicts(raw.get("Targets")):
-            if t.get("TargetId"):
-                yield SCP_TARGET, str(t["TargetId"])
+        targets = rec.props.get("targetIds")
+        ids = [str(t) for t in targets] if isinstance(targets, list) else [
+            str(t["TargetId"]) for t in dicts(raw.get("Targets")) if t.get("TargetId")]
+        yield from ((SCP_TARGET, t) for t in sorted(set(ids)))
 
 
 def record_identities(key: str, etype: str, props: dict[str, Any], raw: dict[str, Any]

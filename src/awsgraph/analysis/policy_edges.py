@@ -30,6 +30,7 @@ from awsgraph.analysis.common import (
     service_type,
     strings,
 )
+from awsgraph.analysis.orgs import ScpGate, exempt_from_scps, scp_levels
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam import actions as action_table
 from awsgraph.iam.actions import LEVEL_NAMES, ActionInfo
@@ -351,6 +352,7 @@ def policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
     mapper = PolicyMapper(view)
     usernames = _Usernames(view)
     edges = Edges()
+    owners: dict[str, str | None] = {}  # policy key -> the account whose SCPs bind it (None: exempt)
     for rec in view.entities(*POLICY_TYPES):
         doc = policy_document(rec)
         if not doc:
@@ -358,6 +360,7 @@ def policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
         account = record_account(rec, view)
         if account is None or not account.isdigit():
             account = mapper.default_account or arn_account(rec.key) or "unknown"
+        owners[rec.key] = None if exempt_from_scps(rec.key) or exempt_from_scps(arn_of(rec)) else account
         users = usernames.of(rec)
         for st in parse_policy(doc, (rec.props.get("name") and str(rec.props["name"])) or ""):
             verb = "ALLOWS" if st.allow else "DENIES"
@@ -365,4 +368,40 @@ def policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
                 for key, typ, ph, props in mapper.targets(st, account, context):
                     edges.add(Relationship(rec.key, verb, key, rec.type, typ, props, mapped=ph))
     yield from mapper.placeholders.values()
-    yield from edges
+    gates: dict[str, ScpGate | None] = {}
+    for rel in edges:
+        account = owners.get(rel.from_key)
+        if rel.verb == "ALLOWS" and account:
+            if account not in gates:
+                levels = scp_levels(view, account)
+                gates[account] = ScpGate(levels) if levels else None
+            gate = gates[account]
+            if gate is not None and not _apply_scps(rel, gate):
+                continue  # the account's SCPs deny every action the statement allows
+        yield rel
+
+
+def _apply_scps(rel: Relationship, gate: ScpGate) -> bool:
+    """Mark what the principal's SCPs deny of an ALLOWS edge; False when they deny all of it.
+
+    ``scpDenied`` lists the denied actions (at most 100), ``scpLimited`` says some are denied; an
+    edge granting everything (``*``) only gets ``scpLimited`` when the SCPs deny anything."""
+    normalized = str(rel.props.get("normalizedActions") or "")
+    if normalized == "*":
+        if gate.restricts():
+            rel.props["scpLimited"] = True
+        return True
+    actions: dict[str, str] = {}
+    for token in normalized.split(","):
+        for info in action_table.expand(token.strip()) if token.strip() else ():
+            actions[info.full.lower()] = info.full
+    if not actions:
+        return True
+    resource = rel.to_key if rel.to_key.startswith("arn:") and "|" not in rel.to_key else "*"
+    denied = sorted(full for full in actions.values() if not gate.allows(full, resource))
+    if len(denied) == len(actions):
+        return False
+    if denied:
+        rel.props["scpLimited"] = True
+        rel.props["scpDenied"] = ",".join(denied[:100])
+    return True

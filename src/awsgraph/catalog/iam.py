@@ -94,7 +94,7 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
     for arn in sorted(a for a in attached if a and a not in have and ":iam::aws:policy/" in a):
         # read by MANAGED_POLICY's details, all at once, once this step has yielded
         yield "aws_iam_policy", {"Arn": arn, "FetchArn": arn, "PolicyName": arn.rsplit("/", 1)[-1],
-                                 "PolicyId": arn, "AwsManaged": True}
+                                 "PolicyId": arn, "AwsManaged": True, "Key": _policy_key(arn, ctx.account)}
     for p in policies:
         arn = p.get("Arn", "")
         aws_managed = arn.startswith("arn:aws:iam::aws:") or ":iam::aws:policy/" in arn
@@ -105,8 +105,15 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
         default = next((v for v in p.get("PolicyVersionList", []) or [] if v.get("IsDefaultVersion")), None)
         p["Document"] = _doc(default.get("Document")) if default else None
         p["AwsManaged"] = aws_managed
+        p["Key"] = _policy_key(arn, ctx.account)
         p.pop("PolicyVersionList", None)
         yield "aws_iam_policy", p
+
+
+def _policy_key(arn: str, account: str) -> str:
+    """An AWS-managed policy has one ARN in every account, but each account attaches it to its
+    own principals (and its ALLOWS reach that account): one entity per account that uses it."""
+    return f"{arn}|{account}" if ":iam::aws:policy/" in arn else arn
 
 
 def _role_props(item: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +174,7 @@ USER = Resource(
     compute=_user_props,
     web_link=CONSOLE + "#/users/{UserName}",
     links=(
-        Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),
+        Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn", on="arn"),
         Link("CONTAINS", "aws_iam_group", values="GroupList", on="name", reverse=True),
         # The account HAS its users too, so account-level questions need one hop, as in JupiterOne.
         Link("HAS", "aws_account", values="split(':', Arn)[4]", on="accountId", reverse=True),
@@ -178,7 +185,7 @@ GROUP = Resource(
     name="GroupName", scope="global", created="CreateDate", tags=None,
     props={"groupId": "GroupId", "path": "Path"},
     web_link=CONSOLE + "#/groups/{GroupName}",
-    links=(Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),),
+    links=(Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn", on="arn"),),
 )
 ROLE = Resource(
     type="aws_iam_role", cls=("AccessRole",), service="iam", call=None, id="RoleId", arn="Arn",
@@ -190,7 +197,7 @@ ROLE = Resource(
            "instanceProfileArns": "InstanceProfileList[].Arn"},
     compute=_role_props,
     web_link=CONSOLE + "#/roles/{RoleName}",
-    links=(Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),),
+    links=(Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn", on="arn"),),
 )
 
 
@@ -207,7 +214,7 @@ def _inline(type_: str, owner_type: str) -> Resource:
 
 MANAGED_POLICY = Resource(
     type="aws_iam_policy", cls=("AccessPolicy",), service="iam", call=None, id="PolicyId", arn="Arn",
-    name="PolicyName", scope="global", created="CreateDate", tags=None,
+    key_template="{Key}", name="PolicyName", scope="global", created="CreateDate", tags=None,
     # AWS-managed policies in use arrive from the authorization details as bare ARNs (FetchArn);
     # local ones come whole and skip these calls.
     details=(

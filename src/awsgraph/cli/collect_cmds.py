@@ -41,8 +41,12 @@ def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = T
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("collect", help="collect an AWS account into the local graph")
+    from awsgraph.cli.org_cmds import add_org_flags, add_wait_flag
+
+    p = sub.add_parser("collect", help="collect an AWS account (or an organization) into the local graph")
     _add_collect_flags(p)
+    add_wait_flag(p)
+    add_org_flags(p)
     p.set_defaults(func=cmd_collect)
 
     d = sub.add_parser("demo", help="collect the bundled sandbox estate (moto) end to end")
@@ -78,7 +82,9 @@ def config_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = No
         raise CliError(str(exc)) from exc
 
 
-def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False) -> RunSummary:
+def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False, wait: float = 0.0) -> RunSummary:
+    from awsgraph.store.base import StoreBusy
+
     out = console()
     try:
         session = open_session(cfg)
@@ -88,9 +94,13 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
         store = SQLiteStore(cfg.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    err = console(stderr=True)
     try:
-        with progress_bar(console(stderr=True), "collecting") as progress:
-            summary = run_collection(cfg, session, store, progress=progress)
+        with progress_bar(err, "collecting") as progress:
+            summary = run_collection(cfg, session, store, progress=progress, wait=wait,
+                                     on_wait=lambda message: err.print(message, markup=False))
+    except StoreBusy as exc:
+        raise CliError(str(exc), 1) from exc
     finally:
         store.close()
     if as_json:
@@ -105,7 +115,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     if cfg.endpoint_url is None and os.environ.get("AWS_ENDPOINT_URL"):
         cfg.endpoint_url = os.environ["AWS_ENDPOINT_URL"]
-    execute(cfg, as_json=args.json, verbose=args.verbose)
+    from awsgraph.cli.org_cmds import execute_org, org_options, wants_org
+
+    if wants_org(args):
+        execute_org(cfg, args)
+        return 0
+    org_options(args)  # org-only flags without --org: one clear line
+    execute(cfg, as_json=args.json, verbose=args.verbose, wait=max(args.wait or 0.0, 0.0))
     return 0
 
 

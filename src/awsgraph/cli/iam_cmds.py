@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim.add_argument("--context", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                      help="condition keys and policy variables; repeat a key for a multi-valued key")
     sim.add_argument("--json", action="store_true", help="print the decision as JSON")
+    sim.add_argument("--db", help="a collected graph: apply the SCPs of --account (or the principal's "
+                                  "account) from its organization")
+    sim.add_argument("--account", metavar="ID", help="the calling principal's account (with --db)")
     sim.set_defaults(func=_simulate)
 
     who = sub.add_parser("who-can", help="list the principals that can perform ACTION on RESOURCE_ARN")
@@ -38,7 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     who.add_argument("resource", metavar="RESOURCE_ARN")
     who.add_argument("--db", required=True, help="the graph database written by `awsgraph collect`")
     who.add_argument("--scp", nargs="+", action="extend", default=None, metavar="FILE",
-                     help="SCP levels to apply, root first")
+                     help="SCP levels to apply to every principal, root first (default: each principal's "
+                          "own, from the collected organization)")
     who.add_argument("--context", nargs="+", action="extend", default=[], metavar="KEY=VALUE")
     who.add_argument("--json", action="store_true")
     who.set_defaults(func=_who_can)
@@ -89,13 +93,18 @@ def _simulate(args: argparse.Namespace) -> int:
 
     if args.resource_policy and not args.principal:
         raise CliError("--resource-policy needs --principal ARN (who is calling)")
+    scps = _scp_levels(args.scp)
+    if args.account and not args.db:
+        raise CliError("--account reads the SCPs from a collected graph: give --db too")
+    if scps is None and args.db:
+        scps = _graph_scps(args.db, args.account, args.principal)
     d = evaluate(
         args.action, args.resource,
         identity_policies=[_read_json(p) for p in args.policy],
         resource_policy=_read_json(args.resource_policy) if args.resource_policy else None,
         principal_arn=args.principal, resource_account=args.resource_account,
         boundary=_read_json(args.boundary) if args.boundary else None,
-        scps=_scp_levels(args.scp), context=parse_context(args.context),
+        scps=scps, context=parse_context(args.context),
     )
     if args.json:
         print(json.dumps({"decision": d.decision, "conditional": d.conditional,
@@ -124,10 +133,11 @@ def _who_can(args: argparse.Namespace) -> int:
             if e.type in types or _names_resource(e.key, e.props, raw, args.resource):
                 props = {k: v for k, v in e.props.items() if k != "__raw__"}
                 records.append(Rec(e.key, e.type, props, raw))
+        org_view = _org_view(store)
     finally:
         store.close()
     answers = who_can(args.action, args.resource, records, scps=_scp_levels(args.scp),
-                      context=parse_context(args.context))
+                      context=parse_context(args.context), scps_for=_scps_for(org_view))
     if args.json:
         print(json.dumps([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
                            "via": a.via, "unless": list(a.decision.conditional_denies), "note": a.note}
@@ -152,3 +162,46 @@ def _who_can(args: argparse.Namespace) -> int:
 def _names_resource(key: str, props: dict[str, Any], raw: dict[str, Any], resource: str) -> bool:
     target = resource.split("/", 1)[0] if resource.startswith("arn:aws:s3:::") else resource
     return target in (key, props.get("arn"), raw.get("Arn"))
+
+
+def _org_view(store: Any) -> Any:
+    """The collected organization (accounts, OUs, SCPs) as a view for ``scp_levels``."""
+    from awsgraph.analysis import GraphView, Record
+    from awsgraph.analysis.orgs import ORG_TYPES
+
+    return GraphView(Record(e.key, e.type, {k: v for k, v in e.props.items() if k != "__raw__"},
+                            e.props.get("__raw__") or {})
+                     for e in store.iter_entities(ORG_TYPES, with_raw=True))
+
+
+def _scps_for(view: Any) -> Any:
+    from awsgraph.analysis.orgs import scps_for_principal
+
+    cache: dict[str, Any] = {}
+
+    def scps(arn: str) -> Any:
+        if arn not in cache:
+            cache[arn] = scps_for_principal(view, arn)
+        return cache[arn]
+
+    return scps
+
+
+def _graph_scps(db: str, account: str | None, principal: str | None) -> list[list[Any]] | None:
+    from awsgraph.analysis.orgs import scps_for_principal
+    from awsgraph.store import open_store
+    from awsgraph.store.sqlite import StoreError
+
+    if account is not None and not (account.isdigit() and len(account) == 12):
+        raise CliError(f"--account wants a 12-digit account id, got {account!r}")
+    if account is None and principal is None:
+        raise CliError("--db applies an account's SCPs: give --account ID or --principal ARN")
+    try:
+        store = open_store(db, must_exist=True)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        view = _org_view(store)
+    finally:
+        store.close()
+    return scps_for_principal(view, principal or "", account)

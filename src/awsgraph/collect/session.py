@@ -67,7 +67,10 @@ class AwsSession:
         max_attempts: int = 10,
         max_pool: int = 32,
         session_name: str = "awsgraph",
+        source: AwsSession | None = None,
     ) -> None:
+        """``source``: assume ``role_arn`` with that session's credentials (a role chained from
+        the one an organization run starts with) instead of the credential chain's."""
         self.endpoint_url = endpoint_url
         self.home_region = home_region
         self.stats = CallStats()
@@ -81,8 +84,9 @@ class AwsSession:
             user_agent_extra=USER_AGENT,
         )
         try:
-            base = botocore_session(profile=profile)
-            if profile:
+            base: botocore.session.Session = (
+                source.botocore_session if source is not None else botocore_session(profile=profile))
+            if profile and source is None:
                 base.get_scoped_config()  # an unknown profile fails here, not at the first call
             has_credentials = base.get_credentials() is not None
         except BotoCoreError as exc:
@@ -91,9 +95,14 @@ class AwsSession:
             # An emulator accepts any signature; without configured credentials sign with
             # placeholders rather than stop. Against real AWS they are simply rejected.
             base.set_credentials("awsgraph", "awsgraph")
-        self._session = self._assumed_session(base, role_arn, external_id, session_name) if role_arn else base
+        self._session: botocore.session.Session = (
+            self._assumed_session(base, role_arn, external_id, session_name) if role_arn else base)
         self.account_id, self.caller_arn = self._identify()
         self.partition = self.caller_arn.split(":")[1] if self.caller_arn.startswith("arn:") else "aws"
+
+    @property
+    def botocore_session(self) -> botocore.session.Session:
+        return self._session
 
     # -- credentials ------------------------------------------------------------------------
     def _assumed_session(self, base: botocore.session.Session, role_arn: str, external_id: str | None,

@@ -7,7 +7,7 @@ trust policy for ``sts:AssumeRole*``), then asks :func:`awsgraph.iam.evaluate`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +164,10 @@ def _account(arn: str) -> str | None:
 
 
 def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequence[Any] | None = None,
-            context: Mapping[str, Any] | None = None, include_denied: bool = False) -> list[Answer]:
+            context: Mapping[str, Any] | None = None, include_denied: bool = False,
+            scps_for: Callable[[str], Sequence[Any] | None] | None = None) -> list[Answer]:
+    """``scps`` applies the same SCP levels to every principal (an override); ``scps_for(arn)``
+    gives each principal its own (its account's path in the organization), or None."""
     d = Directory(records)
     rp_doc = d.resource_policy(action, resource)
     rp = compile_policy(rp_doc, "resource policy") if rp_doc else None
@@ -180,9 +183,10 @@ def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequenc
             continue
         arn = _arn(r)
         pols = d.identity_policies(r)
+        own_scps = scps if scps is not None else (scps_for(arn) if scps_for is not None else None)
         decision = evaluate(action, resource, identity_policies=pols, resource_policy=rp,
                             principal_arn=arn, resource_account=res_account, boundary=d.boundary(r),
-                            scps=scps, context=context)
+                            scps=own_scps, context=context)
         if decision.decision != "allow" and not include_denied:
             continue
         answers.append(Answer(arn, r.type, decision, [_describe(label) for label in decision.allowed_by]))

@@ -1,0 +1,330 @@
+"""Organization runs on moto: discovery, members through their role, SCPs, cross-account edges,
+a member whose role cannot be assumed, an account leaving the organization, accounts written by
+two sources, and the incremental derivation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from awsgraph.collect.config import InstanceConfig
+from awsgraph.collect.org import OrgOptions, OrgSummary, run_organization
+from awsgraph.collect.run import open_session
+from awsgraph.store.sqlite import SQLiteStore
+from tests.conftest import MOTO_CONFIG
+from tests.helpers import collect
+
+MGMT = "123456789012"
+MEMBER_ROLE = "OrganizationAccountAccessRole"
+ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def member_session(account: str) -> boto3.Session:
+    creds = boto3.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{MEMBER_ROLE}",
+                                            RoleSessionName="seed")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
+
+
+@dataclass
+class Org:
+    org_id: str
+    root: str
+    prod_ou: str
+    dev_ou: str
+    prod: str
+    dev: str
+    spare: str
+    scp: str
+    prod_vpc: str
+    dev_vpc: str
+
+
+def _new_account(org: Any, name: str) -> str:
+    req = org.create_account(AccountName=name, Email=f"aws+{name}@example.com")
+    return str(org.describe_create_account_status(
+        CreateAccountRequestId=req["CreateAccountStatus"]["Id"])["CreateAccountStatus"]["AccountId"])
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[Org]:
+    """Management account, a prod OU whose SCP denies s3:DeleteBucket, a dev OU, and three
+    members: prod and dev hold an admin role each, a bucket and a VPC peered with the other;
+    dev's deployer role trusts prod's admin role."""
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        org = boto3.client("organizations", region_name="us-east-1")
+        org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        root = org.list_roots()["Roots"][0]["Id"]
+        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+        prod_ou = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+        dev_ou = org.create_organizational_unit(ParentId=root, Name="dev")["OrganizationalUnit"]["Id"]
+        prod, dev, spare = (_new_account(org, n) for n in ("prod", "dev", "spare"))
+        org.move_account(AccountId=prod, SourceParentId=root, DestinationParentId=prod_ou)
+        org.move_account(AccountId=dev, SourceParentId=root, DestinationParentId=dev_ou)
+        scp = org.create_policy(
+            Name="no-bucket-deletes", Description="prod keeps its buckets", Type="SERVICE_CONTROL_POLICY",
+            Content=_doc({"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}),
+        )["Policy"]["PolicySummary"]["Id"]
+        org.attach_policy(PolicyId=scp, TargetId=prod_ou)
+        boto3.client("iam").create_account_alias(AccountAlias="acme-mgmt")
+        trust_mgmt = _doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"},
+                           "Action": "sts:AssumeRole"})
+        vpcs = {}
+        for name, account in (("prod", prod), ("dev", dev)):
+            s = member_session(account)
+            iam = s.client("iam")
+            iam.create_role(RoleName="admin", AssumeRolePolicyDocument=trust_mgmt)
+            iam.put_role_policy(RoleName="admin", PolicyName="everything", PolicyDocument=json.dumps(ALL))
+            s.client("s3").create_bucket(Bucket=f"{name}-data-{account}")
+            vpcs[name] = s.client("ec2").create_vpc(CidrBlock="10.1.0.0/16" if name == "prod" else "10.2.0.0/16"
+                                                    )["Vpc"]["VpcId"]
+        member_session(dev).client("iam").create_role(
+            RoleName="deployer", AssumeRolePolicyDocument=_doc(
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{prod}:role/admin"},
+                 "Action": "sts:AssumeRole"}))
+        # prod's bucket lets the dev account in (its principals' own policies decide who)
+        member_session(prod).client("s3").put_bucket_policy(Bucket=f"prod-data-{prod}", Policy=_doc(
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{dev}:root"}, "Action": "s3:*",
+             "Resource": [f"arn:aws:s3:::prod-data-{prod}", f"arn:aws:s3:::prod-data-{prod}/*"]}))
+        pcx = member_session(prod).client("ec2").create_vpc_peering_connection(
+            VpcId=vpcs["prod"], PeerVpcId=vpcs["dev"], PeerOwnerId=dev)["VpcPeeringConnection"]
+        member_session(dev).client("ec2").accept_vpc_peering_connection(
+            VpcPeeringConnectionId=pcx["VpcPeeringConnectionId"])
+        yield Org(org_id, root, prod_ou, dev_ou, prod, dev, spare, scp, vpcs["prod"], vpcs["dev"])
+
+
+def _cfg(db: str) -> InstanceConfig:
+    return InstanceConfig(regions=["us-east-1"], services=["iam", "ec2", "s3"], db=db, workers=8, max_attempts=2)
+
+
+def org_run(db: str, **opts: Any) -> OrgSummary:
+    cfg = _cfg(db)
+    session = open_session(cfg)
+    hook = opts.pop("hook", None)
+    if hook is not None:
+        session.botocore_session.register("before-parameter-build.sts.AssumeRole", hook)
+    store = SQLiteStore(db)
+    try:
+        return run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE, **opts), store, source=session)
+    finally:
+        store.close()
+
+
+def graph(db: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    store = SQLiteStore(db)
+    try:
+        ents = {e.key: e.props for e in store.iter_entities()}
+        rows = store.connection.execute(
+            "SELECT props, mapped FROM relationships WHERE deleted_run IS NULL").fetchall()
+    finally:
+        store.close()
+    return ents, [{**json.loads(p), "mapped": bool(m)} for p, m in rows]
+
+
+def rel(rels: list[dict[str, Any]], frm: str, verb: str, to: str) -> dict[str, Any] | None:
+    return next((r for r in rels if r["_fromEntityKey"] == frm and r["_class"] == verb
+                 and r["_toEntityKey"] == to), None)
+
+
+@pytest.fixture(scope="module")
+def first_run(estate: Org, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, OrgSummary]:
+    db = str(tmp_path_factory.mktemp("org") / "org.db")
+    return db, org_run(db)
+
+
+def test_discovery_and_each_member_through_its_role(estate: Org, first_run: tuple[str, OrgSummary]) -> None:
+    db, summary = first_run
+    statuses = {a.account_id: a.status for a in summary.accounts}
+    assert {statuses[a] for a in (MGMT, estate.prod, estate.dev, estate.spare)} == {"success"}
+    assert summary.plan.organization_id == estate.org_id and summary.plan.management_account == MGMT
+    ents, rels = graph(db)
+    # each member was read through its own session: its role lives in its account
+    for account in (estate.prod, estate.dev):
+        role = ents[f"arn:aws:iam::{account}:role/admin"]
+        assert role["accountId"] == account
+    org_key = next(k for k, e in ents.items() if e["_type"] == "aws_organization")
+    ou = {e["name"]: k for k, e in ents.items() if e["_type"] == "aws_organizations_ou"}
+    assert set(ou) == {"prod", "dev"}
+    assert rel(rels, org_key, "HAS", ou["prod"]) and rel(rels, ou["prod"], "CONTAINS", f"aws:account:{estate.prod}")
+    assert rel(rels, org_key, "CONTAINS", f"aws:account:{estate.spare}")
+    assert rel(rels, f"aws:account:{MGMT}", "MANAGES", org_key)
+    scp = next(k for k, e in ents.items() if e.get("name") == "no-bucket-deletes")
+    assert ents[scp]["_class"] == ["ControlPolicy"] and "s3:DeleteBucket" in ents[scp]["content"]
+    assert rel(rels, scp, "ENFORCES", ou["prod"])
+    # the account entity joins its own run's view and the organization's
+    prod = ents[f"aws:account:{estate.prod}"]
+    assert prod["email"] == "aws+prod@example.com" and prod["parentId"] == estate.prod_ou
+    assert ents[f"aws:account:{MGMT}"]["alias"] == "acme-mgmt"
+    assert summary.to_dict()["accountsByStatus"]["partial"] == 0
+
+
+def test_cross_account_trusts_and_peering_end_on_real_entities(estate: Org, first_run: tuple[str, OrgSummary]
+                                                                ) -> None:
+    db, _ = first_run
+    ents, rels = graph(db)
+    trust = rel(rels, f"arn:aws:iam::{estate.dev}:role/deployer", "TRUSTS", f"arn:aws:iam::{estate.prod}:role/admin")
+    assert trust is not None and not trust["mapped"] and trust["crossAccount"] is True
+    vpc_keys = {e["vpcId"]: k for k, e in ents.items() if e["_type"] == "aws_vpc" and "vpcId" in e}
+    peering = rel(rels, vpc_keys[estate.prod_vpc], "CONNECTS", vpc_keys[estate.dev_vpc])
+    assert peering is not None and not peering["mapped"] and peering["crossAccount"] is True
+    # the bucket policy naming the dev account ends on its real account entity
+    allows = rel(rels, f"arn:aws:s3:::prod-data-{estate.prod}", "ALLOWS", f"aws:account:{estate.dev}")
+    assert allows is not None and not allows["mapped"]
+    # no placeholder stands in for anything an account of the run holds
+    assert not [k for k, e in ents.items() if e.get("_source") == "system-mapper" and e["_type"] in
+                ("aws_vpc", "aws_iam_role", "aws_account")]
+
+
+def test_scp_aware_who_can(estate: Org, first_run: tuple[str, OrgSummary], capsys: pytest.CaptureFixture[str],
+                           tmp_path: Path) -> None:
+    from awsgraph.cli import main
+
+    db, _ = first_run
+    bucket = f"arn:aws:s3:::prod-data-{estate.prod}"
+    assert main(["who-can", "s3:DeleteBucket", bucket, "--db", db, "--json"]) == 0
+    who = {a["principal"] for a in json.loads(capsys.readouterr().out)}
+    # prod's SCP (on its OU) denies it to prod's admin; dev's admin is allowed by the bucket policy
+    assert f"arn:aws:iam::{estate.dev}:role/admin" in who
+    assert f"arn:aws:iam::{estate.prod}:role/admin" not in who
+    assert main(["who-can", "s3:GetObject", bucket + "/k", "--db", db, "--json"]) == 0
+    assert f"arn:aws:iam::{estate.prod}:role/admin" in {a["principal"] for a in json.loads(capsys.readouterr().out)}
+    # --scp stays an override: an allow-all file puts prod's admin back
+    allow = tmp_path / "allow.json"
+    allow.write_text(json.dumps(ALL))
+    assert main(["who-can", "s3:DeleteBucket", bucket, "--db", db, "--json", "--scp", str(allow)]) == 0
+    assert f"arn:aws:iam::{estate.prod}:role/admin" in {a["principal"] for a in json.loads(capsys.readouterr().out)}
+    # iam simulate given an account; the management account is not subject to SCPs
+    policy = tmp_path / "admin.json"
+    policy.write_text(json.dumps(ALL))
+    args = ["iam", "simulate", "--policy", str(policy), "--action", "s3:DeleteBucket", "--resource", bucket,
+            "--db", db, "--json"]
+    assert main([*args, "--account", estate.prod]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "deny"
+    for account in (estate.dev, MGMT):
+        assert main([*args, "--account", account]) == 0
+        assert json.loads(capsys.readouterr().out)["decision"] == "allow"
+    # a service-linked role is exempt
+    assert main([*args, "--principal", f"arn:aws:iam::{estate.prod}:role/aws-service-role/s3.amazonaws.com/x"]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "allow"
+
+
+def test_scps_in_derived_allows(estate: Org, first_run: tuple[str, OrgSummary]) -> None:
+    from awsgraph.analysis import GraphView, Record
+    from awsgraph.analysis.orgs import ORG_TYPES, scp_levels
+
+    db, _ = first_run
+    store = SQLiteStore(db)
+    try:
+        view = GraphView(Record(e.key, e.type, e.props) for e in store.iter_entities(ORG_TYPES))
+    finally:
+        store.close()
+    prod_levels = scp_levels(view, estate.prod)
+    assert prod_levels is not None and len(prod_levels) == 3  # root, the prod OU, the account
+    assert any("s3:DeleteBucket" in json.dumps(doc) for doc in prod_levels[1])
+    assert scp_levels(view, MGMT) is None  # the management account is not subject
+    _ents, rels = graph(db)
+    prod_edge = rel(rels, f"arn:aws:iam::{estate.prod}:role/admin|inline-policy|everything", "ALLOWS",
+                    f"aws:account:{estate.prod}")
+    dev_edge = rel(rels, f"arn:aws:iam::{estate.dev}:role/admin|inline-policy|everything", "ALLOWS",
+                   f"aws:account:{estate.dev}")
+    assert prod_edge is not None and prod_edge.get("scpLimited") is True
+    assert dev_edge is not None and "scpLimited" not in dev_edge
+
+
+def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_path: Path) -> None:
+    db = str(tmp_path / "broken.db")
+    org_run(db)
+    before, _ = graph(db)
+    dev_before = {k: e for k, e in before.items() if e.get("accountId") == estate.dev}
+
+    # moto never evaluates trust policies, so STS is made to refuse this one role the way AWS
+    # would, by a hook on the starting session that every chained STS client inherits.
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        if f":{estate.dev}:" in str(params.get("RoleArn")):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized to assume"}},
+                              "AssumeRole")
+
+    summary = org_run(db, hook=refuse)
+    outcome = {a.account_id: a for a in summary.accounts}
+    assert outcome[estate.dev].status == "partial"
+    assert "AssumeRole failed" in outcome[estate.dev].reason and "AccessDenied" in outcome[estate.dev].reason
+    assert outcome[estate.prod].status == "success" and outcome[MGMT].status == "success"
+    after, _ = graph(db)
+    assert {k: e for k, e in after.items() if e.get("accountId") == estate.dev} == dev_before
+
+
+def test_account_that_left_the_organization_is_marked_deleted(estate: Org, tmp_path: Path) -> None:
+    db = str(tmp_path / "left.db")
+    org = boto3.client("organizations", region_name="us-east-1")
+    leaver = _new_account(org, "leaver")
+    org_run(db, accounts=(MGMT, leaver))
+    assert f"aws:account:{leaver}" in graph(db)[0]
+    org.remove_account_from_organization(AccountId=leaver)
+    summary = org_run(db, accounts=(MGMT,))
+    assert summary.left_organization == [leaver]
+    assert any(leaver in note for note in summary.notes)
+    ents, _ = graph(db)
+    assert f"aws:account:{leaver}" not in ents and f"aws:account:{estate.prod}" in ents
+    store = SQLiteStore(db)
+    try:
+        deleted = store.connection.execute("SELECT count(*) FROM history WHERE key=? AND op='deleted'",
+                                           (f"aws:account:{leaver}",)).fetchone()[0]
+    finally:
+        store.close()
+    assert deleted == 1
+
+
+def test_accounts_are_not_overwritten_by_another_accounts_run(estate: Org, tmp_path: Path) -> None:
+    """Issue 12 item 3: management and member collected one at a time into one database."""
+    db = str(tmp_path / "two.db")
+    member_role = f"arn:aws:iam::{estate.dev}:role/{MEMBER_ROLE}"
+
+    def accounts() -> tuple[dict[str, Any], dict[str, Any]]:
+        ents, _ = graph(db)
+        return ents[f"aws:account:{MGMT}"], ents[f"aws:account:{estate.dev}"]
+
+    collect(db, services=["iam"])
+    collect(db, services=["iam"], role_arn=member_role, external_id="unused-by-moto")
+    mgmt, dev = accounts()
+    assert mgmt["alias"] == "acme-mgmt" and mgmt["name"] == "acme-mgmt"
+    assert dev["email"] == "aws+dev@example.com" and dev["status"] == "ACTIVE" and dev["name"] == "dev"
+    assert dev["masterAccountId"] == MGMT
+    again = collect(db, services=["iam"])
+    assert accounts() == (mgmt, dev)
+    assert again.summary.changes["updated"] == 0
+    collect(db, services=["iam"], role_arn=member_role, external_id="unused-by-moto")
+    assert accounts() == (mgmt, dev)
+
+
+def test_placeholder_becomes_the_real_entity_when_its_account_is_collected(estate: Org, tmp_path: Path) -> None:
+    db = str(tmp_path / "later.db")
+    dev_only = org_run(db, accounts=(estate.dev,))
+    assert {a.account_id for a in dev_only.accounts} == {MGMT, estate.dev}
+    prod_admin = f"arn:aws:iam::{estate.prod}:role/admin"
+    ents, rels = graph(db)
+    trust = rel(rels, f"arn:aws:iam::{estate.dev}:role/deployer", "TRUSTS", prod_admin)
+    assert trust is not None and trust["mapped"] and ents[prod_admin]["_source"] == "system-mapper"
+    with_prod = org_run(db, accounts=(estate.prod,))
+    ents, rels = graph(db)
+    trust = rel(rels, f"arn:aws:iam::{estate.dev}:role/deployer", "TRUSTS", prod_admin)
+    assert trust is not None and not trust["mapped"] and "_source" not in ents[prod_admin]
+    # only prod and the accounts whose relationships cross into it were derived again, not dev's
+    # whole account twice; the management account (organization only) did not change
+    assert with_prod.derived["derived_accounts"] <= 3
+    store = SQLiteStore(db)
+    try:
+        assert store.dirty_accounts() == []
+    finally:
+        store.close()
