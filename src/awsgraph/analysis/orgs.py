@@ -93,62 +93,58 @@ def scps_for_principal(view: GraphView, principal_arn: str, account_id: str | No
 
 
 class ScpGate:
-    """Asks one account's SCP levels, with answers cached, whether an action may be allowed."""
+    """Asks one account's SCP levels whether an action may be allowed, with answers cached.
+
+    Most organizations keep ``FullAWSAccess`` on every node and add Deny statements: then an
+    action is denied exactly when an unconditional Deny names it, a pattern match. Otherwise
+    each question goes to :func:`awsgraph.iam.evaluate` with the levels compiled once.
+    """
 
     def __init__(self, levels: Sequence[Sequence[Any]]) -> None:
-        self.levels = [list(level) for level in levels]
+        from awsgraph.iam.policy import compile_policy
+
+        self.levels = [[compile_policy(doc, f"scp[{i}]") for doc in level] for i, level in enumerate(levels)]
         self._cache: dict[tuple[str, str], bool] = {}
-        self._by_resource = any(self._names_resources(doc) for level in self.levels for doc in level)
+        self._edges: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        self._allow_all = all(any(self._allows_everything(p) for p in level) for level in self.levels)
+        self._denies = [st for level in self.levels for p in level for st in p.statements if not st.allow]
+        self._by_resource = any(st.resources is not None and (st.not_resource or tuple(st.resources) != ("*",))
+                                for level in self.levels for p in level for st in p.statements)
 
     @staticmethod
-    def _names_resources(doc: Any) -> bool:
-        statements = doc.get("Statement", []) if isinstance(doc, dict) else []
-        if isinstance(statements, dict):
-            statements = [statements]
-        for st in statements if isinstance(statements, list) else []:
-            if not isinstance(st, dict):
-                continue
-            if "NotResource" in st:
-                return True
-            res = st.get("Resource", "*")
-            if res not in ("*", ["*"]):
-                return True
-        return False
+    def _allows_everything(policy: Any) -> bool:
+        return any(st.allow and not st.not_action and st.actions == ("*",) and st.condition is None
+                   and (st.resources is None or st.resources == ("*",)) and not st.not_resource
+                   for st in policy.statements)
 
     def allows(self, action: str, resource: str = "*") -> bool:
-        from awsgraph.iam.evaluate import evaluate
-
         key = (action.lower(), resource if self._by_resource else "*")
         got = self._cache.get(key)
         if got is None:
-            decision = evaluate(action, key[1] if key[1] != "*" else "*",
-                                identity_policies=[_ALLOW_ALL], scps=self.levels)
-            got = self._cache[key] = decision.decision == "allow"
+            if self._allow_all:
+                got = not any(st.condition is None and st.matches_action(action)
+                              and st.matches_resource(key[1], None) for st in self._denies)
+            else:
+                from awsgraph.iam.evaluate import evaluate
+
+                got = evaluate(action, key[1], identity_policies=[_ALLOW_ALL], scps=self.levels).allowed
+            self._cache[key] = got
+        return got
+
+    def denied(self, actions: Sequence[str], resource: str = "*", label: str = "") -> tuple[int, list[str]]:
+        """(how many of ``actions`` the SCPs deny, which), cached per ``label`` and resource."""
+        key = (label, resource if self._by_resource else "*")
+        got = self._edges.get(key) if label else None
+        if got is None:
+            out = sorted(a for a in actions if not self.allows(a, resource))
+            got = (len(out), out)
+            if label:
+                self._edges[key] = got
         return got
 
     def restricts(self) -> bool:
         """Whether the levels deny anything at all (some action of some service)."""
-        for level in self.levels:
-            if not any(self._allows_everything(doc) for doc in level):
-                return True
-            for doc in level:
-                statements = doc.get("Statement", []) if isinstance(doc, dict) else []
-                if isinstance(statements, dict):
-                    statements = [statements]
-                if any(isinstance(st, dict) and st.get("Effect") == "Deny" for st in statements or []):
-                    return True
-        return False
-
-    @staticmethod
-    def _allows_everything(doc: Any) -> bool:
-        statements = doc.get("Statement", []) if isinstance(doc, dict) else []
-        if isinstance(statements, dict):
-            statements = [statements]
-        for st in statements if isinstance(statements, list) else []:
-            if (isinstance(st, dict) and st.get("Effect") == "Allow" and st.get("Action") in ("*", ["*"])
-                    and st.get("Resource", "*") in ("*", ["*"]) and "Condition" not in st):
-                return True
-        return False
+        return not self._allow_all or bool(self._denies)
 
 
 _ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}

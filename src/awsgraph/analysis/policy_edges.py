@@ -398,8 +398,8 @@ def _apply_scps(rel: Relationship, gate: ScpGate) -> bool:
     if not actions:
         return True
     resource = rel.to_key if rel.to_key.startswith("arn:") and "|" not in rel.to_key else "*"
-    denied = sorted(full for full in actions.values() if not gate.allows(full, resource))
-    if len(denied) == len(actions):
+    count, denied = gate.denied(list(actions.values()), resource, normalized)
+    if count == len(actions):
         return False
     if denied:
         rel.props["scpLimited"] = True

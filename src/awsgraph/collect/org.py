@@ -114,7 +114,7 @@ class OrgSummary:
         for a in self.accounts:
             if a.result is not None:
                 total = add_counts(total, a.result.changes)
-        return add_counts(total, {k: v for k, v in self.derived.items() if k != "derived_accounts"})
+        return add_counts(total, {k: v for k, v in self.derived.items() if k not in ("derived_accounts", "derive_ms")})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,7 +128,8 @@ class OrgSummary:
             "httpRequests": sum(a.result.requests for a in self.accounts if a.result),
             "accounts": [a.to_dict() for a in self.accounts],
             "skipped": self.plan.skipped, "leftOrganization": self.left_organization,
-            "derivedAccounts": self.derived.get("derived_accounts", 0), "changes": self.changes,
+            "derivedAccounts": self.derived.get("derived_accounts", 0),
+            "deriveSeconds": round(self.derived.get("derive_ms", 0) / 1000, 2), "changes": self.changes,
             "entities": self.entities_by_type, "relationships": self.relationships_by_type, "notes": self.notes,
         }
 
@@ -321,7 +322,11 @@ def run_account_unit(target: AccountTarget, cfg: InstanceConfig, store: GraphSto
         reason = f"{type(exc).__name__}: {exc}"[:300]
         store.fail_unit(run_id, target.account_id, "failed", reason)
         return done("failed", reason)
-    return done(result.status, "; ".join(result.reasons[:3]), result)
+    status, reasons = result.status, "; ".join(result.reasons[:3])
+    # the run keeps one outcome per account until it ends: only the steps worth showing
+    # (the store has them all), so its memory does not grow with the accounts' size
+    result.steps = [s for s in result.steps if s.status != "success" or s.capped]
+    return done(status, reasons, result)
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -353,7 +358,9 @@ def run_organization(cfg: InstanceConfig, opts: OrgOptions, store: GraphStore, *
                                             progress=prog, catalog=catalog))
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 outcomes.extend(fut.result() for fut in finished)
+        derive_started = time.monotonic()
         derived = derive_run(store, run_id, progress=lambda d, t, _a: prog.deriving(d, t))
+        derived["derive_ms"] = int((time.monotonic() - derive_started) * 1000)
         left = sorted({a for o in outcomes if o.result for a in o.result.left_organization})
         notes = list(getattr(store, "reaped", []))
         if left:

@@ -1,0 +1,181 @@
+"""An organization behind the latency proxy: one account alone vs the whole org, memory as the
+member count grows, the incremental derivation, and Cartography's ``--aws-sync-all-profiles``.
+
+    .venv/bin/python bench/org_bench.py                         # management + 20 members, 50 ms
+    .venv/bin/python bench/org_bench.py --members 5 --points 2,5 --tools ours
+
+One moto server is seeded once (``bench/seed_org.py``); every run goes through the same proxy,
+one after the other, each into a fresh database (except the incremental one), so the ratios
+within one invocation are the meaningful figures on a shared host.
+
+* ``single``: one member account alone (``collect --role-arn`` into it), the baseline.
+* ``org-N``: ``collect --org`` over the management account and the first N members
+  (``--accounts``): wall time, requests, peak RSS for each N in ``--points``.
+* ``incremental``: after the largest org run, one member changes (a role is added) and the
+  org is collected again; the summary says how many accounts were derived and how long it took.
+  Repeated on the smaller databases, it shows derivation cost not growing with the org.
+* ``cartography``: Cartography's multi-account sync (what ``--aws-sync-all-profiles`` runs),
+  one AWS profile per account, same accounts, services and proxy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+import proxy as bench_proxy
+import seed_org
+
+SERVICES = "ec2,iam,s3,kms,lambda"
+CARTOGRAPHY_SYNCS = "iam,kms,s3,ec2:instance,ec2:security_group,ec2:subnet,ec2:vpc,lambda_function"
+
+
+def _env() -> dict[str, str]:
+    env = harness.clean_env()
+    env.pop("AWS_SESSION_TOKEN", None)
+    return env
+
+
+def _measure(label: str, argv: list[str], px: harness.Child, work: Path, env: dict[str, str],
+             timeout: float = 3600) -> dict[str, Any]:
+    bench_proxy.reset_stats(px.url)
+    load = harness.loadavg()
+    m = harness.run_measured(argv, env=env, timeout=timeout, out_prefix=work / label)
+    stats = bench_proxy.fetch_stats(px.url)
+    out = {"run": label, **m.as_dict(), "requests": stats["requests"], "loadavg_before": load,
+           "loadavg_after": harness.loadavg()}
+    summary = harness.json_tail(m.stdout) or {}
+    for key in ("accountsByStatus", "httpRequests", "derivedAccounts", "deriveSeconds", "durationSeconds"):
+        if key in summary:
+            out[key] = summary[key]
+    if "entities" in summary:
+        out["entities"] = sum(summary["entities"].values())
+        out["relationships"] = sum(summary.get("relationships", {}).values())
+    if m.rc:
+        out["stderr_tail"] = m.stderr[-800:]
+    print(f"  {label}: {out['wall_s']} s, {out['requests']} requests, peak RSS {out['max_rss_mb']} MB, "
+          f"rc={m.rc}, load {out['loadavg_after']}", flush=True)
+    return out
+
+
+def ours(px: harness.Child, db: Path, *extra: str) -> list[str]:
+    return [str(harness.AWSGRAPH), "collect", "--endpoint-url", px.url, "--regions", seed_org.REGION,
+            "--services", SERVICES, "--db", str(db), "--json", *extra]
+
+
+def org_args(members: list[str], n: int) -> list[str]:
+    return ["--org", "--member-role-name", seed_org.MEMBER_ROLE,
+            "--accounts", ",".join([seed_org.MANAGEMENT, *members[:n]])]
+
+
+def cartography_config(work: Path, accounts: list[str]) -> dict[str, str]:
+    """An AWS config with one profile per account (the management account directly, members
+    through their role), as a user of ``--aws-sync-all-profiles`` keeps it."""
+    lines = ["[default]", "region = us-east-1", ""]
+    keys = "aws_access_key_id = testing\naws_secret_access_key = testing\n"
+    credentials = [f"[default]\n{keys}"]
+    for account in accounts:
+        lines += [f"[profile acct-{account}]", "region = us-east-1"]
+        if account == seed_org.MANAGEMENT:
+            credentials.append(f"[acct-{account}]\n{keys}")  # the management account's own keys
+        else:
+            lines += [f"role_arn = arn:aws:iam::{account}:role/{seed_org.MEMBER_ROLE}", "source_profile = default"]
+        lines.append("")
+    config = work / "aws-config"
+    config.write_text("\n".join(lines))
+    creds = work / "aws-credentials"
+    creds.write_text("\n".join(credentials))
+    return {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(creds)}
+
+
+def add_role(url: str, account: str) -> None:
+    iam = seed_org.OrgSeeder(url).client(seed_org.OrgSeeder(url).session(account), "iam")
+    iam.create_role(RoleName=f"added-{int(time.time())}", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--members", type=int, default=20)
+    ap.add_argument("--points", default="5,10,20", help="member counts for the memory series")
+    ap.add_argument("--latency-ms", type=float, default=50.0)
+    ap.add_argument("--tools", default="ours,cartography")
+    ap.add_argument("--account-workers", type=int, default=None)
+    ap.add_argument("--out", help="write the figures here (default bench/results/org-<time>.json)")
+    args = ap.parse_args(argv)
+    harness.stop_on_sigterm()
+    points = sorted({min(int(p), args.members) for p in args.points.split(",")})
+    tools = set(args.tools.split(","))
+    work = Path(tempfile.mkdtemp(prefix="awsgraph-org-"))
+    extra = ["--account-workers", str(args.account_workers)] if args.account_workers else []
+    report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                              "commit": harness.git_commit(), "latency_ms": args.latency_ms,
+                              "cpus": os.cpu_count(), "runs": []}
+    print(f"work dir {work}", flush=True)
+    with harness.start_moto() as moto:
+        estate = seed_org.seed_org(moto.url, args.members)
+        report["estate"] = estate.as_dict()
+        print(f"seeded management + {len(estate.members)} members in {estate.seconds:.0f} s", flush=True)
+        env = _env()
+        with harness.start_proxy(moto.url, latency_ms=args.latency_ms) as px:
+            runs = report["runs"]
+            if "ours" in tools:
+                member = estate.members[0]
+                runs.append(_measure("single", ours(px, work / "single.db", "--role-arn",
+                                                   f"arn:aws:iam::{member}:role/{seed_org.MEMBER_ROLE}",
+                                                   "--external-id", "bench-unused"), px, work, env))
+                for n in points:
+                    runs.append(_measure(f"org-{n}", ours(px, work / f"org-{n}.db", *org_args(estate.members, n),
+                                                          *extra), px, work, env))
+                # one member changes; the same org collected again: what is derived, and how long
+                add_role(moto.url, estate.members[0])
+                for n in points:
+                    runs.append(_measure(f"incremental-{n}", ours(px, work / f"org-{n}.db",
+                                                                  *org_args(estate.members, n), *extra),
+                                         px, work, env))
+            if "cartography" in tools:
+                py = harness.PEERS / "cartography" / "bin" / "python"
+                if not py.exists():
+                    print("  cartography: not installed (bash bench/peers/setup.sh cartography)", flush=True)
+                else:
+                    n = points[-1]
+                    accounts = [seed_org.MANAGEMENT, *estate.members[:n]]
+                    cenv = {**env, **cartography_config(work, accounts)}
+                    runs.append(_measure(
+                        f"cartography-{n}",
+                        [str(py), str(harness.BENCH / "peers" / "cartography_run.py"), "--endpoint-url", px.url,
+                         "--regions", seed_org.REGION, "--syncs", CARTOGRAPHY_SYNCS, "--all-profiles"],
+                        px, work, cenv))
+    by = {r["run"]: r for r in report["runs"]}
+    if "single" in by:
+        for n in points:
+            r = by.get(f"org-{n}")
+            if r:
+                r["wall_vs_single"] = round(r["wall_s"] / by["single"]["wall_s"], 2)
+        rss = [by[f"org-{n}"]["max_rss_mb"] for n in points if f"org-{n}" in by]
+        if rss:
+            report["rss_spread"] = round((max(rss) - min(rss)) / min(rss), 3)
+    out = Path(args.out) if args.out else harness.BENCH / "results" / f"org-{int(time.time())}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=1))
+    for r in report["runs"]:
+        print(f"{r['run']:>16} {r['wall_s']:>8} s {r['requests']:>6} req {r['max_rss_mb']:>6} MB "
+              f"x{r.get('wall_vs_single', '')} derived={r.get('derivedAccounts', '')} "
+              f"derive_s={r.get('deriveSeconds', '')} load={r['loadavg_after']}")
+    print(f"figures: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
