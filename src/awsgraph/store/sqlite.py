@@ -556,48 +556,62 @@ class SQLiteStore:
         cur = self._db.cursor()
         cur.execute("SELECT key, fragment, type, account, region, props, links, raw, hash FROM staged"
                     f" WHERE {where} ORDER BY key, fragment", params)
+        group: list[tuple[Any, ...]] = []  # the fragments of one key, merged before one write
+
+        def flush() -> None:
+            key, fragment, etype, account, region, props, links, raw, h = group[-1]
+            fragments = None
+            if fragment:
+                parts = {row[1]: (row[5], row[6], row[7]) for row in group}
+                props, links, raw, h, fragments = self._merge_fragments(key, parts)
+                if ORG in parts:
+                    listing.listed.add(key)
+            if etype == "aws_organization":
+                org_id = json.loads(props).get("organizationId")
+                if org_id:
+                    listing.org_ids.add(str(org_id))
+            outcome = self._upsert_entity(run_id, (key, etype, account, region, props, links, raw, h),
+                                          "collector", counts, fragments)
+            if outcome != "same":
+                self._note_changed(key, account)
+            group.clear()
+
         while True:
             batch = cur.fetchmany(500)
             if not batch:
                 break
-            for key, fragment, etype, account, region, props, links, raw, h in batch:
-                fragments = None
-                if fragment:
-                    props, links, raw, h, fragments = self._merge_fragment(key, fragment, props, links, raw)
-                    if fragment == ORG:
-                        listing.listed.add(key)
-                if etype == "aws_organization":
-                    org_id = json.loads(props).get("organizationId")
-                    if org_id:
-                        listing.org_ids.add(str(org_id))
-                outcome = self._upsert_entity(run_id, (key, etype, account, region, props, links, raw, h),
-                                              "collector", counts, fragments)
-                if outcome != "same":
-                    self._note_changed(key, account)
+            for row in batch:
+                if group and (row[0] != group[-1][0] or not row[1]):
+                    flush()
+                group.append(tuple(row))
+        if group:
+            flush()
         return listing
 
-    def _merge_fragment(self, key: str, fragment: str, props: str, links: str | None, raw: str | None
-                        ) -> tuple[str, str | None, str | None, str, str]:
-        """One source's view of a shared entity, merged with what the other sources said."""
+    def _merge_fragments(self, key: str, parts: dict[str, tuple[str, str | None, str | None]]
+                         ) -> tuple[str, str | None, str | None, str, str]:
+        """Sources' views of a shared entity (``parts``: fragment -> props, links, raw), merged
+        with what the other sources said before."""
         row = self._db.execute("SELECT fragments, props, links, raw, deleted_run FROM entities WHERE key=?",
                                (key,)).fetchone()
         frs: dict[str, Any] = {}
-        old_raw = None
+        raw: str | None = None
         if row is not None and row[4] is None:
-            old_raw = row[3]
+            raw = row[3]
             if row[0]:
                 frs = json.loads(row[0])
             else:  # written before fragments existed: an Organizations stub names its email/status
                 old = json.loads(row[1])
                 frs = {ORG if ("email" in old or "status" in old) else SELF:
                        {"props": old, "links": json.loads(row[2]) if row[2] else {}}}
-        frs[fragment] = {"props": json.loads(props), "links": json.loads(links) if links else {}}
+        for fragment, (props, links, part_raw) in parts.items():
+            frs[fragment] = {"props": json.loads(props), "links": json.loads(links) if links else {}}
+            if fragment == SELF or SELF not in frs or raw is None:
+                raw = part_raw  # the account's own run read the richer record
         merged = compose({name: f["props"] for name, f in frs.items()})
         merged_links = merge_links({name: f.get("links") or {} for name, f in frs.items()})
         props_text = _dumps(merged)
         links_text = _dumps(merged_links) if merged_links else None
-        if fragment != SELF and SELF in frs:
-            raw = old_raw  # the account's own run read the richer record
         return props_text, links_text, raw, _hash(props_text + (links_text or "")), _dumps(frs)
 
     def _delete_unseen(self, run_id: int, complete: list[tuple[str, str, str]], counts: dict[str, int]) -> None:
