@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--syncs", default=",".join(DEFAULT_SYNCS))
     ap.add_argument("--account-id", default="123456789012")
     ap.add_argument("--out", help="write the summary JSON here too")
+    ap.add_argument("--all-profiles", action="store_true",
+                    help="every profile of the AWS config, one account each: what --aws-sync-all-profiles runs "
+                         "(cartography.intel.aws.start_aws_ingestion with aws_sync_all_profiles)")
     args = ap.parse_args(argv)
 
     # botocore >= 1.28 sends every client to this endpoint (Cartography has no endpoint option).
@@ -141,10 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     error = None
     try:
-        cartography_aws._sync_one_account(
-            session, boto3.Session(), args.account_id, update_tag, params,
-            regions=args.regions.split(","), aws_requested_syncs=args.syncs.split(","),
-        )
+        if args.all_profiles:
+            from cartography.config import Config
+
+            config = Config(neo4j_uri="bolt://recording-stand-in", update_tag=update_tag,
+                            aws_sync_all_profiles=True, aws_regions=args.regions,
+                            aws_requested_syncs=args.syncs, aws_best_effort_mode=True,
+                            permission_relationships_file=params["permission_relationships_file"])
+            cartography_aws.start_aws_ingestion(session, config)
+        else:
+            cartography_aws._sync_one_account(
+                session, boto3.Session(), args.account_id, update_tag, params,
+                regions=args.regions.split(","), aws_requested_syncs=args.syncs.split(","),
+            )
     except Exception as exc:  # report, don't hide: the summary says it failed
         error = f"{type(exc).__name__}: {exc}"
         logging.exception("cartography sync failed")
