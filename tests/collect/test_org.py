@@ -328,3 +328,48 @@ def test_placeholder_becomes_the_real_entity_when_its_account_is_collected(estat
         assert store.dirty_accounts() == []
     finally:
         store.close()
+
+
+def test_cli_accounts_file_and_json(estate: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.cli import main
+
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("".join(
+        f'[[account]]\nroleArn = "arn:aws:iam::{a}:role/{MEMBER_ROLE}"\nexternalId = "ext-{a}"\nname = "{n}"\n\n'
+        for a, n in ((estate.prod, "prod"), (estate.dev, "dev"))))
+    db = str(tmp_path / "file.db")
+    assert main(["collect", "--accounts-file", str(accounts), "--regions", "us-east-1", "--services", "iam",
+                 "--db", db, "--json", "--workers", "4"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["mode"] == "accounts-file" and out["accountsTotal"] == 2
+    assert {(a["account"], a["name"], a["status"]) for a in out["accounts"]} == {
+        (estate.prod, "prod", "success"), (estate.dev, "dev", "success")}
+    assert all(a["entities"] > 0 and a["apiCalls"] > 0 for a in out["accounts"])
+    ents, rels = graph(db)
+    assert rel(rels, f"arn:aws:iam::{estate.dev}:role/deployer", "TRUSTS", f"arn:aws:iam::{estate.prod}:role/admin")
+    assert f"aws:account:{MGMT}" not in ents or ents[f"aws:account:{MGMT}"].get("_source") == "system-mapper"
+    # the table, not JSON: one row per account
+    assert main(["collect", "--accounts-file", str(accounts), "--regions", "us-east-1", "--services", "iam",
+                 "--db", db]) == 0
+    text = capsys.readouterr().out
+    assert estate.prod in text and estate.dev in text and "accounts: 2 (2 success" in text
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--member-role-name", "x"], "only go with --org"),
+    (["--org"], "--org needs --member-role-name"),
+    (["--org", "--member-role-name", "r", "--accounts", "12"], "12-digit account ids"),
+    (["--org", "--member-role-name", "r", "--accounts", "111111111111", "--exclude-accounts", "222222222222"],
+     "not both"),
+    (["--org", "--member-role-name", "r", "--accounts-file", "a.toml"], "use one"),
+    (["--accounts-file", "missing.toml"], "accounts file not found"),
+    (["--org", "--member-role-name", "r", "--account-workers", "0"], "between 1 and 64"),
+])
+def test_org_flags_are_checked_in_one_line(args: list[str], message: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.cli import main
+
+    with mock_aws():
+        code = main(["collect", "--regions", "us-east-1", "--db", str(tmp_path / "x.db"), *args])
+    err = capsys.readouterr().err.strip()
+    assert code in (1, 2) and len(err.splitlines()) == 1 and message in err, err

@@ -14,7 +14,7 @@ from awsgraph.cli.summary import print_summary, progress_bar
 from awsgraph.collect.config import ConfigError, InstanceConfig, build_config, load_file
 from awsgraph.collect.run import RunSummary, open_session, run_collection
 from awsgraph.collect.session import CredentialError
-from awsgraph.store.sqlite import SQLiteStore, StoreError
+from awsgraph.store.sqlite import StoreError, open_store
 
 
 def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = True) -> None:
@@ -91,7 +91,7 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = SQLiteStore(cfg.db)
+        store = open_store(cfg.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     err = console(stderr=True)

@@ -12,7 +12,7 @@ from awsgraph.collect.org import ACCOUNT_ID, ROLE_NAME, OrgError, OrgOptions, Or
 from awsgraph.collect.run import open_session
 from awsgraph.collect.session import CredentialError
 from awsgraph.store.base import StoreBusy, StoreError
-from awsgraph.store.sqlite import SQLiteStore
+from awsgraph.store.sqlite import open_store
 
 BUSY_EXIT = 1
 
@@ -88,7 +88,7 @@ def execute_org(cfg: InstanceConfig, args: argparse.Namespace) -> OrgSummary:
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = SQLiteStore(cfg.db)
+        store = open_store(cfg.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:

@@ -311,6 +311,8 @@ def run_account_unit(target: AccountTarget, cfg: InstanceConfig, store: GraphSto
     if session.account_id != target.account_id:
         reason = f"{target.role_arn} answered as account {session.account_id}, not {target.account_id}"
         store.fail_unit(run_id, target.account_id, "partial", reason)
+        if session is not source:
+            session.close()
         return done("partial", reason)
     try:
         result = collect_account(
@@ -322,6 +324,9 @@ def run_account_unit(target: AccountTarget, cfg: InstanceConfig, store: GraphSto
         reason = f"{type(exc).__name__}: {exc}"[:300]
         store.fail_unit(run_id, target.account_id, "failed", reason)
         return done("failed", reason)
+    finally:
+        if session is not source:
+            session.close()
     status, reasons = result.status, "; ".join(result.reasons[:3])
     # the run keeps one outcome per account until it ends: only the steps worth showing
     # (the store has them all), so its memory does not grow with the accounts' size
@@ -362,7 +367,7 @@ def run_organization(cfg: InstanceConfig, opts: OrgOptions, store: GraphStore, *
         derived = derive_run(store, run_id, progress=lambda d, t, _a: prog.deriving(d, t))
         derived["derive_ms"] = int((time.monotonic() - derive_started) * 1000)
         left = sorted({a for o in outcomes if o.result for a in o.result.left_organization})
-        notes = list(getattr(store, "reaped", []))
+        notes = list(store.reaped)
         if left:
             notes.append(f"no longer in organization {plan.organization_id}, marked deleted: {', '.join(left)}")
         outcomes.sort(key=lambda o: (o.account_id != source.account_id, o.account_id))

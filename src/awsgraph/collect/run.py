@@ -169,6 +169,6 @@ def run_collection(cfg: InstanceConfig, session: AwsSession, store: GraphStore,
         store.abort_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
     ents, rels = store.counts_by_type()
-    notes = [*getattr(store, "reaped", []), *res.notes]
+    notes = [*store.reaped, *res.notes]
     return RunSummary(run_id, session.account_id, res.regions, res.steps, ents, rels, session.stats.total_calls,
                       session.stats.requests, time.monotonic() - started, changes, notes)

@@ -172,6 +172,14 @@ class AwsSession:
                 self._clients[key] = cached
         return cached
 
+    def close(self) -> None:
+        """Close every client's connection pool and forget the clients (an organization run opens
+        one session per account; its clients should not wait for the garbage collector)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
     def _count_call(self, model: Any, **_: Any) -> None:
         self.stats.add_call(f"{model.service_model.service_name}:{model.name}")
         counter = current_unit_counter()

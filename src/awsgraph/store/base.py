@@ -91,6 +91,8 @@ DeriveAccountFn = Callable[[Any, str], Derived]
 
 
 class GraphStore(Protocol):
+    reaped: list[str]  # what begin_run cleaned up after runs whose process was gone
+
     # -- runs and units (writers) -----------------------------------------------------------
     def begin_run(self, config: dict[str, Any], *, wait: float = 0.0,
                   on_wait: Callable[[str], None] | None = None) -> int: ...
