@@ -137,8 +137,11 @@ class Measured:
     stdout: str
     stderr: str
 
+    cpu_s: float = 0.0  # the tool's own user + system CPU time
+
     def as_dict(self) -> dict[str, Any]:
-        return {"rc": self.rc, "wall_s": round(self.wall_s, 2), "max_rss_mb": round(self.max_rss_mb, 1)}
+        return {"rc": self.rc, "wall_s": round(self.wall_s, 2), "max_rss_mb": round(self.max_rss_mb, 1),
+                "cpu_s": round(self.cpu_s, 2)}
 
 
 def run_measured(argv: list[str], env: dict[str, str] | None = None, timeout: float = 3600,
@@ -178,7 +181,7 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, timeout: fl
     # peak; the kernel's high-water mark of the exec'd program, polled, is the tool's own.
     return Measured(argv, proc.returncode, wall, (hwm_kb or usage.ru_maxrss) / 1024,
                     Path(f"{prefix}.out").read_text(errors="replace"),
-                    Path(f"{prefix}.err").read_text(errors="replace"))
+                    Path(f"{prefix}.err").read_text(errors="replace"), usage.ru_utime + usage.ru_stime)
 
 
 def _vm_hwm_kb(pid: int) -> int:

@@ -62,7 +62,8 @@ def _measure(label: str, argv: list[str], px: harness.Child, work: Path, env: di
         out["relationships"] = sum(summary.get("relationships", {}).values())
     if m.rc:
         out["stderr_tail"] = m.stderr[-800:]
-    print(f"  {label}: {out['wall_s']} s, {out['requests']} requests, peak RSS {out['max_rss_mb']} MB, "
+    print(f"  {label}: {out['wall_s']} s (CPU {out['cpu_s']} s), {out['requests']} requests, "
+          f"peak RSS {out['max_rss_mb']} MB, "
           f"rc={m.rc}, load {out['loadavg_after']}", flush=True)
     return out
 
@@ -170,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=1))
     for r in report["runs"]:
-        print(f"{r['run']:>16} {r['wall_s']:>8} s {r['requests']:>6} req {r['max_rss_mb']:>6} MB "
+        print(f"{r['run']:>16} {r['wall_s']:>8} s cpu {r.get('cpu_s', '')} {r['requests']:>6} req "
+              f"{r['max_rss_mb']:>6} MB "
               f"x{r.get('wall_vs_single', '')} derived={r.get('derivedAccounts', '')} "
               f"derive_s={r.get('deriveSeconds', '')} load={r['loadavg_after']}")
     print(f"figures: {out}")

@@ -144,3 +144,27 @@ def test_two_collect_processes_then_the_killed_one_is_cleaned_up(
         assert not [e for e in store.iter_entities() if e.key.startswith("held-")]  # never committed
     finally:
         store.close()
+
+
+def test_only_a_role_last_used_changing_does_not_re_derive_its_account(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "v.db"))
+    scope = [("111111111111", "global", "aws_iam_role")]
+
+    def role(last_used: str, path: str = "/") -> Entity:
+        return Entity(key="arn:aws:iam::111111111111:role/audit", type="aws_iam_role", classes=("AccessRole",),
+                      props={"accountId": "111111111111", "lastUsedOn": last_used, "path": path},
+                      raw={"RoleLastUsed": {"LastUsedDate": last_used}, "Path": path}, scope_region="global")
+
+    try:
+        for last_used, path, dirty in (("1", "/", True), ("2", "/", False), ("3", "/ops/", True)):
+            run = store.begin_run({})
+            store.begin_unit(run, "111111111111")
+            store.stage_entities(run, [role(last_used, path)], unit="111111111111")
+            store.commit_unit(run, "111111111111", scope, [])
+            assert store.dirty_accounts() == (["111111111111"] if dirty else []), last_used
+            store.connection.execute("DELETE FROM dirty")
+            store.end_run(run, {})
+        props = next(store.iter_entities()).props
+        assert props["lastUsedOn"] == "3" and props["path"] == "/ops/"  # the entity itself is current
+    finally:
+        store.close()

@@ -84,6 +84,12 @@ class Derived:
     local_keys: set[str] = field(default_factory=set)  # the account's own entity keys
 
 
+# What changes by itself between runs and no derivation reads: a role's "last used" (the role a
+# run assumes is used by every run). An entity whose only change is here is updated, but its
+# account is not derived again for it.
+VOLATILE_PROPS = frozenset({"lastUsedOn", "lastUsedRegion"})
+VOLATILE_RAW = frozenset({"RoleLastUsed"})
+
 # identities(key, type, props, raw) -> (kind, value) pairs: how other accounts may name an entity
 IdentityFn = Callable[[str, str, dict[str, Any], dict[str, Any]], Iterable[tuple[str, str]]]
 # derive_account(store, account) -> Derived

@@ -42,6 +42,8 @@ from typing import Any
 from awsgraph.model import Entity, Relationship
 from awsgraph.model.accounts import ORG, SELF, compose, merge_links
 from awsgraph.store.base import (
+    VOLATILE_PROPS,
+    VOLATILE_RAW,
     DeriveAccountFn,
     IdentityFn,
     RunInfo,
@@ -136,6 +138,16 @@ def _rel_hash(props: str, mapped: bool) -> str:
     # ``mapped`` is part of what a relationship is: a placeholder end that became a real
     # entity must show as an update even when no property changed.
     return _hash(props + "\x00mapped" if mapped else props)
+
+
+def _only_volatile(old_props: str, props: str, old_raw: str | None, raw: str | None) -> bool:
+    """Whether two versions of an entity differ only in what no derivation reads."""
+    def strip(text: str | None, keys: frozenset[str]) -> Any:
+        data = json.loads(text) if text else {}
+        return {k: v for k, v in data.items() if k not in keys} if isinstance(data, dict) else data
+
+    return (strip(old_props, VOLATILE_PROPS) == strip(props, VOLATILE_PROPS)
+            and strip(old_raw, VOLATILE_RAW) == strip(raw, VOLATILE_RAW))
 
 
 def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
@@ -494,11 +506,13 @@ class SQLiteStore:
     # -- merging entities ---------------------------------------------------------------------
     def _upsert_entity(self, run_id: int, row: tuple[Any, ...], source: str, counts: dict[str, int],
                        fragments: str | None = None) -> str:
-        """Write one entity; returns created | updated | raw (only its raw record changed) | same."""
+        """Write one entity; returns created | updated | raw (only its raw record changed) | volatile
+        (only what no derivation reads changed) | same."""
         key, etype, account, region, props, links, raw, h = row
         rh = _hash(raw) if raw else None
         db = self._db
-        old = db.execute("SELECT hash, deleted_run, raw_hash FROM entities WHERE key=?", (key,)).fetchone()
+        old = db.execute("SELECT hash, deleted_run, raw_hash, props, raw FROM entities WHERE key=?",
+                         (key,)).fetchone()
         if old is None or old[1] is not None:
             db.execute(
                 "INSERT OR REPLACE INTO entities(key, type, account, region, props, links, raw, source, hash,"
@@ -523,11 +537,11 @@ class SQLiteStore:
                              (run_id, "entity", key, "updated", etype, props))
             self._history_rows[key] = int(cur.lastrowid or 0)
             counts["updated"] += 1
-            return "updated"
+            return "volatile" if _only_volatile(old[3], props, old[4], raw) else "updated"
         if old[2] != rh:
             db.execute("UPDATE entities SET last_run=?, raw=?, raw_hash=?, fragments=COALESCE(?, fragments)"
                        " WHERE key=?", (run_id, raw, rh, fragments, key))
-            return "raw"
+            return "volatile" if _only_volatile(old[3], props, old[4], raw) else "raw"
         db.execute("UPDATE entities SET last_run=?, fragments=COALESCE(?, fragments) WHERE key=?",
                    (run_id, fragments, key))
         return "same"
@@ -572,7 +586,7 @@ class SQLiteStore:
                     listing.org_ids.add(str(org_id))
             outcome = self._upsert_entity(run_id, (key, etype, account, region, props, links, raw, h),
                                           "collector", counts, fragments)
-            if outcome != "same":
+            if outcome not in ("same", "volatile"):
                 self._note_changed(key, account)
             group.clear()
 
