@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, default=20)
     ap.add_argument("--points", default="5,10,20", help="member counts for the memory series")
     ap.add_argument("--latency-ms", type=float, default=50.0)
+    ap.add_argument("--also-latency-ms", type=float, default=None,
+                    help="after the main series, one account alone and the largest org again at this latency")
+    ap.add_argument("--also-account-workers", type=int, default=None,
+                    help="the largest org again with this many --account-workers")
     ap.add_argument("--tools", default="ours,cartography")
     ap.add_argument("--account-workers", type=int, default=None)
     ap.add_argument("--out", help="write the figures here (default bench/results/org-<time>.json)")
@@ -144,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(_measure(f"incremental-{n}", ours(px, work / f"org-{n}.db",
                                                                   *org_args(estate.members, n), *extra),
                                          px, work, env))
+                if args.also_account_workers:
+                    n, w = points[-1], args.also_account_workers
+                    runs.append(_measure(f"org-{n}-w{w}", ours(px, work / f"org-{n}-w{w}.db",
+                                                               *org_args(estate.members, n), "--account-workers",
+                                                               str(w)), px, work, env))
             if "cartography" in tools:
                 py = harness.PEERS / "cartography" / "bin" / "python"
                 if not py.exists():
@@ -157,12 +166,30 @@ def main(argv: list[str] | None = None) -> int:
                         [str(py), str(harness.BENCH / "peers" / "cartography_run.py"), "--endpoint-url", px.url,
                          "--regions", seed_org.REGION, "--syncs", CARTOGRAPHY_SYNCS, "--all-profiles"],
                         px, work, cenv))
+        if "ours" in tools and args.also_latency_ms is not None:
+            lat = args.also_latency_ms
+            with harness.start_proxy(moto.url, latency_ms=lat) as px2:
+                member = estate.members[0]
+                report["runs"].append(_measure(
+                    f"single@{lat:g}ms", ours(px2, work / "single-b.db", "--role-arn",
+                                              f"arn:aws:iam::{member}:role/{seed_org.MEMBER_ROLE}",
+                                              "--external-id", "bench-unused"), px2, work, env))
+                n = points[-1]
+                w = ["--account-workers", str(args.also_account_workers)] if args.also_account_workers else extra
+                report["runs"].append(_measure(f"org-{n}@{lat:g}ms", ours(px2, work / f"org-{n}-b.db",
+                                                                           *org_args(estate.members, n), *w),
+                                               px2, work, env))
     by = {r["run"]: r for r in report["runs"]}
     if "single" in by:
         for n in points:
             r = by.get(f"org-{n}")
             if r:
                 r["wall_vs_single"] = round(r["wall_s"] / by["single"]["wall_s"], 2)
+        if args.also_latency_ms is not None:
+            lat = args.also_latency_ms
+            single_b, org_b = by.get(f"single@{lat:g}ms"), by.get(f"org-{points[-1]}@{lat:g}ms")
+            if single_b and org_b:
+                org_b["wall_vs_single"] = round(org_b["wall_s"] / single_b["wall_s"], 2)
         rss = [by[f"org-{n}"]["max_rss_mb"] for n in points if f"org-{n}" in by]
         if rss:
             report["rss_spread"] = round((max(rss) - min(rss)) / min(rss), 3)
