@@ -373,3 +373,22 @@ def test_org_flags_are_checked_in_one_line(args: list[str], message: str, tmp_pa
         code = main(["collect", "--regions", "us-east-1", "--db", str(tmp_path / "x.db"), *args])
     err = capsys.readouterr().err.strip()
     assert code in (1, 2) and len(err.splitlines()) == 1 and message in err, err
+
+
+def test_an_organization_that_cannot_be_listed_is_one_error(estate: Org, tmp_path: Path) -> None:
+    from awsgraph.collect.org import OrgError
+
+    def deny(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not the management account"}},
+                          "ListAccounts")
+
+    cfg = _cfg(str(tmp_path / "denied.db"))
+    session = open_session(cfg)
+    session.botocore_session.register("before-parameter-build.organizations.ListAccounts", deny)
+    store = SQLiteStore(cfg.db)
+    try:
+        with pytest.raises(OrgError, match=r"cannot list the organization.*AccessDeniedException"):
+            run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE), store, source=session)
+        assert store.runs() == []  # nothing was started
+    finally:
+        store.close()
