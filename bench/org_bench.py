@@ -45,14 +45,28 @@ def _env() -> dict[str, str]:
     return env
 
 
+MOTO_PID: list[int] = []
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux ``/proc/PID/stat``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _measure(label: str, argv: list[str], px: harness.Child, work: Path, env: dict[str, str],
              timeout: float = 3600) -> dict[str, Any]:
     bench_proxy.reset_stats(px.url)
     load = harness.loadavg()
+    moto0 = sum(_cpu_s(p) for p in MOTO_PID)
     m = harness.run_measured(argv, env=env, timeout=timeout, out_prefix=work / label)
     stats = bench_proxy.fetch_stats(px.url)
     out = {"run": label, **m.as_dict(), "requests": stats["requests"], "loadavg_before": load,
-           "loadavg_after": harness.loadavg()}
+           "loadavg_after": harness.loadavg(),
+           "moto_cpu_s": round(sum(_cpu_s(p) for p in MOTO_PID) - moto0, 2)}
     summary = harness.json_tail(m.stdout) or {}
     for key in ("accountsByStatus", "httpRequests", "derivedAccounts", "deriveSeconds", "durationSeconds"):
         if key in summary:
@@ -62,7 +76,8 @@ def _measure(label: str, argv: list[str], px: harness.Child, work: Path, env: di
         out["relationships"] = sum(summary.get("relationships", {}).values())
     if m.rc:
         out["stderr_tail"] = m.stderr[-800:]
-    print(f"  {label}: {out['wall_s']} s (CPU {out['cpu_s']} s), {out['requests']} requests, "
+    print(f"  {label}: {out['wall_s']} s (CPU {out['cpu_s']} s, moto {out['moto_cpu_s']} s), "
+          f"{out['requests']} requests, "
           f"peak RSS {out['max_rss_mb']} MB, "
           f"rc={m.rc}, load {out['loadavg_after']}", flush=True)
     return out
@@ -128,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                               "cpus": os.cpu_count(), "runs": []}
     print(f"work dir {work}", flush=True)
     with harness.start_moto() as moto:
+        MOTO_PID.append(moto.proc.pid)
         estate = seed_org.seed_org(moto.url, args.members)
         report["estate"] = estate.as_dict()
         print(f"seeded management + {len(estate.members)} members in {estate.seconds:.0f} s", flush=True)
@@ -208,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=1))
     for r in report["runs"]:
-        print(f"{r['run']:>16} {r['wall_s']:>8} s cpu {r.get('cpu_s', '')} {r['requests']:>6} req "
+        print(f"{r['run']:>16} {r['wall_s']:>8} s cpu {r.get('cpu_s', '')} moto {r.get('moto_cpu_s', '')} "
+              f"{r['requests']:>6} req "
               f"{r['max_rss_mb']:>6} MB "
               f"x{r.get('wall_vs_single', '')} derived={r.get('derivedAccounts', '')} "
               f"derive_s={r.get('deriveSeconds', '')} load={r['loadavg_after']}")
