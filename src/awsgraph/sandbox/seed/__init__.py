@@ -16,8 +16,8 @@ from typing import Any
 
 import boto3
 
+from awsgraph.sandbox.demo_account import DEMO_ACCOUNT, DEMO_REGIONS, DEMO_ROLE_ARN
 from awsgraph.sandbox.seed import core_ec2, core_iam, core_kms, core_s3
-from awsgraph.sandbox.server import DEMO_ACCOUNT, DEMO_REGIONS, DEMO_ROLE_ARN
 
 # Values planted in the estate that must never appear in awsgraph's output.
 PLANTED_SECRETS = ("hunter2-demo-db-password", "sk_live_demo_51HxSECRET", "demo-lambda-env-secret-value")
