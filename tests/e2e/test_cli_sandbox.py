@@ -187,10 +187,13 @@ def test_kill_minus_9_keeps_previous_run(sandbox: Sandbox, tmp_path: Path) -> No
     assert json.loads(again.stdout)["changes"]["deleted"] == 0
 
 
-def test_assume_role_failure_is_one_line(tmp_path: Path) -> None:
-    # Nothing listens on port 9: STS cannot be reached, so AssumeRole fails before any collection.
-    run = cli("collect", "--endpoint-url", "http://127.0.0.1:9", "--role-arn", DEMO_ROLE_ARN, "--external-id",
-              DEMO_EXTERNAL_ID, "--max-attempts", "1", "--db", str(tmp_path / "n.db"))
-    assert run.returncode == 2
-    assert "cannot assume" in run.stderr and "Traceback" not in run.stderr
-    assert len(run.stderr.strip().splitlines()) == 1
+def test_unreachable_endpoint_is_one_line_not_a_credential_error(tmp_path: Path) -> None:
+    # Nothing listens on port 9: said as such, before any credential or AssumeRole is tried.
+    for extra in (["--role-arn", DEMO_ROLE_ARN, "--external-id", DEMO_EXTERNAL_ID], []):
+        run = cli("collect", "--endpoint-url", "http://127.0.0.1:9", *extra, "--db", str(tmp_path / "n.db"))
+        assert run.returncode == 2
+        assert "cannot reach http://127.0.0.1:9" in run.stderr and "Traceback" not in run.stderr
+        assert "credentials" not in run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "n.db").exists()
+

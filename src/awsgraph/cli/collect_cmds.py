@@ -193,8 +193,11 @@ def _stop_on_sigterm() -> Iterator[None]:
 def _sandbox(port: int, host: str = "127.0.0.1") -> Iterator[Any]:
     from awsgraph.sandbox import Sandbox, SandboxError
 
+    err = console(stderr=True)
+    err.print("sandbox: starting the emulator…")
     try:
-        sandbox = Sandbox(port=port, host=host).__enter__()
+        sandbox = Sandbox(port=port, host=host,
+                          on_ready=lambda url: err.print(f"sandbox: emulator listening at {url}; seeding…")).__enter__()
     except SandboxError as exc:
         raise CliError(str(exc)) from exc
     try:

@@ -5,7 +5,8 @@ people. On their way out they must not become Rich markup (``[/b] web-sg`` is a 
 security-group name), terminal control sequences (ESC, BEL, NUL... and their C1 cousins),
 bidirectional-text overrides that reorder what a reader sees, or spreadsheet formulas.
 
-The pieces, for every front end (commands, summaries, the org table, the web console):
+The pure text functions live in ``awsgraph.safetext`` (usable by any front end, the web
+console included) and are re-exported here with the terminal pieces:
 
 * ``inert(value)``: the display text of one data value (JSON for containers, every control
   and bidi character shown as an escape such as ``\\x1b``). Use it for every data value.
@@ -19,12 +20,7 @@ The pieces, for every front end (commands, summaries, the org table, the web con
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from rich.console import Console, HighlighterType, JustifyMethod, OverflowMethod
@@ -32,62 +28,23 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-# C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text
-# (bidi embeddings/overrides/isolates, directional marks, line/paragraph separators).
-_FORMAT_CHARS = "\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-_UNSAFE_RE = re.compile(f"[\x00-\x1f{_FORMAT_CHARS}]")
-_UNSAFE_BUT_NEWLINE_RE = re.compile(f"[\x00-\x09\x0b-\x1f{_FORMAT_CHARS}]")
-_FORMULA_START = ("=", "+", "-", "@")
+from awsgraph.safetext import (
+    UNSAFE_BUT_NEWLINE_RE,
+    csv_cell,
+    csv_text,
+    escape_controls,
+    inert,
+    json_text,
+)
+
+__all__ = ["ENTITY_COLUMNS", "InertConsole", "console", "csv_cell", "csv_text", "error_line", "escape_controls",
+           "inert", "json_text", "print_json", "print_rows", "styled", "table"]
+
 ENTITY_COLUMNS = ("_type", "displayName", "_key", "region", "accountId")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` with every control/bidi character written as an escape (newlines kept if asked)."""
-    return (_UNSAFE_BUT_NEWLINE_RE if keep_newlines else _UNSAFE_RE).sub(_escape, text)
-
-
-def inert(value: Any) -> str:
-    """The display text of one data value: plain, single-line, nothing a terminal would obey."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, dict | list | tuple | bool):
-        text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-    else:
-        text = str(value)
-    return escape_controls(text)
-
-
-def csv_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text: formulas (``=``, ``+``, ``-``, ``@``) are neutralised."""
-    text = inert(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return text  # a number is a number, -1 included
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def json_text(obj: Any, *, indent: int | None = 2) -> str:
-    """JSON in which every control and non-ASCII character is an escape (``\\u001b``)."""
-    return json.dumps(obj, indent=indent, default=str, ensure_ascii=True)
 
 
 def print_json(obj: Any, *, indent: int | None = 2, file: IO[str] | None = None) -> None:
     (file or sys.stdout).write(json_text(obj, indent=indent) + "\n")
-
-
-def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([csv_cell(c) for c in columns])
-    for r in rows:
-        writer.writerow([csv_cell(r.get(c)) for c in columns])
-    return buf.getvalue()
 
 
 def error_line(message: Any) -> str:
@@ -103,12 +60,13 @@ def styled(text: str, style: str | Style = "") -> Text:
 class InertConsole(Console):
     """A Rich console that renders every string as plain text with its control characters escaped."""
 
-    def __init__(self, *, stderr: bool = False, file: IO[str] | None = None, width: int | None = None) -> None:
+    def __init__(self, *, stderr: bool = False, file: IO[str] | None = None, width: int | None = None,
+                 force_terminal: bool | None = None) -> None:
         stream = file or (sys.stderr if stderr else sys.stdout)
         if width is None and not stream.isatty():
             width = 160  # piped: wide enough for ARNs, stable for tools reading it
         super().__init__(stderr=stderr, file=file, markup=False, emoji=False, highlight=False, soft_wrap=False,
-                         width=width)
+                         width=width, force_terminal=force_terminal)
 
     def render_str(
         self,
@@ -133,7 +91,7 @@ class InertConsole(Console):
 
 
 def _safe_text(t: Text) -> Text:
-    if not _UNSAFE_BUT_NEWLINE_RE.search(t.plain):
+    if not UNSAFE_BUT_NEWLINE_RE.search(t.plain):
         return t
     return Text(escape_controls(t.plain, keep_newlines=True), style=t.style)  # spans are lost, the text is not
 

@@ -166,11 +166,31 @@ def cmd_report(args: argparse.Namespace) -> int:
             answers = answer_all(conn, params)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
-    page = render_report(answers)
+    coverage = _coverage(args.db)
+    page = render_report(answers, coverage=coverage)
     _write(args.out, page)
     hits = sum(1 for a in answers if a.rows)
-    console().print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings")
+    out = console()
+    out.print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings")
+    for acc in coverage.accounts:
+        out.print(f"  account {inert(acc.account)}: run {acc.run_id}, {len(acc.incomplete)} step(s) not complete")
+    if not coverage.accounts:
+        out.print(styled("  no finished run is recorded: every 0 means 'not collected'", "yellow"))
     return 0
+
+
+def _coverage(path: str) -> Any:
+    """Which accounts, runs and incomplete steps the report stands on (``questions.report.Coverage``)."""
+    from awsgraph.questions.report import coverage_of
+
+    try:
+        store = open_store(path, must_exist=True)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        return coverage_of(store.runs(), store.steps)
+    finally:
+        store.close()
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:

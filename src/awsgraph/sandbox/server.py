@@ -118,7 +118,7 @@ class Sandbox:
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: bool = True,
-                 regions: tuple[str, ...] = DEMO_REGIONS) -> None:
+                 regions: tuple[str, ...] = DEMO_REGIONS, on_ready: Callable[[str], None] | None = None) -> None:
         if not 0 <= port <= 65535:
             raise SandboxError(f"--port must be between 0 and 65535, got {port}")
         self.host = host
@@ -128,6 +128,7 @@ class Sandbox:
         self.seed = seed
         self.regions = regions
         self.seed_seconds = 0.0
+        self.on_ready = on_ready  # told the URL once our emulator answers, before seeding starts
         self._proc: Any = None
         self._conn: Any = None
         self._token = secrets.token_hex(16)
@@ -143,6 +144,8 @@ class Sandbox:
             self._await_child()
             self.verify()
             configure(self.url)
+            if self.on_ready is not None:
+                self.on_ready(self.url)
             if self.seed:
                 start = time.monotonic()
                 with self.credentials():
