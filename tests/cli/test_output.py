@@ -110,6 +110,7 @@ def test_summary_with_hostile_reasons_is_inert_and_groups_emulator_gaps() -> Non
         assert leftover_controls(printed) == [], verbose
         assert "[/red] denied" in printed and "1 partial · 1 failed · 2 not served by the emulator" in printed
         assert "aws_waf_web_acl (ListWebACLs)" in printed and "aws_waf_rule (parent not served)" in printed
+        assert ("Relationships" in printed and "aws_vpc_has_x" in printed) is verbose  # every type with --verbose
     compact = io.StringIO()
     print_summary(InertConsole(file=compact, width=160), _summary(steps), emulator=False)
     assert "not served by the endpoint" in compact.getvalue() and "aws_vpc 2" in compact.getvalue()

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-# One demo for the whole module: its tests stay on one xdist worker (scripts/test.sh: --dist loadgroup).
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("readme-demo")]
+# One demo for the whole module: scripts/test.sh runs each module on one xdist worker (--dist loadscope).
+pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = re.compile(r"^<!-- readme-test: skip \((?P<reason>[^)]+)\) -->$")
 BLOCK_TIMEOUT = 300.0

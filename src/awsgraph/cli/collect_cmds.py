@@ -137,7 +137,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from awsgraph.export.jsonl import export_jsonl
     from awsgraph.sandbox import DEMO_EXTERNAL_ID, DEMO_ROLE_ARN
 
-    out = console()
+    out = console(stderr=args.json)  # with --json, stdout holds the JSON summary alone
     with _stop_on_sigterm(), _sandbox(port=args.port) as sandbox:
         out.print(f"sandbox: moto serving a seeded multi-region estate at {sandbox.url} "
                   f"({sandbox.seed_seconds:.1f} s to seed)")
