@@ -15,11 +15,11 @@ true/false, undefined, value lists ``('a' OR 'b')``, ``date.now - 7 days``, ``da
 """
 
 from awsgraph.query.compiler import Compiled, compile_query
-from awsgraph.query.engine import Row, execute, plan, run_query, tune
+from awsgraph.query.engine import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, Row, Rows, execute, plan, run, run_query, tune
 from awsgraph.query.errors import QueryError
 from awsgraph.query.parser import DEFAULT_LIMIT, parse
 
 __all__ = [
-    "DEFAULT_LIMIT", "Compiled", "QueryError", "Row", "compile_query", "execute", "parse", "plan",
-    "run_query", "tune",
+    "DEFAULT_LIMIT", "DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT", "Compiled", "QueryError", "Row", "Rows", "compile_query",
+    "execute", "parse", "plan", "run", "run_query", "tune",
 ]

@@ -146,7 +146,7 @@ class _Parser:
         steps = self.parse_steps(top=True)
         where = None
         if self.accept_word("WHERE"):
-            where = self.where_or()
+            where = self.boolean(self.where_or())
         returns: tuple[ReturnItem, ...] | None = None
         tree = False
         if self.accept_word("RETURN"):
@@ -517,7 +517,7 @@ class _Parser:
         self.check_alias(head, arg)
         if func != "count" and not rest:
             raise self.error(f"{func}() needs alias.property", arg)
-        return Aggregate(func, head, rest or None, t.pos)
+        return Aggregate(func, head, self.check_prop(rest, arg) if rest else None, t.pos)
 
     def regex(self, t: Token) -> Value:
         pattern, _, flags = t.value.rpartition("/")
@@ -645,8 +645,7 @@ class _Parser:
                                                  and not nxt.is_op("("))):
             self.advance()
             self.check_alias(head, t)
-            kind = "all" if rest == "*" else "object"
-            item = ReturnItem(kind, head, None, None, t.value, t.pos)
+            item = ReturnItem("all" if rest == "*" else "object", head, None, None, t.value, t.pos)
         else:
             expr = self.operand(self.additive("return"), t)
             label = self.text[t.pos : self.tok.pos].strip() if self.tok.kind != "EOF" else self.text[t.pos:].strip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import re2  # type: ignore[import-untyped]
+import re2
 
 MAX_VALUE_CHARS = 1_000_000  # a value longer than this is matched on its first million characters
 
