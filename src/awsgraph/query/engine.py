@@ -242,13 +242,13 @@ def _tree(conn: sqlite3.Connection, raw: Iterator[tuple[Any, ...]], cap: int | N
                 keys.append(key)
         if cap is not None and len(keys) > cap:
             truncated = True
+            keys = keys[:cap]
             break
-    vertices = _fetch(conn, "entities", keys)
-    edges = _fetch(conn, "relationships", keys)
-    rows = Rows([{"vertices": vertices[:cap] if cap else vertices, "edges": edges}])
+    rows = Rows([{"vertices": _fetch(conn, "entities", keys), "edges": _fetch(conn, "relationships", keys)}])
     if truncated and cap is not None:
         rows.truncated = True
-        rows.notes.append(f"the tree shows its first {cap:,} entities (raise --max-rows to see more)")
+        rows.notes.append(f"the tree shows its first {cap:,} entities and relationships (raise --max-rows to see "
+                          "more)")
     return rows
 
 
