@@ -18,10 +18,11 @@ compiler to another expression library would add a dependency without removing t
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from awsgraph.query.regex import regex_match
@@ -273,8 +274,10 @@ class SQLiteDialect(Dialect):
         verify = (f"EXISTS (SELECT 1 FROM json_tree({entity}.props) t WHERE t.type IN ('text', 'integer', 'real')"
                   f" AND instr(lower(t.atom), {needle}) > 0)")
         words = search_words(text)
-        if not self.text_index or not words:
-            return verify  # an older database without the index, or no word to look up: a scan
+        if not words:
+            return verify  # no word to look up: a scan
+        if not self.text_index:  # an older database without the index: a scan with the same rule
+            return f"j1_text_match({entity}.props, {param(text)}) = 1"
         match = param(" AND ".join(f'"{w}"' for w in words))
         return f"{entity}.rowid IN (SELECT rowid FROM entity_text WHERE entity_text MATCH {match}) AND {verify}"
 
@@ -285,6 +288,27 @@ class SQLiteDialect(Dialect):
         return ("SELECT 1 FROM entity_text WHERE entity_text MATCH ?", [" AND ".join(f'"{w}"' for w in words)])
 
 
+def text_match(props: str, text: str) -> int:
+    """The full-text rule in Python (for databases without the index): see :meth:`Dialect.text_search`."""
+    values = [str(v) for v in _atoms(json.loads(props))]
+    needle = ascii_lower(text)
+    if not any(needle in ascii_lower(v) for v in values):
+        return 0
+    present = {w for v in values for w in search_words(v)}
+    return 1 if all(w in present for w in search_words(text)) else 0
+
+
+def _atoms(value: object) -> Iterator[object]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _atoms(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _atoms(v)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        yield value
+
+
 def has_text_index(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entity_text'").fetchone()
     return row is not None
@@ -293,4 +317,5 @@ def has_text_index(conn: sqlite3.Connection) -> bool:
 def prepare_sqlite(conn: sqlite3.Connection) -> SQLiteDialect:
     """Register the functions the SQLite dialect calls on ``conn`` and return the dialect."""
     conn.create_function("j1_regexp", 4, regex_match, deterministic=True)
+    conn.create_function("j1_text_match", 2, text_match, deterministic=True)
     return SQLiteDialect(text_index=has_text_index(conn))
