@@ -11,6 +11,7 @@ from tests.helpers import collect
 
 from awsgraph.query import run
 from awsgraph.store import SQLiteStore
+from awsgraph.store.text_index import TRIGGER_NAMES
 
 
 def keys(db: str | sqlite3.Connection, text: str) -> set[str]:
@@ -25,9 +26,10 @@ def index_matches_live_entities(conn: sqlite3.Connection) -> bool:
 
 def drop_index(db: str) -> None:
     conn = sqlite3.connect(db)
-    for name in ("entity_text_insert", "entity_text_update", "entity_text_delete"):
+    for name in TRIGGER_NAMES:
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("DROP TABLE entity_text")
+    conn.execute("DROP TABLE entity_text_queue")
     conn.commit()
     conn.close()
 
@@ -85,7 +87,16 @@ def test_index_kept_in_step_across_runs(tmp_path: Path) -> None:
     assert keys(conn, 'FIND "gamma"') == {"a"}
     assert keys(conn, 'FIND "beta"') == set()
     assert index_matches_live_entities(conn)
+    assert conn.execute("SELECT count(*) FROM entity_text_queue").fetchone() == (0,)  # the run's commit synced it
+    # A write outside a run waits in the queue, and is found all the same.
+    conn.execute("UPDATE entities SET props = json_set(props, '$.name', 'delta', '$.displayName', 'delta') WHERE key = 'a'")
+    assert keys(conn, 'FIND "delta"') == {"a"} and keys(conn, 'FIND "gamma"') == set()
     store.close()
+    SQLiteStore(db).close()  # the next writer indexes what waited
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT count(*) FROM entity_text_queue").fetchone() == (0,)
+        assert index_matches_live_entities(check)
+    assert keys(db, 'FIND "delta"') == {"a"}
 
 
 def test_an_older_database_answers_by_a_scan_until_a_writer_builds_the_index(words_db: str) -> None:

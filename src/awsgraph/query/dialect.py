@@ -279,7 +279,9 @@ class SQLiteDialect(Dialect):
         if not self.text_index:  # an older database without the index: a scan with the same rule
             return f"j1_text_match({entity}.props, {param(text)}) = 1"
         match = param(" AND ".join(f'"{w}"' for w in words))
-        return f"{entity}.rowid IN (SELECT rowid FROM entity_text WHERE entity_text MATCH {match}) AND {verify}"
+        # Entities written since the last finished run wait in the queue: they are candidates too.
+        return (f"({entity}.rowid IN (SELECT rowid FROM entity_text WHERE entity_text MATCH {match})"
+                f" OR {entity}.rowid IN (SELECT id FROM entity_text_queue)) AND {verify}")
 
     def text_search_candidates(self, text: str) -> tuple[str, list[object]] | None:
         words = search_words(text)
@@ -310,8 +312,9 @@ def _atoms(value: object) -> Iterator[object]:
 
 
 def has_text_index(conn: sqlite3.Connection) -> bool:
-    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entity_text'").fetchone()
-    return row is not None
+    row = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                       " AND name IN ('entity_text', 'entity_text_queue')").fetchone()
+    return bool(row[0] == 2)
 
 
 def prepare_sqlite(conn: sqlite3.Connection) -> SQLiteDialect:
