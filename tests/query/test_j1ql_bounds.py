@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -51,9 +52,21 @@ def test_cartesian_ten_hops_stops_at_its_deadline(dense_db: str, capsys: pytest.
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def _has_open(pid: int, path: str) -> bool:
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(os.readlink(fd) == path for fd in fds.iterdir())
+    except OSError:
+        return False
+
+
 def test_ctrl_c_stops_a_running_query(dense_db: str) -> None:
     proc = _cli(dense_db, "--timeout", "600", CARTESIAN)
-    time.sleep(4)  # imports, then the query is running
+    waited = time.monotonic()
+    while not _has_open(proc.pid, os.path.realpath(dense_db)):  # past the imports: the query is starting
+        assert proc.poll() is None and time.monotonic() - waited < 120
+        time.sleep(0.05)
+    time.sleep(1)
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)

@@ -89,7 +89,8 @@ def test_index_kept_in_step_across_runs(tmp_path: Path) -> None:
     assert index_matches_live_entities(conn)
     assert conn.execute("SELECT count(*) FROM entity_text_queue").fetchone() == (0,)  # the run's commit synced it
     # A write outside a run waits in the queue, and is found all the same.
-    conn.execute("UPDATE entities SET props = json_set(props, '$.name', 'delta', '$.displayName', 'delta') WHERE key = 'a'")
+    conn.execute("UPDATE entities SET props = json_set(props, '$.name', 'delta', '$.displayName', 'delta')"
+                 " WHERE key = 'a'")
     assert keys(conn, 'FIND "delta"') == {"a"} and keys(conn, 'FIND "gamma"') == set()
     store.close()
     SQLiteStore(db).close()  # the next writer indexes what waited

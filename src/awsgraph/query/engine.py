@@ -92,10 +92,17 @@ class _Stop:
     reason: str = ""
 
 
+_BOUNDED: set[int] = set()  # ids of connections inside :func:`bounded` right now
+
+
 @contextmanager
 def bounded(conn: sqlite3.Connection, timeout: float | None, text: str = "") -> Iterator[_Stop]:
     """Stop SQLite work on ``conn`` past ``timeout`` seconds, or on Ctrl-C (then KeyboardInterrupt)."""
     stop = _Stop()
+    if id(conn) in _BOUNDED:  # already bounded by a caller: its deadline holds
+        yield stop
+        return
+    _BOUNDED.add(id(conn))
     deadline = time.monotonic() + timeout if timeout else None
 
     def progress() -> int:
@@ -122,6 +129,7 @@ def bounded(conn: sqlite3.Connection, timeout: float | None, text: str = "") -> 
                              "or narrow it with WITH filters or a smaller LIMIT)", text) from None
         raise
     finally:
+        _BOUNDED.discard(id(conn))
         conn.set_progress_handler(None, 0)
         if main:
             signal.signal(signal.SIGINT, previous)
@@ -166,10 +174,14 @@ def plan(conn: sqlite3.Connection, query: Query, dialect: Dialect | None = None)
     return compile_query(query, start, dialect)
 
 
-def execute(conn: sqlite3.Connection, compiled: Compiled, text: str = "", *, max_rows: int | None = None) -> Rows:
-    """Run ``compiled``, streaming rows; at most ``max_rows`` rows (vertices for a tree) are kept."""
+def execute(conn: sqlite3.Connection, compiled: Compiled, text: str = "", *, max_rows: int | None = None,
+            timeout: float | None = DEFAULT_TIMEOUT) -> Rows:
+    """Run ``compiled``, streaming rows; at most ``max_rows`` rows (tree: entities and relationships) are kept.
+
+    Unless a caller already bounds ``conn`` (:func:`run` does), the run stops at ``timeout`` seconds.
+    """
     cap = max_rows if max_rows is not None and max_rows > 0 else None
-    with _as_query_error(text):
+    with _as_query_error(text), bounded(conn, timeout, text):
         if compiled.mode == "tree":
             return _tree(conn, conn.execute(compiled.sql, compiled.params), cap)
         cur = conn.execute(compiled.sql, compiled.params)
