@@ -57,12 +57,22 @@ def sync_text_index(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def _ready(db: sqlite3.Connection) -> bool:
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+                                      " AND name LIKE 'entity_text%'")}
+    if not {"entity_text_queue", *TRIGGER_NAMES} <= names:
+        return False
+    return db.execute("SELECT 1 FROM entity_text_queue LIMIT 1").fetchone() is None
+
+
 def ensure_text_index(db: sqlite3.Connection) -> bool:
     """Create the index and its triggers if missing, filling it from the live entities.
 
     Returns True when it was created now. For writers only (it changes the schema).
     """
     exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entity_text'").fetchone()
+    if exists and _ready(db):
+        return False  # nothing to do: no write, no lock
     began = not db.in_transaction
     if began:
         db.execute("BEGIN IMMEDIATE")
