@@ -10,11 +10,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from query_estate import NOW_MS, build, ent, rel
+from query_estate import NOW_MS, ent, rel
 
 from awsgraph.cli import main
 from awsgraph.query import QueryError, parse, run
@@ -25,14 +25,12 @@ CARTESIAN = "FIND *" + " THAT RELATES TO *" * HOPS
 
 
 @pytest.fixture(scope="module")
-def dense_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dense_db(make_db: Callable[..., str]) -> str:
     """40 queues, each related to 8 others: a 10-hop walk has ~16^10 paths."""
-    path = str(tmp_path_factory.mktemp("dense") / "dense.db")
     rng = random.Random(3)
     nodes = [ent(f"q-{i}", "aws_sqs_queue", ["Queue"], name=f"queue-{i}") for i in range(40)]
     edges = {(i, j) for i in range(40) for j in rng.sample(range(40), 4) if i != j}
-    build(path, nodes, [rel(nodes[i], "HAS", nodes[j]) for i, j in sorted(edges)]).close()
-    yield path
+    return make_db("dense", nodes, [rel(nodes[i], "HAS", nodes[j]) for i, j in sorted(edges)])
 
 
 def _cli(db: str, *args: str) -> subprocess.Popen[str]:
@@ -173,9 +171,8 @@ def test_regex_operators_and_flags(conn: sqlite3.Connection) -> None:
     assert k("FIND aws_iam_role WITH name = /a\\/b|app/") == {"role-app"}
 
 
-def test_a_hostile_regex_cannot_hang(tmp_path: Path) -> None:
-    db = str(tmp_path / "long.db")
-    build(db, [ent("q", "aws_sqs_queue", ["Queue"], name="a" * 100_000 + "!")], []).close()
+def test_a_hostile_regex_cannot_hang(make_db: Callable[..., str]) -> None:
+    db = make_db("long", [ent("q", "aws_sqs_queue", ["Queue"], name="a" * 100_000 + "!")], [])
     started = time.monotonic()
     assert run(db, "FIND Queue WITH name = /(a+)+$/", timeout=60) == []  # exponential in a backtracking engine
     assert run(db, "FIND Queue WITH name = /(a|aa)*!/")[0]["_key"] == "q"

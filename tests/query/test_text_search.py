@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from query_estate import ACCOUNT, build, ent
+from query_estate import ACCOUNT, ent
 from tests.helpers import collect
 
 from awsgraph.query import run
@@ -35,15 +36,13 @@ def drop_index(db: str) -> None:
 
 
 @pytest.fixture()
-def words_db(tmp_path: Path) -> str:
-    db = str(tmp_path / "words.db")
-    build(db, [
+def words_db(make_db: Callable[..., str]) -> str:
+    return make_db("words", [
         ent("a", "aws_sqs_queue", ["Queue"], name="webserver-prod"),
         ent("b", "aws_sqs_queue", ["Queue"], name="my web", description="Caché for 10.0.1.5"),
         ent("c", "aws_sqs_queue", ["Queue"], name="ip-10-0-1-5", aliases=["first", "second value"]),
         ent("d", "aws_sqs_queue", ["Queue"], name="quoted \"x\" and 'y'", port=8443),
-    ], []).close()
-    return db
+    ], [])
 
 
 @pytest.mark.parametrize(
