@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, render_template, request
 
 from awsgraph.query import QueryError
 from awsgraph.serve.db import DatabaseError, QueryTimeout, Result, reading, run_bounded
-from awsgraph.visualize import VENDOR_JS, collect, compact, payload
+from awsgraph.visualize import VENDOR_JS, collect, compact, payload, script_json
 from awsgraph.visualize.groups import edge_label, entity_label
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -115,6 +115,19 @@ class Cache(Generic[T]):
             return self._value
 
 
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port or IPv6 brackets, lower-cased."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rpartition(":")[0] if header.count(":") == 1 else header
+
+
+def jsonify(**values: Any) -> Response:
+    """JSON with ``<``, ``>`` and ``&`` escaped, so no sniffing can take a value for markup."""
+    return Response(script_json(values), mimetype="application/json")
+
+
 def _signature(path: str) -> tuple[Any, ...]:
     out: list[Any] = []
     for suffix in ("", "-wal"):
@@ -129,7 +142,6 @@ def _signature(path: str) -> tuple[Any, ...]:
 def create_app(settings: Settings) -> Flask:
     app = Flask("awsgraph.serve", template_folder=str(resources.files("awsgraph").joinpath("data", "templates")),
                 static_folder=None)
-    app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts) if settings.trusted_hosts else None
     app.jinja_env.finalize = visible
     app.jinja_env.globals.update(when=_when, edge_label=edge_label, entity_label=entity_label)
     answers: Cache[list[Any]] = Cache()
@@ -137,6 +149,15 @@ def create_app(settings: Settings) -> Flask:
 
     def read() -> Any:
         return reading(settings.db, settings.timeout)
+
+    @app.before_request
+    def known_host() -> tuple[str, int] | None:
+        # With no login on loopback, a page elsewhere could rebind its name to 127.0.0.1 and read
+        # the graph through the browser: answer only requests that name this machine.
+        if settings.trusted_hosts is not None and host_name(request.headers.get("Host", "")) not in \
+                settings.trusted_hosts:
+            return "unknown host name in the request (awsgraph serve answers loopback names only)", 400
+        return None
 
     @app.after_request
     def headers(resp: Response) -> Response:
@@ -201,7 +222,7 @@ def create_app(settings: Settings) -> Flask:
                 with read() as conn:
                     data = collect(conn, None, settings.max_graph_nodes)
                 title = f"the whole graph of {os.path.basename(settings.db)}"
-                return json.dumps(payload(data, title, with_props=False), separators=(",", ":")).encode()
+                return script_json(payload(data, title, with_props=False)).encode()
 
             return Response(whole_graph.get(_signature(settings.db), whole), mimetype="application/json")
         try:
@@ -209,7 +230,7 @@ def create_app(settings: Settings) -> Flask:
                 data = collect(conn, text, settings.max_query_nodes)
         except QueryError as exc:
             return jsonify(error=str(exc)), 400
-        return jsonify(payload(data, text, with_props=False))
+        return jsonify(**payload(data, text, with_props=False))
 
     @app.get("/api/entity")
     def api_entity() -> Response | tuple[Response, int]:
