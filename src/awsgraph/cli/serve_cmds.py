@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import threading
 from typing import Any
 
 from awsgraph.cli.common import CliError
@@ -25,9 +27,20 @@ def register(sub: Any) -> None:
     s.set_defaults(func=cmd_serve)
 
 
+def warm_up(server: Any) -> None:
+    """The whole graph's page data and every answer, computed while nobody waits for them yet."""
+    import sqlite3
+
+    from awsgraph.query import QueryError
+    from awsgraph.serve import DatabaseError
+
+    # On failure the page that needs them computes them again and shows the error.
+    with contextlib.suppress(QueryError, DatabaseError, sqlite3.Error):
+        server.warm()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from awsgraph.serve import DatabaseError, Settings, is_loopback, make_server, open_readonly
-    from awsgraph.serve.server import url_of
 
     if not 0 <= args.port <= 65535:
         raise CliError("--port must be between 0 and 65535")
@@ -46,7 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(host):
         print(f"awsgraph: warning: listening on {host}: anyone who can reach it can read the whole graph "
               "(there is no login)", file=sys.stderr, flush=True)
-    print(f"awsgraph serve: {url_of(server)} (read-only view of {args.db}; Ctrl-C stops)", flush=True)
+    print(f"awsgraph serve: {server.url} (read-only view of {args.db}; Ctrl-C stops)", flush=True)
+    threading.Thread(target=warm_up, args=(server,), name="awsgraph-warm-up", daemon=True).start()
     try:
         server.run()
     except KeyboardInterrupt:

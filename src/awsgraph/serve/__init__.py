@@ -8,6 +8,6 @@ them; the front end ships in ``awsgraph/data`` and needs no network.
 
 from awsgraph.serve.app import Settings, create_app
 from awsgraph.serve.db import DatabaseError, open_readonly
-from awsgraph.serve.server import is_loopback, make_server
+from awsgraph.serve.server import RunningConsole, is_loopback, make_server
 
-__all__ = ["DatabaseError", "Settings", "create_app", "is_loopback", "make_server", "open_readonly"]
+__all__ = ["DatabaseError", "RunningConsole", "Settings", "create_app", "is_loopback", "make_server", "open_readonly"]

@@ -150,6 +150,26 @@ def create_app(settings: Settings) -> Flask:
     def read() -> Any:
         return reading(settings.db, settings.timeout)
 
+    def whole() -> bytes:
+        with read() as conn:
+            data = collect(conn, None, settings.max_graph_nodes)
+        title = f"the whole graph of {os.path.basename(settings.db)}"
+        return script_json(payload(data, title, with_props=False)).encode()
+
+    def every_answer() -> list[Any]:
+        from awsgraph.questions.report import answer_all
+
+        with read() as conn:
+            return answer_all(conn)
+
+    def warm() -> None:
+        """Compute the whole graph's data and every answer ahead of the first visit to them."""
+        signature = _signature(settings.db)
+        whole_graph.get(signature, whole)
+        answers.get(signature, every_answer)
+
+    app.extensions["awsgraph.warm"] = warm
+
     @app.before_request
     def known_host() -> tuple[str, int] | None:
         # With no login on loopback, a page elsewhere could rebind its name to 127.0.0.1 and read
@@ -218,12 +238,6 @@ def create_app(settings: Settings) -> Flask:
     def api_graph() -> Response | tuple[Response, int]:
         text = request.args.get("q", "").strip() or None
         if text is None:
-            def whole() -> bytes:
-                with read() as conn:
-                    data = collect(conn, None, settings.max_graph_nodes)
-                title = f"the whole graph of {os.path.basename(settings.db)}"
-                return script_json(payload(data, title, with_props=False)).encode()
-
             return Response(whole_graph.get(_signature(settings.db), whole), mimetype="application/json")
         try:
             with read() as conn:
@@ -247,29 +261,17 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/questions")
     def questions() -> str:
-        from awsgraph.questions.report import answer_all
-
-        def compute() -> list[Any]:
-            with read() as conn:
-                return answer_all(conn)
-
-        return render_template("questions.html", answers=answers.get(_signature(settings.db), compute))
+        return render_template("questions.html", answers=answers.get(_signature(settings.db), every_answer))
 
     @app.get("/questions/<qid>")
     def question(qid: str) -> str | tuple[str, int]:
         from awsgraph.questions import UnknownQuestion, get
-        from awsgraph.questions.report import answer_all
 
         try:
             q = get(qid)
         except UnknownQuestion:
             abort(404)
-
-        def compute() -> list[Any]:
-            with read() as conn:
-                return answer_all(conn)
-
-        found = [a for a in answers.get(_signature(settings.db), compute) if a.question.id == q.id]
+        found = [a for a in answers.get(_signature(settings.db), every_answer) if a.question.id == q.id]
         if not found:
             abort(404)
         answer = found[0]

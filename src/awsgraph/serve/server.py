@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask
 from waitress import create_server
 
 from awsgraph.serve.app import Settings, create_app
@@ -32,16 +34,34 @@ def trusted_hosts(host: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys((*LOOPBACK_NAMES, bare)))
 
 
-def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> Any:
-    """A waitress server, bound and ready (``.run()`` serves; port 0 picks a free port)."""
+@dataclass
+class RunningConsole:
+    """A bound server and its application."""
+
+    server: Any  # waitress' server: ``.run()`` serves until interrupted
+    app: Flask
+
+    @property
+    def url(self) -> str:
+        host = str(self.server.effective_host)
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.server.effective_port}/"
+
+    def warm(self) -> None:
+        self.app.extensions["awsgraph.warm"]()
+
+    def run(self) -> None:
+        self.server.run()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> RunningConsole:
+    """The console bound to ``host:port`` (port 0 picks a free port), ready to ``run()``."""
     settings.trusted_hosts = trusted_hosts(host)
     app = create_app(settings)
-    return create_server(app, host=host, port=port, threads=threads, ident="awsgraph",
-                         clear_untrusted_proxy_headers=True)
-
-
-def url_of(server: Any) -> str:
-    host = str(server.effective_host)
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{server.effective_port}/"
+    server = create_server(app, host=host, port=port, threads=threads, ident="awsgraph",
+                           clear_untrusted_proxy_headers=True)
+    return RunningConsole(server, app)
