@@ -17,6 +17,7 @@
         });
       })
       .then(function (data) {
+        performance.mark("awsgraph-fetched");
         window.awsgraphView = window.AwsGraph.mount(host, data, {
           entityHref: entityHref,
           propsUrl: propsUrl,

@@ -33,6 +33,10 @@
     return node;
   }
 
+  function mark(name) {
+    if (window.performance && performance.mark) { performance.mark(name); }
+  }
+
   function Model(data) {
     var self = this;
     this.data = data;
@@ -90,6 +94,7 @@
 
   function mount(root, data, options) {
     options = options || {};
+    mark("awsgraph-mount");
     // cytoscape adds a <style> element unless one with this id exists; under a strict
     // Content-Security-Policy that is refused, and graph.css already positions the canvas.
     if (!document.getElementById("__________cytoscape_stylesheet")) {
@@ -98,6 +103,7 @@
       document.head.appendChild(marker);
     }
     var model = new Model(data);
+    mark("awsgraph-model");
     root.textContent = "";
     root.classList.add("awsgraph");
     var side = el("div", "ag-side");
@@ -328,7 +334,9 @@
     function renderOverview(fitTo) {
       state.mode = "overview";
       var built = overviewElements();
+      mark("awsgraph-elements");
       draw(built.elements, null);
+      mark("awsgraph-added");
       var target = fitTo ? cy.getElementById(fitTo) : null;
       if (target && target.length) {
         cy.fit(target, 30);
@@ -642,7 +650,7 @@
     var view = {cy: cy, model: model, state: state, search: search, reveal: reveal, focus: focus, toggle: toggle,
       overview: function () { renderOverview(null); }};
     cy.one("render", function () {
-      if (window.performance && performance.mark) { performance.mark("awsgraph-drawn"); }
+      mark("awsgraph-drawn");
       status.setAttribute("data-drawn", "true");
     });
     status.setAttribute("data-ready", "true");
