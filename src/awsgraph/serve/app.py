@@ -48,6 +48,7 @@ EXAMPLES = (
     "FIND aws_iam_role THAT TRUSTS * AS p RETURN aws_iam_role.displayName, p.displayName",
     "FIND aws_instance AS i RETURN i.region, count(i)",
 )
+ONCE_TIMEOUT = 120.0  # seconds for what is computed once per database change (the whole graph, every answer)
 T = TypeVar("T")
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -150,8 +151,12 @@ def create_app(settings: Settings) -> Flask:
     def read() -> Any:
         return reading(settings.db, settings.timeout)
 
+    # Computed once per change of the database and then served from memory: a longer allowance.
+    def read_once() -> Any:
+        return reading(settings.db, max(settings.timeout, ONCE_TIMEOUT))
+
     def whole() -> bytes:
-        with read() as conn:
+        with read_once() as conn:
             data = collect(conn, None, settings.max_graph_nodes)
         title = f"the whole graph of {os.path.basename(settings.db)}"
         return script_json(payload(data, title, with_props=False)).encode()
@@ -159,7 +164,7 @@ def create_app(settings: Settings) -> Flask:
     def every_answer() -> list[Any]:
         from awsgraph.questions.report import answer_all
 
-        with read() as conn:
+        with read_once() as conn:
             return answer_all(conn)
 
     def warm() -> None:
