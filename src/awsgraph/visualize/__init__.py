@@ -27,7 +27,7 @@ PAGE = "graph_page.html"
 DEFAULT_MAX_NODES = 50_000
 MAX_VALUE = 400  # characters of one property value the page carries (policy action lists run to 40 kB)
 MAX_EDGES_PER_NODE = 40  # on average: a bound on what one page carries, whatever the database holds
-_MARKERS = re.compile(r"/\*LIBRARY\*/|/\*LICENSE\*/|/\*GRAPHJS\*/|/\*GRAPHCSS\*/|/\*DATA\*/|\{\{TITLE\}\}"
+_MARKERS = re.compile(r"/\*LIBRARY\*/|/\*LICENSE\*/|/\*GRAPHJS\*/|/\*GRAPHCSS\*/|/\*DATA\*/|/\*PROPS\*/|\{\{TITLE\}\}"
                       r"|\{\{CSP\}\}")
 
 
@@ -147,6 +147,7 @@ def render_html(data: GraphData, title: str = "awsgraph") -> str:
     library = asset("vendor", VENDOR_JS).replace("</script", "<\\/script")
     graph_js = asset("web", "graph.js")
     graph_css = asset("web", "graph.css")
+    page = payload(data, title)
     # The page's own script and style are allowed by hash: nothing else on it can run.
     csp = (f"default-src 'none'; script-src {_sha256(library)} {_sha256(graph_js)}; "
            f"style-src {_sha256(graph_css)}; img-src data:; base-uri 'none'; form-action 'none'")
@@ -155,7 +156,9 @@ def render_html(data: GraphData, title: str = "awsgraph") -> str:
         "/*LICENSE*/": asset("vendor", VENDOR_LICENSE).replace("--", "- -"),  # inside an HTML comment
         "/*GRAPHJS*/": graph_js,
         "/*GRAPHCSS*/": graph_css,
-        "/*DATA*/": script_json(payload(data, title)),
+        # Properties are parsed on the first click, not before the first paint.
+        "/*DATA*/": script_json({**page, "props": None, "eprops": None}),
+        "/*PROPS*/": script_json({"props": page["props"], "eprops": page["eprops"]}),
         "{{TITLE}}": html.escape(title),
         "{{CSP}}": html.escape(csp),
     }

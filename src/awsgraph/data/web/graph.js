@@ -94,6 +94,16 @@
 
   function mount(root, data, options) {
     options = options || {};
+    // Properties may come later (options.lazyProps() parses them on the first look).
+    function details() {
+      if (!data.props && !data.eprops && options.lazyProps) {
+        var more = options.lazyProps();
+        data.props = more.props;
+        data.eprops = more.eprops;
+        options.lazyProps = null;
+      }
+      return data;
+    }
     mark("awsgraph-mount");
     // cytoscape adds a <style> element unless one with this id exists; under a strict
     // Content-Security-Policy that is refused, and graph.css already positions the canvas.
@@ -471,7 +481,7 @@
       }
       inspector.appendChild(actions);
       inspector.setAttribute("data-key", n.key);
-      if (data.props) {
+      if (details().props) {
         var props = Object.assign({_key: n.key}, data.props[i]);
         inspector.appendChild(table(props));
       } else if (options.propsUrl) {
@@ -493,7 +503,7 @@
         var e = model.edges[ei];
         var from = model.nodes[e[0]].key, to = model.nodes[e[1]].key;
         var props = Object.assign({_class: e[2], _fromEntityKey: from, _toEntityKey: to,
-          _key: from + "|" + e[2].toLowerCase() + "|" + to}, (data.eprops || [])[ei] || {});
+          _key: from + "|" + e[2].toLowerCase() + "|" + to}, (details().eprops || [])[ei] || {});
         inspector.appendChild(el("b", "ag-name", e[3] + " relationship"));
         inspector.appendChild(el("div", "ag-note", model.nodes[e[0]].label + " → " + model.nodes[e[1]].label));
         inspector.appendChild(table(props));
@@ -668,6 +678,9 @@
       var errors = app.querySelector(".ag-errors");
       (errors || app).appendChild(line);
     });
-    window.awsgraphView = mount(app, JSON.parse(inline.textContent), {});
+    var lazy = document.getElementById("graph-props");
+    window.awsgraphView = mount(app, JSON.parse(inline.textContent), {
+      lazyProps: lazy ? function () { return JSON.parse(lazy.textContent); } : null
+    });
   }
 }());
