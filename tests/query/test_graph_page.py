@@ -211,3 +211,35 @@ def test_payload_leaves_out_what_the_edge_list_says() -> None:
 def test_title_is_escaped(title: str) -> None:
     html = render_html(GraphData([], []), title)
     assert "<script>alert(1)" not in html
+
+
+def test_a_large_group_opens_with_bundled_relationships(tmp_path: Path, tab: Tab) -> None:
+    where = {"accountId": "1", "region": "us-east-1"}
+    sgs = [{"_key": f"sg-{j}", "_type": "aws_security_group", "_class": ["Firewall"], "vpcId": "vpc-1", **where}
+           for j in range(50)]
+    hosts = [{"_key": f"i-{i:04d}", "_type": "aws_instance", "_class": ["Host"], "vpcId": "vpc-1", **where}
+             for i in range(600)]
+    disks = [{"_key": f"vol-{i:04d}", "_type": "aws_ebs_volume", "_class": ["Disk"], **where} for i in range(600)]
+    edges = [{"_key": f"i-{i:04d}|uses|vol-{i:04d}", "_class": "USES", "_type": "aws_instance_uses_ebs_volume",
+              "_fromEntityKey": f"i-{i:04d}", "_toEntityKey": f"vol-{i:04d}"} for i in range(600)]
+    edges += [{"_key": f"sg-{i % 50}|protects|i-{i:04d}", "_class": "PROTECTS", "_type": "sg_protects_instance",
+               "_fromEntityKey": f"sg-{i % 50}", "_toEntityKey": f"i-{i:04d}"} for i in range(600)]
+    vertices = [*sgs, *hosts, *disks]
+    out = tmp_path / "large.html"
+    out.write_text(render_html(GraphData(vertices, edges, scopes={v["_key"]: ("1", "us-east-1") for v in vertices})))
+    tab.page.goto(out.as_uri())
+    wait_ready(tab.page)
+    assert status(tab.page, "nodes") == "1250"
+    # Open every group: 400 of each type are drawn, the rest behind a "more" node.
+    tab.page.evaluate("""() => { const v = window.awsgraphView;
+        v.model.groups.forEach(g => { if (!v.state.expanded.has(g.id)) v.toggle(g.id); }); }""")
+    assert tab.page.evaluate("window.awsgraphView.cy.nodes('.entity').length") == 850
+    assert tab.page.evaluate("window.awsgraphView.cy.nodes('.more').length") == 2
+    drawn = tab.page.evaluate("window.awsgraphView.cy.edges().length")
+    assert 0 < drawn <= 800  # 1,200 relationships between drawn entities, bundled one level up
+    # A selected host still shows its own two relationships.
+    tab.page.fill(".ag-search", "i-0007")
+    tab.page.click(".ag-result[data-key='i-0007']")
+    own = tab.page.evaluate("window.awsgraphView.cy.edges('.own').map(e => e.data('label')).sort()")
+    assert own == ["PROTECTS", "USES"]
+    assert tab.problems == []

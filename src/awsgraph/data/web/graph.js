@@ -11,6 +11,7 @@
   var PAGE = 400;           // members of one group drawn at once
   var NEIGHBOURS = 150;     // neighbours drawn around a focused entity
   var RESULTS = 50;         // search results listed
+  var EDGES = 800;          // relationships drawn in the overview before they are bundled further
   var LEAF_W = 130, LEAF_H = 62, GROUP_W = 170, GROUP_H = 64, PAD = 18, HEAD = 26;
   var KIND_COLOURS = {account: "#34495e", region: "#2471a3", vpc: "#1e8449", service: "#b9770e",
     type: "#7f8c8d", more: "#95a5a6"};
@@ -304,7 +305,16 @@
     }
 
     // One drawn edge per pair of representatives, with how many relationships it stands for.
-    function bundles(nodeRep) {
+    // Too many, and they are bundled one level up (an entity's into its group's frame, a group's into its
+    // parent's) until few enough remain; a selected entity still shows its own.
+    function lift(id) {
+      var kind = id.charAt(0), index = Number(id.slice(1));
+      if (kind === "n") { return "g" + model.nodes[index].group; }
+      if (kind === "m") { return "g" + index; }
+      var parent = model.groups[index].parent;
+      return parent >= 0 ? "g" + parent : id;
+    }
+    function pairsOf(nodeRep) {
       var pairs = new Map();
       model.edges.forEach(function (e, i) {
         var a = nodeRep[e[0]], b = nodeRep[e[1]];
@@ -315,6 +325,14 @@
         bundle.count += 1;
         bundle.verbs[e[2]] = (bundle.verbs[e[2]] || 0) + 1;
       });
+      return pairs;
+    }
+    function bundles(nodeRep) {
+      var pairs = pairsOf(nodeRep);
+      for (var level = 0; pairs.size > EDGES && level < 4; level++) {
+        nodeRep = nodeRep.map(function (id) { return id && lift(id); });
+        pairs = pairsOf(nodeRep);
+      }
       var out = [];
       var n = 0;
       pairs.forEach(function (b) {
@@ -559,11 +577,33 @@
         remember("inspect", model.nodes[d.index].key);
       }
     });
+    // A selected entity's own relationships, to whatever stands for their other ends now.
+    function ownEdges(i) {
+      var reps = representatives().node;
+      var out = [];
+      var seen = new Set();
+      model.out[i].forEach(function (ei) {
+        var e = model.edges[ei];
+        var a = e[0] === i ? "n" + i : reps[e[0]], b = e[1] === i ? "n" + i : reps[e[1]];
+        if (!a || !b || a === b || seen.has(a + ">" + b) || out.length >= NEIGHBOURS) { return; }
+        seen.add(a + ">" + b);
+        out.push({group: "edges", data: {id: "t" + out.length, source: a, target: b, label: clean(e[3]), edge: ei},
+          classes: "single own lit"});
+      });
+      return out;
+    }
     cy.on("select", "node", function (ev) {
-      ev.target.union(ev.target.descendants()).connectedEdges().addClass("lit");
+      cy.batch(function () {
+        ev.target.union(ev.target.descendants()).connectedEdges().addClass("lit");
+        var index = ev.target.data("index");
+        if (state.mode === "overview" && index !== undefined) { cy.add(ownEdges(index)); }
+      });
     });
     cy.on("unselect", "node", function (ev) {
-      ev.target.union(ev.target.descendants()).connectedEdges().removeClass("lit");
+      cy.batch(function () {
+        cy.edges(".own").remove();
+        ev.target.union(ev.target.descendants()).connectedEdges().removeClass("lit");
+      });
     });
     cy.on("dbltap", "node.entity", function (ev) { focus(ev.target.data("index")); });
     cy.on("tap", "edge", function (ev) { inspectEdge(ev.target); });
@@ -572,6 +612,9 @@
 
     // -- search ----------------------------------------------------------------------------------
     function applySearchMarks() {
+      cy.batch(markHits);
+    }
+    function markHits() {
       cy.elements().removeClass("faded match");
       if (!state.hits) { return; }
       var reps = state.mode === "overview" ? representatives().node : null;
