@@ -139,8 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     out = console(stderr=args.json)  # with --json, stdout holds the JSON summary alone
     with _stop_on_sigterm(), _sandbox(port=args.port) as sandbox:
-        out.print(f"sandbox: moto serving a seeded multi-region estate at {sandbox.url} "
-                  f"({sandbox.seed_seconds:.1f} s to seed)")
+        out.print(f"sandbox: seeded a multi-region estate in {sandbox.seed_seconds:.1f} s")
         # The sandbox seeds two regions; `--regions all` makes the demo discover every region
         # the emulator offers (slower: the emulator builds each region's backends on first use).
         regions = args.regions or ",".join(sandbox.regions)
