@@ -46,7 +46,7 @@ def iam_action(prefix: str, op: str) -> str:
 
 
 def required_permissions(catalog: tuple[Spec, ...] = CATALOG) -> list[str]:
-    perms: set[str] = {iam_action(_iam_prefix(client), op) for client, op in SESSION_CALLS}
+    perms: set[str] = {iam_action(_iam_prefix(client), api_name(client, call)) for client, call in SESSION_CALLS}
     for spec in catalog:
         for client, op in operations(spec):
             prefix = spec.iam_prefix if client == spec.service and spec.iam_prefix else _iam_prefix(client)

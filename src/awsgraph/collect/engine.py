@@ -27,8 +27,9 @@ import jmespath
 from botocore.exceptions import PaginationError
 from botocore.parsers import ResponseParserError
 
-from awsgraph.catalog.calls import Call, allowed_calls, api_name, operations
+from awsgraph.catalog.calls import Call, allowed_calls, methods
 from awsgraph.catalog.spec import Bulk, Custom, Detail, FetchContext, Resource, Spec
+from awsgraph.collect.config import DEFAULT_MAX_DETAILS, DEFAULT_MAX_ITEMS, DEFAULT_MAX_PAGES
 from awsgraph.collect.convert import build_entity, decode_policy, jp
 from awsgraph.collect.errors import BoundReached, classify, error_code, worse
 from awsgraph.collect.guard import call_scope
@@ -38,9 +39,6 @@ from awsgraph.model.keys import account_key, service_key
 from awsgraph.store.base import StepResult
 
 GLOBAL = "global"
-DEFAULT_MAX_PAGES = 5_000
-DEFAULT_MAX_ITEMS = 100_000
-DEFAULT_MAX_DETAILS = 25_000
 
 
 @dataclass
@@ -303,17 +301,16 @@ class Collector:
         """The operations a unit may send: the one call it makes, or a Custom step's declared ones."""
         spec = unit.step.spec
         if unit.kind == "custom":
-            return set(operations(spec))
+            return set(methods(spec))
         if unit.kind == "detail":
             assert unit.detail is not None and unit.item is not None
             service = unit.detail.service or (unit.item.spec.service if unit.item.spec else spec.service)
-            return {(service, api_name(service, unit.detail.call))}
+            return {(service, unit.detail.call)}
         if unit.kind == "bulk":
             assert unit.bulk is not None
-            service = unit.bulk.service or spec.service
-            return {(service, api_name(service, unit.bulk.call))}
+            return {(unit.bulk.service or spec.service, unit.bulk.call)}
         assert isinstance(spec, Resource)
-        return {(spec.service, api_name(spec.service, spec.call or ""))}
+        return {(spec.service, spec.call or "")}
 
     def _client(self, step: _Step) -> Any:
         return self.session.client(step.spec.service, step.client_region)

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from botocore import xform_name
+
 from awsgraph.catalog.calls import NON_READ_OPERATIONS, Call
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup", "Head")
@@ -105,10 +107,11 @@ class CallGuard:
 
     def __call__(self, model: Any, **_: Any) -> None:
         service, operation = model.service_model.service_name, model.name
+        call = (service, xform_name(operation))  # the boto3 method name, as specs declare it
         scope = current_scope()
-        if (service, operation) not in self.allowed:
+        if call not in self.allowed:
             raise WriteOperationBlocked(service, operation, "not an operation the catalog declares")
-        if scope is not None and (service, operation) not in scope:
+        if scope is not None and call not in scope:
             raise WriteOperationBlocked(service, operation, "not declared by the step making the call")
         if self.reads_only and not is_read_operation(service, operation):
             raise WriteOperationBlocked(service, operation)

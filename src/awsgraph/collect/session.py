@@ -126,7 +126,7 @@ class AwsSession:
         # Its own client, never cached with the collector's: this one can assume the role and nothing else.
         sts: Any = base.create_client("sts", region_name=self.home_region, endpoint_url=self.endpoint_url,
                                       config=self._config)
-        sts.meta.events.register("before-call.*.*", CallGuard({("sts", "AssumeRole")}, reads_only=False))
+        sts.meta.events.register("before-call.*.*", CallGuard({("sts", "assume_role")}, reads_only=False))
 
         def fetch() -> dict[str, Any]:
             kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name,
