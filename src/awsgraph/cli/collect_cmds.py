@@ -22,7 +22,8 @@ from awsgraph.collect.config import (
 )
 from awsgraph.collect.run import RunSummary, open_session, run_collection
 from awsgraph.collect.session import CredentialError
-from awsgraph.store.sqlite import SQLiteStore, StoreError
+from awsgraph.output_files import OutputError
+from awsgraph.store.sqlite import StoreError, open_store
 
 
 def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = True) -> None:
@@ -98,7 +99,7 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = SQLiteStore(cfg.db)
+        store = open_store(cfg.db, write=True)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -140,7 +141,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             execute(cfg, as_json=args.json, verbose=args.verbose)
     try:
         counts = export_jsonl(cfg.db, args.out)
-    except StoreError as exc:
+    except (StoreError, OutputError) as exc:
         raise CliError(str(exc)) from exc
     out.print(f"export: {counts['entities']} entities and {counts['relationships']} relationships "
               f"in {args.out}/entities.jsonl and {args.out}/relationships.jsonl")
