@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from awsgraph.model import Entity, Relationship
 from awsgraph.store.base import RunInfo, StepResult, StoredEntity
+from awsgraph.store.text_index import ensure_text_index
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x61777367  # "awsg" in SQLite's header: this file is an awsgraph database
@@ -595,3 +596,4 @@ def store_schema(db: sqlite3.Connection) -> None:
     # `diff` looks up each object's history by key; readers cannot create this index.
     db.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id)")
     db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    ensure_text_index(db)  # J1QL full-text search, kept in step by triggers
