@@ -55,7 +55,8 @@ def register(sub: Any) -> None:
     _db(v)
     v.add_argument("--query", help="show only what this J1QL query matches")
     v.add_argument("--out", default="graph.html", help="output file (default graph.html)")
-    v.add_argument("--max-nodes", type=int, default=3000, help="cap on entities drawn (default 3000)")
+    v.add_argument("--max-nodes", type=int, default=50_000,
+                   help="cap on entities the page carries (default 50000; the page opens grouped either way)")
     v.add_argument("--force", action="store_true", help="replace a file awsgraph did not write (or a symlink)")
     v.set_defaults(func=cmd_visualize)
 
