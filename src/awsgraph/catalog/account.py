@@ -51,6 +51,8 @@ ACCOUNT = Resource(
     links=(Link("HAS", "aws_account", values="MasterKey", reverse=True),
            Link("CONTAINS", ("aws_organization", "aws_organizations_ou"), values="ParentKey", reverse=True)),
     service_has=False, tags=None,
+    safe={"links": "MasterKey and ParentKey are graph keys awsgraph builds for the management account and the "
+                   "account's parent, not credentials"},
     description="An account: the one being read, or one its organization lists. The management account "
                 "HAS its members; the organization or OU it sits in CONTAINS it.",
 )

@@ -167,6 +167,7 @@ ORGANIZATION = Resource(
            "rootId": "RootId", "rootArn": "RootArn", "scpEnabled": "ScpEnabled"},
     web_link="https://console.aws.amazon.com/organizations/v2/home",
     links=(Link("MANAGES", "aws_account", values="MasterKey", reverse=True),),
+    safe={"links": "MasterKey is the graph key awsgraph builds for the management account, not a credential"},
     description="The AWS Organization: its management account MANAGES it; its root HAS the top OUs.",
 )
 
@@ -175,6 +176,7 @@ OU = Resource(
     id="Id", arn="Arn", name="Name", scope="global", tags=None, service_has=False,
     props={"ouId": "Id", "parentId": "ParentId", "orgPath": "Path", "organizationId": "OrganizationId"},
     links=(Link("HAS", PARENTS, values="ParentKey", reverse=True),),
+    safe={"links": "ParentKey is the graph key of the OU's parent (an ARN awsgraph reads), not a credential"},
     description="An organizational unit; its parent (the organization or an OU) HAS it.",
 )
 
@@ -186,6 +188,8 @@ POLICY = Resource(
            "content": "Content", "targetIds": "TargetIds", "organizationId": "OrganizationId"},
     compute=lambda item: {"category": "other"},
     links=(Link("ENFORCES", (*PARENTS, "aws_account"), values="TargetKeys"),),
+    safe={"content": "an SCP document: IAM policy language (which actions the organization allows), never a "
+                     "credential; read by scp_levels for who-can and the ALLOWS edges"},
     description="A service control policy (document in `content`); it ENFORCES what it is attached to.",
 )
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from awsgraph.cli.common import CliError, console
 from awsgraph.cli.org_summary import OrgProgressBar, print_org_summary
+from awsgraph.cli.output import print_json
 from awsgraph.collect.config import EXTERNAL_ID, InstanceConfig
 from awsgraph.collect.org import ACCOUNT_ID, ROLE_NAME, OrgError, OrgOptions, OrgSummary, run_organization
 from awsgraph.collect.run import open_session
@@ -81,20 +81,24 @@ def org_options(args: argparse.Namespace) -> OrgOptions:
 
 
 def execute_org(cfg: InstanceConfig, args: argparse.Namespace) -> OrgSummary:
+    from awsgraph.cli.collect_cmds import check_reachable
+
     opts = org_options(args)
     err = console(stderr=True)
+    if cfg.endpoint_url:
+        check_reachable(cfg.endpoint_url)
     try:
         session = open_session(cfg)
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = open_store(cfg.db)
+        store = open_store(cfg.db, write=True)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
         with OrgProgressBar(err) as progress:
             summary = run_organization(cfg, opts, store, source=session, progress=progress,
-                                       on_wait=lambda message: err.print(message, markup=False))
+                                       on_wait=lambda message: err.print(message))
     except StoreBusy as exc:
         raise CliError(str(exc), BUSY_EXIT) from exc
     except OrgError as exc:
@@ -102,9 +106,9 @@ def execute_org(cfg: InstanceConfig, args: argparse.Namespace) -> OrgSummary:
     finally:
         store.close()
     if args.json:
-        print(json.dumps(summary.to_dict(), indent=2, default=str))
+        print_json(summary.to_dict())
     else:
         out = console()
         print_org_summary(out, summary)
-        out.print(f"graph written to {cfg.db}", markup=False)
+        out.print(f"graph written to {cfg.db}")
     return summary

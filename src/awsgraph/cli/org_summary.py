@@ -6,17 +6,17 @@ import threading
 from types import TracebackType
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from awsgraph.cli.output import inert, styled, table
 from awsgraph.collect.org import AccountOutcome, OrgSummary
 
 _COLOURS = {"success": "green", "partial": "yellow", "failed": "red"}
 
 
 def _label(account: str, name: str) -> str:
-    return f"{account} ({name})" if name else account
+    """An account as shown: its id and, when it has one, its name (data: made inert)."""
+    return inert(f"{account} ({name})" if name else account)
 
 
 class OrgProgressBar:
@@ -49,13 +49,13 @@ class OrgProgressBar:
     def planned(self, total: int) -> None:
         self._total = total
         if self._progress is not None:
-            self._overall = self._progress.add_task("[bold]accounts", total=max(total, 1))
+            self._overall = self._progress.add_task("accounts", total=max(total, 1))
 
     def account_started(self, account: str, name: str) -> None:
         with self._lock:
             self._names[account] = name
             if self._progress is not None:
-                self._tasks[account] = self._progress.add_task(f"  {escape(_label(account, name))}", total=1)
+                self._tasks[account] = self._progress.add_task(f"  {_label(account, name)}", total=1)
 
     def account_steps(self, account: str, done: int, total: int) -> None:
         task = self._tasks.get(account)
@@ -72,36 +72,34 @@ class OrgProgressBar:
                 if self._overall is not None:
                     self._progress.update(self._overall, completed=self._done)
             else:
-                why = f": {outcome.reason}" if outcome.reason and outcome.status != "success" else ""
-                self.console.print(escape(f"[{self._done}/{self._total}] "
-                                          f"{_label(outcome.account_id, outcome.name)} {outcome.status}{why}"))
+                why = f": {inert(outcome.reason)}" if outcome.reason and outcome.status != "success" else ""
+                self.console.print(f"[{self._done}/{self._total}] "
+                                   f"{_label(outcome.account_id, outcome.name)} {outcome.status}{why}")
 
     def deriving(self, done: int, total: int) -> None:
         if self._progress is None:
             return
         if self._derive is None:
-            self._derive = self._progress.add_task("[bold]relationships (accounts)", total=max(total, 1))
+            self._derive = self._progress.add_task("relationships (accounts)", total=max(total, 1))
         self._progress.update(self._derive, completed=done, total=max(total, 1))
 
 
 def print_org_summary(console: Console, s: OrgSummary) -> None:
     """The per-account table, then totals, accounts not collected and notes."""
     what = f"organization {s.plan.organization_id}" if s.plan.organization_id else "accounts file"
-    console.print(f"[bold]awsgraph run {s.run_id}[/bold]: {escape(what)}, {len(s.accounts)} account(s)"
-                  + (f", management account {s.plan.management_account}" if s.plan.management_account else ""))
-    table = Table(title="Accounts", show_edge=False)
-    for col, justify in (("account", "left"), ("name", "left"), ("status", "left"), ("entities", "right"),
-                         ("changes", "right"), ("API calls", "right"), ("s", "right"), ("reason", "left")):
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    console.print(styled(f"awsgraph run {s.run_id}", "bold") + inert(
+        f": {what}, {len(s.accounts)} account(s)"
+        + (f", management account {s.plan.management_account}" if s.plan.management_account else "")))
+    t = table("account", "name", "status", "entities", "changes", "API calls", "s", "reason", title="Accounts",
+              show_edge=False)
     for a in s.accounts:
         r = a.result
         c = r.changes if r else {}
-        colour = _COLOURS.get(a.status, "red")
-        table.add_row(a.account_id, escape(a.name), f"[{colour}]{a.status}[/{colour}]",
-                      str(r.entities) if r else "-",
-                      f"+{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('deleted', 0)}" if r else "-",
-                      str(r.calls) if r else "-", f"{a.duration:.1f}", escape(a.reason[:200]))
-    console.print(table)
+        t.add_row(inert(a.account_id), inert(a.name), styled(a.status, _COLOURS.get(a.status, "red")),
+                  str(r.entities) if r else "-",
+                  f"+{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('deleted', 0)}" if r else "-",
+                  str(r.calls) if r else "-", f"{a.duration:.1f}", inert(a.reason[:200]))
+    console.print(t)
     by = {st: sum(1 for a in s.accounts if a.status == st) for st in ("success", "partial", "failed")}
     c = s.changes
     console.print(
@@ -113,8 +111,8 @@ def print_org_summary(console: Console, s: OrgSummary) -> None:
                   f"+{c.get('rel_created', 0)} ~{c.get('rel_updated', 0)} -{c.get('rel_deleted', 0)} relationships; "
                   f"relationships derived for {s.derived.get('derived_accounts', 0)} account(s)")
     if by["partial"] or by["failed"]:
-        console.print("[yellow]partial and failed accounts kept what earlier runs knew about them[/yellow]")
+        console.print(styled("partial and failed accounts kept what earlier runs knew about them", "yellow"))
     for skipped in s.plan.skipped:
-        console.print(escape(f"not collected: {_label(skipped['account'], skipped['name'])}: {skipped['reason']}"))
+        console.print(f"not collected: {_label(skipped['account'], skipped['name'])}: {inert(skipped['reason'])}")
     for note in s.notes:
-        console.print(f"note: {escape(note)}")
+        console.print(f"note: {inert(note)}")

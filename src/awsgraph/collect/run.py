@@ -123,7 +123,8 @@ def collect_account(cfg: InstanceConfig, session: AwsSession, store: GraphStore,
     collector = Collector(
         session, list(specs) if specs is not None else select_specs(cfg, catalog),
         sink=lambda batch: store.stage_entities(run_id, batch, unit=account),
-        options=Options(regions=regions, workers=cfg.workers, per_service=cfg.per_service, stamp=cfg.stamp()),
+        options=Options(regions=regions, workers=cfg.workers, per_service=cfg.per_service, stamp=cfg.stamp(),
+                        max_pages=cfg.max_pages, max_items=cfg.max_items, max_details=cfg.max_details),
         progress=progress,
     )
     result = collector.run()

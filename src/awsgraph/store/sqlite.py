@@ -23,6 +23,12 @@ transaction (``commit_unit``), so a crash or Ctrl-C mid-collection leaves the pr
 intact. Entities are marked deleted only in scopes whose steps completed. Relationships are
 derived per account (``derive_pending``) from the accounts marked dirty; an interrupted
 derivation leaves them marked, and the next run finishes it.
+
+Opening is explicit (:func:`open_store`): readers open a database read-only and refuse any
+file that is not an awsgraph database (left untouched) or is corrupt; only a writer
+(``collect``, ``demo``) creates or migrates one. A database is recognised by SQLite's
+``application_id`` header field (or, for files written before it was set, by its
+``meta.schema_version`` row and tables). The file and its ``-wal``/``-shm`` are 0600.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from awsgraph.model import Entity, Relationship
 from awsgraph.model.accounts import ORG, SELF, compose, merge_links
@@ -53,8 +60,11 @@ from awsgraph.store.base import (
     StoreError,
     UnitCommit,
 )
+from awsgraph.store.text_index import ensure_text_index
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 1  # the changes since are additive: earlier versions still read these files
+APPLICATION_ID = 0x61777367  # "awsg" in SQLite's header: this file is an awsgraph database
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -90,7 +100,6 @@ CREATE TABLE IF NOT EXISTS history(
   run_id INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
   type TEXT, props TEXT);
 CREATE INDEX IF NOT EXISTS history_run ON history(run_id, kind);
-CREATE INDEX IF NOT EXISTS history_key ON history(key, run_id);
 CREATE TABLE IF NOT EXISTS run_units(
   run_id INTEGER NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL, started_at REAL, finished_at REAL,
   pid INTEGER, host TEXT, reason TEXT, summary TEXT, PRIMARY KEY(run_id, unit));
@@ -204,42 +213,20 @@ class _Heartbeat(threading.Thread):
 
 
 class SQLiteStore:
-    """The embedded default store."""
+    """The embedded default store. ``write=True`` creates or migrates the file (collectors only);
+    ``write=False`` opens an existing awsgraph database read-only."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, write: bool = True) -> None:
         self.path = path
+        self.writable = write
         self._lock = threading.RLock()
         self._derive_lock = threading.Lock()
         self._history_rows: dict[str, int] = {}
         self._heartbeats: dict[int, _Heartbeat] = {}
         self.reaped: list[str] = []  # what begin_run cleaned up after dead runs, for the user
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
-            raise StoreError(f"cannot open database {path!r}: {exc}") from exc
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=OFF")
-        try:
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path!r} is not an awsgraph database: {exc}") from exc
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Databases written by earlier versions gain what this one needs (additive changes only)."""
+        self._db = _open_for_writing(path) if write else _open_for_reading(path)
         # another writer may hold the lock for a while: wait for it rather than fail at once
         self._db.execute("PRAGMA busy_timeout=60000")
-        for table, added in _ADDED_COLUMNS.items():
-            columns = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
-            for name, decl in added:
-                if name not in columns:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
-        # the staging table of version 1 had one row per (run, key): only dead runs' rows are left
-        self._db.execute("DROP TABLE IF EXISTS staging")
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -692,7 +679,7 @@ class SQLiteStore:
         counts = _counts()
         self._history_rows = {}
         with self.derive_lock():
-            self._check_version(version)
+            self._check_derive_version(version)
             self._refresh_identities(identities, progress)
             pending = self._db.execute("SELECT account, gen FROM dirty ORDER BY account").fetchall()
             for i, (account, gen) in enumerate(pending):
@@ -712,7 +699,7 @@ class SQLiteStore:
     def dirty_accounts(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT account FROM dirty ORDER BY account")]
 
-    def _check_version(self, version: str) -> None:
+    def _check_derive_version(self, version: str) -> None:
         """A new derivation (another awsgraph version, or a database from before incremental
         derivation) re-derives everything once."""
         row = self._db.execute("SELECT value FROM meta WHERE key='derive_version'").fetchone()
@@ -1041,7 +1028,151 @@ class SQLiteStore:
             self._db.close()
 
 
-def open_store(path: str, *, must_exist: bool = False) -> SQLiteStore:
-    if must_exist and not os.path.exists(path):
-        raise StoreError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
-    return SQLiteStore(path)
+def open_store(path: str, *, write: bool = False, must_exist: bool = True) -> SQLiteStore:
+    """Open the graph database at ``path``.
+
+    Read-only by default: the file must exist and be an awsgraph database, and nothing in it
+    or beside it changes. ``write=True`` (``collect``, ``demo``) creates the file (0600) or
+    migrates an existing awsgraph database; it never adopts someone else's file or follows a
+    symlink. Problems raise :class:`StoreError` with a one-line message.
+    """
+    if write:
+        return SQLiteStore(path, write=True)
+    if not must_exist and not os.path.exists(path):
+        raise StoreError(f"database {path!r} does not exist")
+    return SQLiteStore(path, write=False)
+
+
+_MISSING = "does not exist (run `awsgraph collect` or `awsgraph demo` first)"
+
+
+def _uri(path: str, **options: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"file:{quote(os.path.abspath(path))}?{query}"
+
+
+def _recognise(path: str) -> str:
+    """``"ours"``, ``"legacy"`` (ours, from before the header mark) or raise: what the file is,
+    judged without changing it or creating anything beside it."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except IsADirectoryError:
+        raise StoreError(f"{path!r} is a directory, not an awsgraph database") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    if not head.startswith(_SQLITE_MAGIC):
+        raise StoreError(f"{path!r} is not an awsgraph database (not an SQLite file)")
+    if len(head) < 100:
+        raise StoreError(f"{path!r} is not a usable awsgraph database (truncated or corrupt)")
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return "ours"
+    if app_id != 0:
+        raise StoreError(f"{path!r} is not an awsgraph database (it belongs to another application)")
+    # No mark: an awsgraph database from before the mark, or someone else's. Look without
+    # locking or a WAL index (immutable), so nothing is created beside a foreign file.
+    try:
+        probe = sqlite3.connect(_uri(path, mode="ro", immutable="1"), uri=True)
+        try:
+            tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            version = (probe.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                       if "meta" in tables else None)
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path!r} is not a usable awsgraph database: {exc}") from None
+    if version is None or not {"entities", "relationships", "runs"} <= tables:
+        raise StoreError(f"{path!r} is not an awsgraph database")
+    return "legacy"
+
+
+def _check_version(db: sqlite3.Connection, path: str) -> None:
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    try:
+        version = int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path!r} was written by a newer awsgraph (schema {version}); upgrade awsgraph to read it")
+
+
+def _open_for_reading(path: str) -> sqlite3.Connection:
+    if not os.path.exists(path):
+        raise StoreError(f"database {path!r} {_MISSING}")
+    _recognise(path)
+    try:
+        db = sqlite3.connect(_uri(path, mode="ro"), uri=True, check_same_thread=False, isolation_level=None)
+        try:
+            _check_version(db, path)
+            db.execute("SELECT count(*) FROM runs").fetchone()  # touch the pages a reader needs first
+        except BaseException:
+            db.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path!r} is not a usable awsgraph database: {exc}") from None
+    return db
+
+
+def _open_for_writing(path: str) -> sqlite3.Connection:
+    for p in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        if os.path.islink(p):
+            raise StoreError(f"refusing to write the database through a symlink: {p!r}")
+    fresh = not os.path.exists(path) or os.path.getsize(path) == 0
+    if fresh:
+        try:
+            # O_NOFOLLOW: a symlink planted meanwhile is not followed; 0600 is set below whatever the umask
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise StoreError(f"cannot create database {path!r}: {exc.strerror or exc}") from None
+    else:
+        _recognise(path)
+    try:
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot make {path!r} private: {exc.strerror or exc}") from None
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
+        raise StoreError(f"cannot open database {path!r}: {exc}") from exc
+    try:
+        if not fresh:
+            _check_version(db, path)
+        store_schema(db)
+        if fresh:
+            # The header (application_id) and the tables sit in the WAL until a checkpoint; another
+            # process opening the file meanwhile (a second `collect`: "database busy") must
+            # recognise it from the main file, so it goes there now.
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StoreError(f"{path!r} is not a usable awsgraph database: {exc}") from None
+    except BaseException:
+        db.close()
+        raise
+    for p in (f"{path}-wal", f"{path}-shm"):  # SQLite copies the file's mode; make sure of it
+        if os.path.exists(p) and not os.path.islink(p):
+            os.chmod(p, 0o600)
+    return db
+
+
+def store_schema(db: sqlite3.Connection) -> None:
+    """Create what is missing (additive changes only) and mark the file as an awsgraph database."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=OFF")
+    db.executescript(_SCHEMA)
+    db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
+    # Databases written before a column existed gain it (additive changes only).
+    for table, added in _ADDED_COLUMNS.items():
+        columns = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        for name, decl in added:
+            if name not in columns:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+    # the staging table of earlier versions had one row per (run, key): only dead runs' rows are left
+    db.execute("DROP TABLE IF EXISTS staging")
+    # `diff` looks up each object's history by key; readers cannot create this index.
+    db.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id)")
+    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    ensure_text_index(db)  # J1QL full-text search, kept in step by triggers
