@@ -340,8 +340,11 @@ def test_cli_accounts_file_and_json(estate: Org, tmp_path: Path, capsys: pytest.
     db = str(tmp_path / "file.db")
     assert main(["collect", "--accounts-file", str(accounts), "--regions", "us-east-1", "--services", "iam",
                  "--db", db, "--json", "--workers", "4"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
     assert out["mode"] == "accounts-file" and out["accountsTotal"] == 2
+    # progress, not on a terminal: one line per account done, with the count
+    assert "[1/2]" in captured.err and "[2/2]" in captured.err
     assert {(a["account"], a["name"], a["status"]) for a in out["accounts"]} == {
         (estate.prod, "prod", "success"), (estate.dev, "dev", "success")}
     assert all(a["entities"] > 0 and a["apiCalls"] > 0 for a in out["accounts"])
