@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from awsgraph.analysis.exposure import exposure
 from awsgraph.analysis.mapped import dns_connections, domain_zones, user_persons, vpc_peering
+from awsgraph.analysis.nacl import nacl_edges
 from awsgraph.analysis.policy_edges import policy_edges
 from awsgraph.analysis.resource_policies import resource_policy_edges
 from awsgraph.analysis.routes import main_route_tables
@@ -26,6 +27,7 @@ ANALYSERS: tuple[Analyser, ...] = (
     resource_policy_edges,
     trust_edges,
     security_group_edges,
+    nacl_edges,
     exposure,
     user_persons,
     dns_connections,
