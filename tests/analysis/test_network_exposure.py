@@ -106,7 +106,7 @@ def test_unknown_prefix_list_becomes_a_placeholder_network():
     (edge,) = rels
     key = f"arn:aws:ec2:us-east-1:{ACCT}:prefix-list/pl-9"
     assert (edge.from_key, edge.to_key, edge.qualifier) == (SG, key, "egress:udp:53:pl-9")
-    assert ents[key].type == "aws_ec2_managed_prefix_list" and ents[key].classes == ("Network",)
+    assert ents[key].type == "aws_ec2_managed_prefix_list" and ents[key].classes == ("Configuration",)
 
 
 def test_icmp_rule_matches_no_port_query():

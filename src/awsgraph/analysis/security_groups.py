@@ -231,10 +231,11 @@ def security_group_edges(view: GraphView) -> Iterator[Entity | Relationship]:
                     rec = prefix_recs.get(src.value)
                     if rec is None:
                         key = f"arn:aws:ec2:{sg.region or ''}:{account or ''}:prefix-list/{src.value}"
+                        # a list of CIDRs not collected: whether they are public is unknown, so it is
+                        # no Network (whose public cannot be null) but a Configuration
                         placeholders.setdefault(key, placeholder(
-                            key, PREFIX_LIST_TYPE, ("Network",), name=src.value, displayName=src.value,
-                            prefixListId=src.value, accountId=account, region=sg.region,
-                            CIDR=None, public=None, internal=None))
+                            key, PREFIX_LIST_TYPE, ("Configuration",), name=src.value, displayName=src.value,
+                            prefixListId=src.value, accountId=account, region=sg.region))
                         add(key, PREFIX_LIST_TYPE, True, rule, src.value, prefixListId=src.value,
                             description=src.description)
                     else:

@@ -123,7 +123,7 @@ def _role_props(item: dict[str, Any]) -> dict[str, Any]:
 
 def _user_props(item: dict[str, Any]) -> dict[str, Any]:
     rep = item.get("CredentialReport") or {}
-    out: dict[str, Any] = {"username": item.get("UserName")}
+    out: dict[str, Any] = {"username": [item["UserName"]] if item.get("UserName") else None}
     if rep:
         out["passwordEnabled"] = rep.get("password_enabled") == "true"
         out["mfaEnabled"] = rep.get("mfa_active") == "true"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from awsgraph.model.tags import stored_property
 from awsgraph.query.ast import BoolExpr, Comparison, Expr, NotExpr, PropRef, Value, ValueList
 from awsgraph.query.errors import QueryError
 
@@ -41,8 +42,10 @@ class Slot:
 
 
 def json_path(prop: str) -> str:
-    """A SQL string literal holding the JSON path of a (possibly dotted) property name."""
-    escaped = prop.replace("\\", "\\\\").replace('"', '\\"')
+    """A SQL string literal holding the JSON path of a (possibly dotted) property name.
+
+    ``tag.<AWS tag key>`` is looked up under its stored, encoded name (awsgraph.model.tags)."""
+    escaped = stored_property(prop).replace("\\", "\\\\").replace('"', '\\"')
     return "'" + ('$."' + escaped + '"').replace("'", "''") + "'"
 
 
