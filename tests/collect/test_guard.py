@@ -23,9 +23,14 @@ def test_metadata_reads_pass(service: str, operation: str) -> None:
     ("s3", "DeleteBucket"), ("s3", "GetObject"), ("dynamodb", "Scan"), ("dynamodb", "Query"),
     ("dynamodb", "GetItem"), ("secretsmanager", "GetSecretValue"), ("ssm", "GetParameter"),
     ("ssm", "GetParametersByPath"), ("logs", "GetLogEvents"), ("ec2", "DescribeInstanceAttribute"),
-    ("lambda", "GetFunction"), ("kms", "Decrypt"), ("iam", "GenerateCredentialReport"), ("sqs", "ReceiveMessage"),
+    ("lambda", "GetFunction"), ("kms", "Decrypt"), ("iam", "UpdateAccountPasswordPolicy"), ("sqs", "ReceiveMessage"),
     ("sts", "GetSessionToken"),
 ])
+def test_generating_the_credential_report_is_the_documented_exception() -> None:
+    assert is_read_operation("iam", "GenerateCredentialReport")  # no content, no secret: password/MFA state
+    assert not is_read_operation("iam", "UpdateAccessKey") and not is_read_operation("sts", "GetSessionToken")
+
+
 def test_writes_and_content_reads_are_refused(service: str, operation: str) -> None:
     assert not is_read_operation(service, operation)
 

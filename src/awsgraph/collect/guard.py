@@ -44,8 +44,11 @@ CONTENT_READS: dict[str, frozenset[str]] = {
     "athena": frozenset({"GetQueryResults"}),
 }
 
-# Not reads, but how a read-only session is established.
-ALLOWED_NON_READS = {("sts", "AssumeRole")}
+# Not reads, but allowed: AssumeRole is how a read-only session is established;
+# GenerateCredentialReport makes IAM (re)build the account's credential report, which holds no
+# secret and is the only source of password and MFA state per user (AWS's SecurityAudit policy
+# grants it for this reason).
+ALLOWED_NON_READS = {("sts", "AssumeRole"), ("iam", "GenerateCredentialReport")}
 
 
 class WriteOperationBlocked(Exception):
