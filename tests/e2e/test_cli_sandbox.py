@@ -98,6 +98,21 @@ def test_every_entity_matches_the_j1_class_schemas(collected: dict[str, Any]) ->
     assert STUBBED_ONLY.isdisjoint(seen)  # when moto serves one, move it out of STUBBED_ONLY
 
 
+def test_questions_tell_the_truth_on_the_sandbox(collected: dict[str, Any]) -> None:
+    """The seeded console user without MFA is found; answers built on what moto cannot serve say so."""
+    run = cli("ask", "users-without-mfa", "--db", str(collected["db"]), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert [r["name"] for r in json.loads(run.stdout)] == ["bob"] and "unknown" not in run.stderr
+    run = cli("ask", "cross-account-trust", "--db", str(collected["db"]), "--format", "json")
+    assert {(r["role.name"], r["who.displayName"]) for r in json.loads(run.stdout)} == {
+        ("partner-audit", "444455556666"), ("vendor-no-external-id", "ops")}
+    run = cli("ask", "buckets-allowing-everyone", "--db", str(collected["db"]), "--format", "json")
+    assert "partial: " in run.stderr and "aws_accessanalyzer_analyzer failed" in run.stderr
+    report = collected["work"] / "report.html"
+    run = cli("report", "--db", str(collected["db"]), "--out", str(report))
+    assert run.returncode == 0 and "built on partial or missing data" in run.stdout
+
+
 def test_spec_relationships_present(collected: dict[str, Any]) -> None:
     types = {r["_type"] for r in collected["relationships"]}
     for expected in ("aws_vpc_contains_subnet", "aws_subnet_has_instance", "aws_security_group_protects_instance",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from awsgraph.cli.common import CliError, console
@@ -145,6 +146,10 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     if cols:
         out.print(table)
     out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+    same = len(rows) - len({tuple(_text(r.get(c)) for c in cols) for r in rows})
+    if same and not any(c.endswith((".region", ".accountId", "._key")) for c in cols):
+        out.print(f"{same} row{'s' if same != 1 else ''} look the same as another: RETURN <alias>.region, "
+                  "<alias>.accountId or <alias>._key to tell them apart")
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -195,12 +200,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
         text = render(question, _parse_params(args.param))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    from awsgraph.questions.coverage import assess
+
     with _connection(args.db) as conn:
         rows = _run(conn, text)
+        cov = assess(conn, text, question.needs)
     if args.format == "table":
         out = console(stderr=True)
         out.print(f"[bold]{question.title}[/bold]\n{question.why}\n[dim]{text}[/dim]")
     print_rows(rows, args.format)
+    if cov.level != "complete":  # the rows (stdout) stay as they are; the caveat goes beside them
+        console(stderr=True).print(f"[yellow]{escape(cov.text)}[/yellow]")
     return 0
 
 
@@ -222,7 +232,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     page = render_report(answers)
     _write(args.out, page)
     hits = sum(1 for a in answers if a.rows)
-    console().print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings")
+    shaky = sum(1 for a in answers if a.coverage != "complete")
+    console().print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings"
+                    + (f", {shaky} built on partial or missing data" if shaky else ""))
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from awsgraph.query import QueryError, run_query
 from awsgraph.questions import QUESTIONS, Question, render
+from awsgraph.questions.coverage import UNKNOWN, assess
 
 MAX_ROWS_SHOWN = 100
 
@@ -23,6 +24,10 @@ class Answer:
     rows: list[dict[str, Any]]
     error: str | None
     seconds: float
+    # How complete the data behind the rows is: "complete" | "partial" | "unknown", and one line
+    # saying which types and why (empty when complete). See awsgraph.questions.coverage.
+    coverage: str = "complete"
+    coverage_note: str = ""
 
 
 def answer_all(conn: sqlite3.Connection, params: Mapping[str, str] | None = None) -> list[Answer]:
@@ -35,7 +40,10 @@ def answer_all(conn: sqlite3.Connection, params: Mapping[str, str] | None = None
             rows, error = run_query(conn, text), None
         except QueryError as exc:
             rows, error = [], str(exc)
-        out.append(Answer(q, text, rows, error, time.perf_counter() - t0))
+        cov = assess(conn, text, q.needs) if error is None else None
+        out.append(Answer(q, text, rows, error, time.perf_counter() - t0,
+                          coverage=cov.level if cov else UNKNOWN,
+                          coverage_note=cov.note if cov else "the query failed"))
     return out
 
 
@@ -79,12 +87,17 @@ def render_report(answers: list[Answer], title: str = "awsgraph security questio
         q = a.question
         if a.error:
             badge = "<span class='badge err'>error</span>"
+        elif a.coverage != "complete" and not a.rows:
+            badge = f"<span class='badge err'>{html.escape(a.coverage)}</span>"  # no green 0 on missing data
         else:
             badge = f"<span class='badge {'hit' if a.rows else 'clear'}'>{len(a.rows)}</span>"
         rows.append(f"<tr><td>{badge}</td><td><a href='#{html.escape(q.id)}'>{html.escape(q.title)}</a></td>"
                     f"<td>{html.escape(', '.join(q.tags))}</td></tr>")
         result = (f"<p><b>Error:</b> <code>{html.escape(a.error)}</code></p>" if a.error
                   else _table(a.rows) if a.rows else "<p>No findings.</p>")
+        if a.coverage != "complete":
+            result = (f"<p class='coverage'><b>{html.escape(a.coverage)}:</b> {html.escape(a.coverage_note)}</p>"
+                      + result)
         sections.append(
             f"<section id='{html.escape(q.id)}'><h2>{badge} {html.escape(q.title)}</h2>"
             f"<p class='why'>{html.escape(q.why)}</p><pre>{html.escape(a.query)}</pre>"
