@@ -18,6 +18,11 @@ def test_metadata_reads_pass(service: str, operation: str) -> None:
     assert is_read_operation(service, operation)
 
 
+def test_generating_the_credential_report_is_the_documented_exception() -> None:
+    assert is_read_operation("iam", "GenerateCredentialReport")  # no content, no secret: password/MFA state
+    assert not is_read_operation("iam", "UpdateAccessKey") and not is_read_operation("sts", "GetSessionToken")
+
+
 @pytest.mark.parametrize(("service", "operation"), [
     ("ec2", "RunInstances"), ("ec2", "TerminateInstances"), ("iam", "CreateUser"), ("s3", "PutBucketPolicy"),
     ("s3", "DeleteBucket"), ("s3", "GetObject"), ("dynamodb", "Scan"), ("dynamodb", "Query"),
@@ -26,11 +31,6 @@ def test_metadata_reads_pass(service: str, operation: str) -> None:
     ("lambda", "GetFunction"), ("kms", "Decrypt"), ("iam", "UpdateAccountPasswordPolicy"), ("sqs", "ReceiveMessage"),
     ("sts", "GetSessionToken"),
 ])
-def test_generating_the_credential_report_is_the_documented_exception() -> None:
-    assert is_read_operation("iam", "GenerateCredentialReport")  # no content, no secret: password/MFA state
-    assert not is_read_operation("iam", "UpdateAccessKey") and not is_read_operation("sts", "GetSessionToken")
-
-
 def test_writes_and_content_reads_are_refused(service: str, operation: str) -> None:
     assert not is_read_operation(service, operation)
 
