@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft7Validator, FormatChecker
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
 
 from awsgraph.catalog import CATALOG
 from awsgraph.catalog.spec import Resource
@@ -109,10 +111,19 @@ def schemas(directory: str | None = None) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text()) for p in sorted(path.glob("*.json"))}
 
 
+BUNDLE_URI = "urn:awsgraph:j1-class-schemas"
+
+
+@functools.cache
+def _registry() -> Registry[Any]:
+    # crawled once: an anchor lookup in an uncrawled registry walks the whole bundle every time
+    bundle = {"$schema": "http://json-schema.org/draft-07/schema#", "definitions": schemas()}
+    return Registry().with_resource(BUNDLE_URI, DRAFT7.create_resource(bundle)).crawl()
+
+
 @functools.cache
 def _validator(cls: str) -> Draft7Validator:
-    bundle = {"$schema": "http://json-schema.org/draft-07/schema#", "definitions": schemas(), "$ref": f"#{cls}"}
-    return Draft7Validator(bundle, format_checker=_formats())
+    return Draft7Validator({"$ref": f"{BUNDLE_URI}#{cls}"}, registry=_registry(), format_checker=_formats())
 
 
 def schema_errors(entity: dict[str, Any]) -> list[str]:
