@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_runs)
 
-    d = sub.add_parser("docs", help="regenerate docs/catalog.md and docs/iam-policy.json from the catalog")
+    d = sub.add_parser("docs", help="regenerate docs/catalog.md, docs/iam-policy.json and docs/j1ql.md from the code")
     d.add_argument("--out", default="docs", help="docs directory (default docs)")
     d.add_argument("--check", action="store_true", help="exit 1 if the committed docs are stale")
     d.set_defaults(func=cmd_docs)
@@ -78,9 +78,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from awsgraph.catalog.docs import write_docs
+    from awsgraph.query.features import write_features
 
     stale = write_docs(args.out, check=args.check)
+    stale += write_features(args.out, check=args.check)
     if args.check and stale:
         raise CliError(f"generated docs are stale: {', '.join(stale)} (run `awsgraph docs`)", code=1)
-    console().print("docs are current" if args.check else f"wrote {args.out}/catalog.md and {args.out}/iam-policy.json")
+    written = f"wrote {args.out}/catalog.md, {args.out}/iam-policy.json and {args.out}/j1ql.md"
+    console().print("docs are current" if args.check else written)
     return 0
