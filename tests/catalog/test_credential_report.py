@@ -13,6 +13,7 @@ from botocore.stub import Stubber
 from awsgraph.catalog import iam as iam_catalog
 from awsgraph.catalog.spec import FetchContext
 from awsgraph.collect import guard
+from awsgraph.collect.session import AwsSession
 from awsgraph.query import run_query
 from awsgraph.questions import get, render
 from awsgraph.questions.coverage import assess
@@ -60,7 +61,7 @@ def test_a_refused_report_leaves_the_answer_unknown(aws: None, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     _seed_users()
     # as when the role may not generate it: the users lack the report's facts, nothing else fails
-    monkeypatch.setattr(guard, "ALLOWED_NON_READS", {("sts", "AssumeRole")})
+    monkeypatch.setattr(guard, "NON_READ_OPERATIONS", {})
     db = str(tmp_path / "g.db")
     got = collect(db, services=["iam"])
     assert "passwordEnabled" not in got.one("aws_iam_user", name="dave")
@@ -69,6 +70,15 @@ def test_a_refused_report_leaves_the_answer_unknown(aws: None, tmp_path: Path,
     conn = sqlite3.connect(db)
     assert run_query(conn, render(q)) == []
     assert assess(conn, render(q), q.needs).text == "unknown: no credential report"
+
+
+def test_only_the_iam_step_may_generate_the_report(aws: None) -> None:
+    client = AwsSession().client("iam", "us-east-1")
+    with guard.call_scope({("iam", "list_saml_providers")}), pytest.raises(
+            guard.WriteOperationBlocked, match="not declared by the step"):
+        client.generate_credential_report()
+    with guard.call_scope({("iam", "generate_credential_report")}):
+        assert client.generate_credential_report()["State"] in ("STARTED", "COMPLETE")
 
 
 def test_report_is_polled_until_ready_with_bounded_waits() -> None:

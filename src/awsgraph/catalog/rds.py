@@ -131,6 +131,8 @@ INSTANCE = Resource(
         "monitoringInterval": "MonitoringInterval",
     },
     compute=lambda item: {**_datastore(item), **host_names((item.get("Endpoint") or {}).get("Address"))},
+    raw=("PubliclyAccessible", "NetworkType", "VpcSecurityGroups", "DBSubnetGroup.Subnets.SubnetIdentifier",
+         "Endpoint.Address"),
     web_link=CONSOLE + "database:id={DBInstanceIdentifier};is-cluster=false",
     links=(
         Link(

@@ -11,10 +11,19 @@ from typing import Any
 from awsgraph.catalog import service_groups
 from awsgraph.cli.common import CliError, console
 from awsgraph.cli.summary import print_summary, progress_bar
-from awsgraph.collect.config import ConfigError, InstanceConfig, build_config, load_file
+from awsgraph.collect.config import (
+    DEFAULT_MAX_DETAILS,
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_PAGES,
+    ConfigError,
+    InstanceConfig,
+    build_config,
+    load_file,
+)
 from awsgraph.collect.run import RunSummary, open_session, run_collection
 from awsgraph.collect.session import CredentialError
-from awsgraph.store.sqlite import SQLiteStore, StoreError
+from awsgraph.output_files import OutputError
+from awsgraph.store.sqlite import StoreError, open_store
 
 
 def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = True) -> None:
@@ -36,6 +45,10 @@ def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = T
     p.add_argument("--per-service", type=int, help="concurrent calls per service and region (default 16)")
     p.add_argument("--retry-mode", choices=["standard", "adaptive", "legacy"], help="botocore retry mode")
     p.add_argument("--max-attempts", type=int, help="attempts per call before giving up (default 10)")
+    p.add_argument("--max-pages", type=int, help=f"pages per paginated call (default {DEFAULT_MAX_PAGES:,});"
+                   " more makes the step partial")
+    p.add_argument("--max-items", type=int, help=f"items per list call (default {DEFAULT_MAX_ITEMS:,})")
+    p.add_argument("--max-details", type=int, help=f"detail calls per step (default {DEFAULT_MAX_DETAILS:,})")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--verbose", "-v", action="store_true", help="list every step in the summary")
 
@@ -64,7 +77,8 @@ def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
         "regions": args.regions, "services": args.services, "excludeServices": args.exclude_services,
         "tagAccountName": args.tag_account_name, "tagProduction": args.tag_production, "db": args.db,
         "workers": args.workers, "perService": args.per_service, "retryMode": args.retry_mode,
-        "maxAttempts": args.max_attempts,
+        "maxAttempts": args.max_attempts, "maxPages": args.max_pages, "maxItems": args.max_items,
+        "maxDetails": args.max_details,
     }
     return {k: val for k, val in v.items() if val is not None}
 
@@ -85,7 +99,7 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = SQLiteStore(cfg.db)
+        store = open_store(cfg.db, write=True)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -127,7 +141,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             execute(cfg, as_json=args.json, verbose=args.verbose)
     try:
         counts = export_jsonl(cfg.db, args.out)
-    except StoreError as exc:
+    except (StoreError, OutputError) as exc:
         raise CliError(str(exc)) from exc
     out.print(f"export: {counts['entities']} entities and {counts['relationships']} relationships "
               f"in {args.out}/entities.jsonl and {args.out}/relationships.jsonl")

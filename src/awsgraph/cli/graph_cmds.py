@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from awsgraph.cli.common import CliError, console
+from awsgraph.output_files import OutputError
 from awsgraph.store.sqlite import StoreError, open_store
 
 
@@ -17,7 +18,9 @@ def register(sub: Any) -> None:
     e = sub.add_parser("export", help="write the live graph as jsonl or the JupiterOne SDK layout")
     e.add_argument("--db", default="awsgraph.db")
     e.add_argument("--format", choices=["jsonl", "j1"], default="jsonl")
-    e.add_argument("--out", required=True, help="output directory")
+    e.add_argument("--out", required=True, help="output directory (files in it are private: 0600)")
+    e.add_argument("--force", action="store_true",
+                   help="replace files awsgraph did not write (and symlinks) where the export goes")
     e.set_defaults(func=cmd_export)
 
     r = sub.add_parser("runs", help="list runs and their partial steps")
@@ -36,8 +39,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from awsgraph.export.jsonl import export_jsonl
 
     try:
-        counts = export_jsonl(args.db, args.out) if args.format == "jsonl" else export_j1(args.db, args.out)
-    except StoreError as exc:
+        if args.format == "jsonl":
+            counts = export_jsonl(args.db, args.out, force=args.force)
+        else:
+            counts = export_j1(args.db, args.out, force=args.force)
+    except (StoreError, OutputError) as exc:
         raise CliError(str(exc)) from exc
     console().print(f"exported {counts['entities']} entities and {counts['relationships']} relationships "
                     f"to {args.out} ({args.format})")
@@ -46,7 +52,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     try:
-        store = open_store(args.db, must_exist=True)
+        store = open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:

@@ -112,7 +112,7 @@ def _who_can(args: argparse.Namespace) -> int:
     from awsgraph.store.sqlite import StoreError
 
     try:
-        store = open_store(args.db, must_exist=True)
+        store = open_store(args.db)
     except (FileNotFoundError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     try:

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from awsgraph.cli.common import CliError, console
+from awsgraph.output_files import OutputError, write_html
 from awsgraph.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, run, tune
 from awsgraph.store.sqlite import StoreError, open_store
 
@@ -47,6 +48,7 @@ def register(sub: Any) -> None:
     r = sub.add_parser("report", help="run every question into one self-contained HTML page")
     _db(r)
     r.add_argument("--out", default="report.html", help="output file (default report.html)")
+    r.add_argument("--force", action="store_true", help="replace a file awsgraph did not write (or a symlink)")
     _params(r)
     r.set_defaults(func=cmd_report)
 
@@ -56,6 +58,7 @@ def register(sub: Any) -> None:
     v.add_argument("--out", default="graph.html", help="output file (default graph.html)")
     v.add_argument("--max-nodes", type=int, default=50_000,
                    help="cap on entities the page carries (default 50000; the page opens grouped either way)")
+    v.add_argument("--force", action="store_true", help="replace a file awsgraph did not write (or a symlink)")
     v.set_defaults(func=cmd_visualize)
 
     d = sub.add_parser("diff", help="what changed between two runs")
@@ -102,7 +105,7 @@ def _connection(path: str) -> Iterator[sqlite3.Connection]:
     if not os.path.exists(path):
         raise CliError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
     try:
-        store = open_store(path, must_exist=True)
+        store = open_store(path)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -259,7 +262,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from exc
     page = render_report(answers)
-    _write(args.out, page)
+    _write(args.out, page, force=args.force)
     hits = sum(1 for a in answers if a.rows)
     shaky = sum(1 for a in answers if a.coverage != "complete")
     console().print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings"
@@ -278,7 +281,7 @@ def cmd_visualize(args: argparse.Namespace) -> int:
         except QueryError as exc:
             raise CliError(f"query error: {exc}") from exc
     title = f"awsgraph: {args.query}" if args.query else f"awsgraph: {os.path.basename(args.db)}"
-    _write(args.out, render_html(data, title))
+    _write(args.out, render_html(data, title), force=args.force)
     note = f" (capped at {args.max_nodes}: use --query or --max-nodes)" if data.truncated else ""
     console().print(f"wrote {args.out}: {len(data.vertices)} entities, {len(data.edges)} relationships{note}")
     return 0
@@ -315,9 +318,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text: str, *, force: bool = False) -> None:
+    """Write an HTML page awsgraph rendered: private (0600), never through a symlink, and never
+    over a file awsgraph did not write unless ``force`` (``awsgraph.output_files``)."""
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc}") from exc
+        write_html(path, text, force=force)
+    except OutputError as exc:
+        raise CliError(str(exc)) from exc

@@ -25,6 +25,11 @@ THROTTLE_CODES = frozenset({
 })
 
 
+class BoundReached(Exception):
+    """A loop over an API's answers reached its bound (a repeated token, a page, item or call cap):
+    what was read so far is kept and the step is partial."""
+
+
 def error_code(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", "") or "")
@@ -39,6 +44,8 @@ def classify(exc: BaseException) -> tuple[str, str]:
     """
     if isinstance(exc, WriteOperationBlocked):
         return "failed", str(exc)
+    if isinstance(exc, BoundReached):
+        return "partial", str(exc)
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = str(err.get("Code", "") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
