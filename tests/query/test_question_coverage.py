@@ -171,6 +171,7 @@ def test_every_answer_carries_coverage(graph_db: str) -> None:
 def test_cli_ask_says_so_beside_the_rows(store: SQLiteStore, capsys: pytest.CaptureFixture[str]) -> None:
     users = [ent("user-a", "aws_iam_user", ["User"], region="global", name="a")]
     _run(store, users, [step(("aws_iam_user",), "global", service="iam")])
+    store.close()  # the CLI opens the file read-only on its own
     assert main(["ask", "users-without-mfa", "--db", store.path, "--format", "json"]) == 0
     out = capsys.readouterr()
     assert out.out.strip() == "[]" and "unknown: no credential report" in out.err
@@ -179,6 +180,7 @@ def test_cli_ask_says_so_beside_the_rows(store: SQLiteStore, capsys: pytest.Capt
 def test_identical_looking_rows_get_a_hint(store: SQLiteStore, capsys: pytest.CaptureFixture[str]) -> None:
     _run(store, [bucket("a"), ent("arn:aws:s3:::a-eu", "aws_s3_bucket", ["DataStore"], region="eu-west-1",
                                   name="a")], [step(("aws_s3_bucket",))])
+    store.close()  # the CLI opens the file read-only on its own
     assert main(["query", "--db", store.path, "FIND aws_s3_bucket AS b RETURN b.name"]) == 0
     assert "1 row look the same as another" in capsys.readouterr().out
     assert main(["query", "--db", store.path, "FIND aws_s3_bucket AS b RETURN b.name, b.region"]) == 0
