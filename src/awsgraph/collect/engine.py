@@ -31,7 +31,7 @@ from awsgraph.catalog.calls import Call, allowed_calls, methods
 from awsgraph.catalog.spec import Bulk, Custom, Detail, FetchContext, Resource, Spec
 from awsgraph.collect.config import DEFAULT_MAX_DETAILS, DEFAULT_MAX_ITEMS, DEFAULT_MAX_PAGES
 from awsgraph.collect.convert import build_entity, decode_policy, jp
-from awsgraph.collect.errors import BoundReached, classify, error_code, worse
+from awsgraph.collect.errors import UNSERVED, BoundReached, classify, error_code, worse
 from awsgraph.collect.guard import call_scope
 from awsgraph.collect.session import AwsSession, set_unit_counter
 from awsgraph.model.entity import Entity, PropValue
@@ -650,7 +650,9 @@ class Collector:
         for ptype in produced:
             for child in self._children.get(ptype, []):
                 cstep = _Step(child, step.account, step.region, step.client_region)
-                if step.status != "success":
+                if step.status == UNSERVED:  # the emulator's gap, not a failure of the child
+                    cstep.note(UNSERVED, f"parent {ptype} not served by the endpoint")
+                elif step.status != "success":
                     cstep.note("partial", f"parent {ptype} incomplete")
                 self._open_step(cstep, [_Unit(cstep, "list", parent=p) for p in step.parent_items.get(ptype, [])])
         step.parent_items = defaultdict(list)

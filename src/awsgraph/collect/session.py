@@ -17,6 +17,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from awsgraph.catalog.calls import Call, allowed_calls
 from awsgraph.collect.guard import CallGuard, redact_after_call
@@ -141,6 +142,9 @@ class AwsSession:
                     f"cannot assume {role_arn}: {err.get('Code', 'error')}: {err.get('Message', exc)}"
                 ) from exc
             except BotoCoreError as exc:
+                if isinstance(exc, EndpointUnreachable):
+                    raise CredentialError(f"cannot assume {role_arn}: cannot reach "
+                                          f"{self.endpoint_url or 'AWS STS'}: {exc}") from exc
                 raise CredentialError(f"cannot assume {role_arn}: {exc}") from exc
             return {
                 "access_key": creds["AccessKeyId"],
@@ -163,6 +167,8 @@ class AwsSession:
             err = exc.response.get("Error", {})
             raise CredentialError(f"credentials rejected: {err.get('Code')}: {err.get('Message')}") from exc
         except BotoCoreError as exc:
+            if isinstance(exc, EndpointUnreachable):  # nothing answered: not a credential problem
+                raise CredentialError(f"cannot reach {self.endpoint_url or 'AWS STS'}: {exc}") from exc
             raise CredentialError(f"no usable AWS credentials: {exc}") from exc
         return str(ident["Account"]), str(ident["Arn"])
 

@@ -34,24 +34,24 @@ QUESTIONS: tuple[Question, ...] = (
         title="Hosts reachable from the Internet, and on which ports",
         why="Every port the Internet can reach is attack surface; this is the first list an attacker builds.",
         query="FIND Internet THAT ALLOWS AS rule Firewall AS sg THAT PROTECTS Host AS host "
-              "WHERE rule.ingress = true RETURN host.displayName, host._type, host.region, host.accountId, "
-              "sg.groupId, rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange",
+              "WHERE rule.ingress = true RETURN host.displayName, host._type, sg.groupId, rule.ipProtocol, "
+              "rule.fromPort, rule.toPort, rule.ipRange, host.region, host.accountId",
         tags=("network",)),
     Question(
         id="ssh-open-to-internet",
         title="Security groups allowing SSH (22) from the Internet",
         why="SSH open to the world invites brute force and exploitation of any weak key or sshd bug.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
-              "rule.fromPort <= 22 AND rule.toPort >= 22 RETURN sg.groupId, sg.displayName, sg.region, sg.accountId, "
-              "rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange",
+              "rule.fromPort <= 22 AND rule.toPort >= 22 RETURN sg.groupId, sg.displayName, rule.ipProtocol, "
+              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="rdp-open-to-internet",
         title="Security groups allowing RDP (3389) from the Internet",
         why="RDP exposed to the Internet is a leading ransomware entry point.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
-              "rule.fromPort <= 3389 AND rule.toPort >= 3389 RETURN sg.groupId, sg.displayName, sg.region, "
-              "sg.accountId, rule.fromPort, rule.toPort, rule.ipRange",
+              "rule.fromPort <= 3389 AND rule.toPort >= 3389 RETURN sg.groupId, sg.displayName, "
+              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="all-ports-open-to-internet",
@@ -59,8 +59,8 @@ QUESTIONS: tuple[Question, ...] = (
         why="A rule allowing all traffic removes the firewall altogether for whatever it protects.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "(rule.ipProtocol = '*' OR (rule.fromPort <= 0 AND rule.toPort >= 65535)) "
-              "RETURN sg.groupId, sg.displayName, sg.region, sg.accountId, rule.ipProtocol, rule.fromPort, "
-              "rule.toPort, rule.ipRange",
+              "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
+              "sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="exposed-instances",
@@ -78,8 +78,8 @@ QUESTIONS: tuple[Question, ...] = (
         id="buckets-allowing-everyone",
         title="Resources whose policy allows everyone",
         why="A resource policy granting Principal * lets anyone on the Internet act on the resource.",
-        query="FIND * AS r THAT ALLOWS AS grant Everyone RETURN r._type, r.displayName, r.region, r.accountId, "
-              "grant.actions",
+        query="FIND * AS r THAT ALLOWS AS grant Everyone RETURN r._type, r.displayName, grant.actions, r.region, "
+              "r.accountId",
         tags=("data", "iam")),
     Question(
         id="unencrypted-data-stores",
@@ -105,8 +105,8 @@ QUESTIONS: tuple[Question, ...] = (
         title="EBS snapshots shared with other accounts",
         why="Sharing a snapshot copies the data out of your control into another account.",
         query="FIND aws_ebs_snapshot WITH sharedWithAccounts != undefined AND sharedWithAccounts ^= '' "
-              "RETURN aws_ebs_snapshot.displayName, aws_ebs_snapshot.region, aws_ebs_snapshot.accountId, "
-              "aws_ebs_snapshot.sharedWithAccounts",
+              "RETURN aws_ebs_snapshot.displayName, aws_ebs_snapshot.sharedWithAccounts, aws_ebs_snapshot.region, "
+              "aws_ebs_snapshot.accountId",
         tags=("data",)),
     Question(
         id="admin-policies",
@@ -119,7 +119,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Users, groups and roles with administrator access",
         why="Every admin principal is a path to owning the whole account if its credentials leak.",
         query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy "
-              "AS policy WHERE policy.admin = true RETURN p._type, p.name, p.accountId, policy.name",
+              "AS policy WHERE policy.admin = true RETURN p._type, p.name, policy.name, p.accountId",
         tags=("iam",)),
     Question(
         id="admin-via-allows",
@@ -127,7 +127,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="JupiterOne collapses '*' on '*' to an ALLOWS edge to the account marked admin.",
         query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy "
               "AS policy THAT ALLOWS AS perm * AS r WHERE perm.admin = true "
-              "RETURN p.name, p.accountId, policy.name, r._type",
+              "RETURN p.name, policy.name, r._type, p.accountId",
         tags=("iam",)),
     Question(
         id="users-without-mfa",
@@ -171,7 +171,7 @@ QUESTIONS: tuple[Question, ...] = (
         # would be listed as if it were trusted by ours.
         query="FIND aws_iam_role WITH _source = undefined AS role THAT TRUSTS >> AS trust "
               "(aws_account|aws_iam_role|aws_iam_user) AS who WHERE trust.crossAccount = true "
-              "RETURN role.name, role.accountId, who._type, who.displayName, who.accountId, trust.externalIdRequired",
+              "RETURN role.name, who._type, who.displayName, trust.externalIdRequired, role.accountId, who.accountId",
         tags=("iam",)),
     Question(
         id="cross-account-trust-without-external-id",
@@ -179,7 +179,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="Without sts:ExternalId a third party can be tricked into assuming your role (confused deputy).",
         query="FIND aws_iam_role WITH _source = undefined AS role THAT TRUSTS >> AS trust "
               "(aws_account|aws_iam_role|aws_iam_user) AS who WHERE trust.crossAccount = true AND "
-              "trust.externalIdRequired != true RETURN role.name, role.accountId, who.displayName, who.accountId",
+              "trust.externalIdRequired != true RETURN role.name, who.displayName, role.accountId, who.accountId",
         tags=("iam",)),
     Question(
         id="weak-password-policy",
@@ -202,7 +202,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="Code execution in such a function (a vulnerable dependency) becomes full account control.",
         query="FIND aws_lambda_function AS fn THAT (HAS|ASSIGNED|USES) aws_iam_role AS role "
               "THAT (HAS|ASSIGNED) AccessPolicy AS policy WHERE policy.admin = true "
-              "RETURN fn.name, fn.region, fn.accountId, role.name, policy.name",
+              "RETURN fn.name, role.name, policy.name, fn.region, fn.accountId",
         tags=("iam", "compute")),
     Question(
         id="missing-owner-tag",
@@ -266,7 +266,7 @@ QUESTIONS: tuple[Question, ...] = (
         # one row per user and person (an optional traversal would also list each mapped user
         # once more without its person); the unmapped ones are the next question
         query="FIND aws_iam_user WITH _source = undefined AS u THAT IS >> Person AS p "
-              "RETURN u.name, u.accountId, p.email",
+              "RETURN u.name, p.email, u.accountId",
         tags=("iam",)),
     Question(
         id="users-not-mapped-to-people",
