@@ -17,6 +17,13 @@ from urllib.parse import unquote
 from awsgraph.iam.patterns import LITERAL, action_matches, glob_match
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+EVERY_ACTION = "*"
+
+
+def covers_every_action(pattern: str) -> bool:
+    """``*``, ``*:*`` and the like: a pattern that matches every ``service:Action``."""
+    parts = pattern.strip().split(":")
+    return len(parts) <= 2 and all(part and set(part) == {"*"} for part in parts)
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -53,6 +60,10 @@ class Statement:
         return f"{self.source}:{name}" if self.source else name
 
     def matches_action(self, action: str) -> bool:
+        if action == EVERY_ACTION:
+            # A request for every action: only an Action element that covers every action
+            # matches it (never NotAction, which always leaves something out).
+            return not self.not_action and any(covers_every_action(p) for p in self.actions)
         hit = any(action_matches(p, action) for p in self.actions)
         return not hit if self.not_action else hit
 
@@ -218,8 +229,6 @@ def principal_match(stmt: Statement, principal: Principal) -> str | None:
     if stmt.principals is None:
         return "self"
     if stmt.not_principal:
-        # NotPrincipal excludes only identities it names: the account entry excludes the
-        # account itself, not its users, so a user is excluded only when listed by ARN.
         listed = [e for vals in stmt.principals.values() for e in vals]
         if principal.kind == "anonymous":
             return None if "*" in listed else "self"
@@ -228,6 +237,13 @@ def principal_match(stmt: Statement, principal: Principal) -> str | None:
             _entry_account(e) == principal.account for e in listed)
         if principal.kind == "root":
             return None if account_listed else "self"
+        if stmt.allow:
+            # Allow with NotPrincipal: everyone except the principals named (an account entry
+            # names every principal of that account).
+            return None if own or account_listed or "*" in listed else "self"
+        # Deny with NotPrincipal excludes only identities it names together with their
+        # account: AWS checks the caller's account as well, so a user listed by ARN alone
+        # is still denied through its account.
         if own and (account_listed or principal.kind in ("service", "federated")):
             return None
         return "self"
