@@ -119,6 +119,11 @@ class Directory:
                 out += self._own_policies(group, "GroupPolicyList", f"group {gname}: ")
         return out
 
+    def group_policies(self, name: str) -> list[Policy]:
+        """A group's inline and managed policies (what a member gains from it)."""
+        group = self.groups.get(name)
+        return self._own_policies(group, "GroupPolicyList", f"group {name}: ") if group is not None else []
+
     def boundary(self, r: Rec) -> Policy | None:
         pb = r.raw.get("PermissionsBoundary") or {}
         arn = pb.get("PermissionsBoundaryArn") if isinstance(pb, Mapping) else None
