@@ -56,13 +56,14 @@ class Role:
     inline: dict[str, Any] = field(default_factory=dict)
     managed: list[str] = field(default_factory=list)
     profile: bool = False
+    boundary: str | None = None
 
 
 # customer-managed policies: name -> versions (the last one is the default)
 POLICIES: dict[str, list[dict[str, Any]]] = {
     "cpv-policy": [doc(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCT}:policy/cpv-policy"))],
     "sdv-policy": [EVERYTHING, doc(allow("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{ACCT}:policy/sdv-policy"))],
-    "s3-and-attach-only": [doc(allow(["s3:*", "iam:AttachUserPolicy"]))],
+    "s3-and-attach-only": [doc(allow(["s3:*", "iam:AttachRolePolicy"]))],
 }
 
 GROUPS: dict[str, dict[str, Any]] = {
@@ -112,7 +113,6 @@ USERS: dict[str, User] = {
     # negatives
     "n-passrole-only": User(inline={"p": doc(allow("iam:PassRole"))}),
     "n-explicit-deny": User(inline={"p": doc(allow("iam:PutUserPolicy", arn("user", "n-explicit-deny")), deny("iam:*"))}),
-    "n-boundary": User(managed=["s3-and-attach-only"], boundary="s3-and-attach-only"),
     "n-untrusted": User(inline={"p": doc(allow("sts:AssumeRole", arn("role", "trusts-someone-else")))}),
     "n-service-trust": User(inline={"p": doc(allow("sts:AssumeRole", arn("role", "lambda-admin")))}),
     "n-read-only": User(managed=["arn:aws:iam::aws:policy/IAMReadOnlyAccess"]),
@@ -132,6 +132,8 @@ ROLES: dict[str, Role] = {
     "sagemaker-admin": Role(trust_service("sagemaker.amazonaws.com"), inline={"everything": EVERYTHING}),
     "datapipeline-admin": Role(trust_service("datapipeline.amazonaws.com"), inline={"everything": EVERYTHING}),
     "p-role-attach-self": Role(trust_service("ec2.amazonaws.com"), inline={"p": doc(allow("iam:AttachRolePolicy", arn("role", "p-role-attach-self")))}),
+    # a role (moto keeps no user boundaries) allowed to attach any policy to itself, bounded
+    "n-boundary": Role(trust_service("ec2.amazonaws.com"), managed=["s3-and-attach-only"], boundary="s3-and-attach-only"),
     "p-role-put-self": Role(trust_service("ec2.amazonaws.com"), inline={"p": doc(allow("iam:PutRolePolicy", arn("role", "p-role-put-self")))}),
 }
 
@@ -223,11 +225,13 @@ def records(aws_managed: dict[str, dict[str, Any]] | None = None) -> list[dict[s
         add(arn("user", name), "aws_iam_user", raw, name=name)
     for name, r in ROLES.items():
         profiles = [{"InstanceProfileName": name, "Arn": f"arn:aws:iam::{ACCT}:instance-profile/{name}"}] if r.profile else []
-        add(arn("role", name), "aws_iam_role", {
-            "RoleName": name, "Arn": arn("role", name), "AssumeRolePolicyDocument": r.trust,
-            "RolePolicyList": [{"PolicyName": n, "PolicyDocument": d} for n, d in r.inline.items()],
-            "AttachedManagedPolicies": _attached(r.managed), "InstanceProfileList": profiles},
-            name=name, instanceProfileArns=[p["Arn"] for p in profiles])
+        raw = {"RoleName": name, "Arn": arn("role", name), "AssumeRolePolicyDocument": r.trust,
+               "RolePolicyList": [{"PolicyName": n, "PolicyDocument": d} for n, d in r.inline.items()],
+               "AttachedManagedPolicies": _attached(r.managed), "InstanceProfileList": profiles}
+        if r.boundary:
+            raw["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy",
+                                          "PermissionsBoundaryArn": _policy_arn(r.boundary)}
+        add(arn("role", name), "aws_iam_role", raw, name=name, instanceProfileArns=[p["Arn"] for p in profiles])
     for name, role in FUNCTIONS.items():
         fa = f"arn:aws:lambda:us-east-1:{ACCT}:function:{name}"
         add(fa, "aws_lambda_function", {"FunctionName": name, "FunctionArn": fa, "Role": arn("role", role)}, name=name)
@@ -262,7 +266,10 @@ def seed(session: Any, region: str = "us-east-1") -> dict[str, str]:
         for g in u.groups:
             iam.add_user_to_group(GroupName=g, UserName=name)
     for name, r in ROLES.items():
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(r.trust))
+        kwargs = {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(r.trust)}
+        if r.boundary:
+            kwargs["PermissionsBoundary"] = _policy_arn(r.boundary)
+        iam.create_role(**kwargs)
         for pname, d in r.inline.items():
             iam.put_role_policy(RoleName=name, PolicyName=pname, PolicyDocument=json.dumps(d))
         for m in r.managed:

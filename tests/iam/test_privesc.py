@@ -68,7 +68,8 @@ def test_self_escalation_reaches_itself(estate: Any) -> None:
 
 
 def test_negatives_have_no_edges(estate: Any) -> None:
-    negatives = {est.arn("user", n) for n in est.USERS if n.startswith("n-")}
+    negatives = {est.principal_arn(n) for n in (*est.USERS, *est.ROLES) if n.startswith("n-")}
+    assert len(negatives) == 6
     assert [e for e in estate.edges if e.source in negatives] == []
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from awsgraph.analysis.exposure import exposure
 from awsgraph.analysis.mapped import dns_connections, domain_zones, user_persons, vpc_peering
 from awsgraph.analysis.policy_edges import policy_edges
+from awsgraph.analysis.privesc import escalation_edges
 from awsgraph.analysis.resource_policies import resource_policy_edges
 from awsgraph.analysis.routes import main_route_tables
 from awsgraph.analysis.security_groups import security_group_edges
@@ -32,6 +33,7 @@ ANALYSERS: tuple[Analyser, ...] = (
     domain_zones,
     vpc_peering,
     main_route_tables,
+    escalation_edges,
 )
 
 __all__ = ["ANALYSERS", "Analyser", "GraphView", "Record"]

@@ -20,6 +20,9 @@ for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds"):
             raise
 
 
+COMMAND_MODULES.append(__import__("awsgraph.cli.privesc_cmds", fromlist=["register"]))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="awsgraph",

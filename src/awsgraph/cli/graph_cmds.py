@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_runs)
 
-    d = sub.add_parser("docs", help="regenerate docs/catalog.md and docs/iam-policy.json from the catalog")
+    d = sub.add_parser("docs", help="regenerate the generated docs (catalog, IAM policy, escalation techniques)")
     d.add_argument("--out", default="docs", help="docs directory (default docs)")
     d.add_argument("--check", action="store_true", help="exit 1 if the committed docs are stale")
     d.set_defaults(func=cmd_docs)
@@ -79,8 +79,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from awsgraph.catalog.docs import write_docs
 
-    stale = write_docs(args.out, check=args.check)
+    stale = write_docs(args.out, check=args.check) + _write_technique_docs(args.out, check=args.check)
     if args.check and stale:
         raise CliError(f"generated docs are stale: {', '.join(stale)} (run `awsgraph docs`)", code=1)
-    console().print("docs are current" if args.check else f"wrote {args.out}/catalog.md and {args.out}/iam-policy.json")
+    console().print("docs are current" if args.check else
+                    f"wrote {args.out}/catalog.md, {args.out}/iam-policy.json and {args.out}/privesc-techniques.md")
     return 0
+
+
+def _write_technique_docs(out_dir: str, *, check: bool) -> list[str]:
+    """docs/privesc-techniques.md from the escalation technique table."""
+    from pathlib import Path
+
+    from awsgraph.iam.techniques import DOCS_NAME, render_docs
+
+    path = Path(out_dir) / DOCS_NAME
+    text = render_docs()
+    stale = [DOCS_NAME] if not path.exists() or path.read_text() != text else []
+    if not check:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return stale

@@ -168,6 +168,7 @@ TECHNIQUES: tuple[Technique, ...] = (
 )
 
 BY_ID = {t.id: t for t in TECHNIQUES}
+DOCS_NAME = "privesc-techniques.md"
 
 
 def render_docs() -> str:

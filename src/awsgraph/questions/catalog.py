@@ -250,4 +250,14 @@ QUESTIONS: tuple[Question, ...] = (
         why="Users that map to no person are often orphaned or shared accounts.",
         query="FIND aws_iam_user AS u (THAT IS Person AS p)? RETURN u.name, p.email",
         tags=("iam",)),
+    Question(
+        id="privilege-escalation",
+        title="Privilege escalation: users and roles that can take over another principal or grant themselves more",
+        why="PassRole, policy writes, access keys and trust policies turn a modest principal into an administrator; "
+            "each edge is one technique the policy evaluator allows (`awsgraph privesc` gives whole paths).",
+        query="FIND (aws_iam_user|aws_iam_role) AS principal THAT MANAGES >> AS escalation (aws_iam_user|aws_iam_role) "
+              "AS target WHERE escalation.escalation = true RETURN principal.name, principal.accountId, "
+              "escalation.technique, escalation.conditional, target.name, target.accountId, target.administrator, "
+              "principal.escalatesToAdmin, principal.escalationPath",
+        tags=("iam",)),
 )
