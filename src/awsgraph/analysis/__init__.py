@@ -18,6 +18,7 @@ from awsgraph.analysis.routes import main_route_tables
 from awsgraph.analysis.security_groups import security_group_edges
 from awsgraph.analysis.trust import trust_edges
 from awsgraph.analysis.view import GraphView, Record
+from awsgraph.analysis.workload_roles import instance_role_edges
 from awsgraph.model import Entity, Relationship
 
 Analyser = Callable[[GraphView], Iterable[Entity | Relationship]]
@@ -34,6 +35,7 @@ ANALYSERS: tuple[Analyser, ...] = (
     vpc_peering,
     main_route_tables,
     escalation_edges,
+    instance_role_edges,
 )
 
 __all__ = ["ANALYSERS", "Analyser", "GraphView", "Record"]

@@ -27,6 +27,7 @@ from typing import Any
 
 from awsgraph.analysis.common import ArnIndex, arn_of, dicts, merge_props, record_account, strings, tags_of
 from awsgraph.analysis.view import GraphView, Record
+from awsgraph.analysis.workload_roles import instance_profile_of
 from awsgraph.iam import actions as action_table
 from awsgraph.iam.evaluate import Decision, evaluate
 from awsgraph.iam.patterns import Unresolved, substitute
@@ -310,9 +311,8 @@ class _Analysis:
         return self.actors.get(str(role)) if role else None
 
     def role_of_instance(self, rec: Record) -> Actor | None:
-        raw = rec.raw or {}
-        profile = rec.props.get("iamInstanceProfile") or (raw.get("IamInstanceProfile") or {}).get("Arn")
-        return self.role_by_profile.get(str(profile)) if profile else None
+        profile = instance_profile_of(rec)
+        return self.role_by_profile.get(profile) if profile else None
 
     # -- techniques --------------------------------------------------------------------
     def edges_of(self, a: Actor) -> Iterator[tuple[Actor, Technique, Decision, str]]:
