@@ -92,17 +92,22 @@ def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Esc
         d = an.admin(a)
         if d.allowed:
             admins[a.arn] = d.conditional
-    merged: dict[tuple[str, str, str], list[tuple[bool, str]]] = defaultdict(list)
+    merged: dict[tuple[str, str, str], tuple[bool, set[str]]] = {}
     for a in an.actors.values():
         if a.arn in admins or a.service_linked:
             continue  # administrators already have everything; service-linked roles act for a service
         for target, t, d, via in an.edges_of(a):
-            merged[(a.arn, target.arn, t.id)].append((d.conditional, via))
-    edges = []
-    for (src, dst, tid), ways in merged.items():
-        edges.append(Edge(src, dst, tid, conditional=all(c for c, _v in ways),
-                          via=tuple(sorted({v for _c, v in ways})),
-                          cross_account=an.actors[src].account != an.actors[dst].account))
+            key = (a.arn, target.arn, t.id)
+            got = merged.get(key)
+            if got is None:
+                merged[key] = (d.conditional, {via})
+            else:  # conditional only if every way to it is
+                got[1].add(via)
+                if got[0] and not d.conditional:
+                    merged[key] = (False, got[1])
+    edges = [Edge(src, dst, tid, conditional=cond, via=tuple(sorted(vias)),
+                  cross_account=an.actors[src].account != an.actors[dst].account)
+             for (src, dst, tid), (cond, vias) in merged.items()]
     edges.sort(key=lambda e: (e.source, e.target, e.technique))
     return Escalation(an.actors, admins, edges)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from awsgraph.analysis.common import ArnIndex, arn_of, dicts
-from awsgraph.analysis.privesc_actors import Actor, ScpLevels, ScpProvider, account_of, build_actors
+from awsgraph.analysis.privesc_actors import Actor, ScpProvider, account_of, build_actors
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.analysis.workload_roles import instance_profile_of
 from awsgraph.iam import actions as action_table
@@ -34,7 +34,9 @@ class Checks:
     def __init__(self, view: GraphView, scps_for_account: ScpProvider) -> None:
         self.view = view
         self.scps_for_account = scps_for_account
-        self._scps: dict[str, ScpLevels | None] = {}
+        self._scps: dict[str, list[list[Policy]] | None] = {}
+        self._uniform: dict[tuple[Any, ...], Decision | None] = {}
+        self._account_trusts: dict[str, Policy] = {}
         self.directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in view.entities(*IAM_SOURCE_TYPES))
         self.actors = build_actors(view, self.directory)
         self.users = ArnIndex(a.rec for a in self.actors.values() if a.kind == "user")
@@ -49,16 +51,59 @@ class Checks:
         for a in self.actors.values():
             for p in a.profiles:
                 self.role_by_profile[p] = a
+        # functions and instances that run as a known role: key -> (ARN, account, role)
+        self.workloads: dict[str, tuple[str, str, Actor]] = {}
+        for rec in view.entities("aws_lambda_function", "aws_instance"):
+            arn = arn_of(rec)
+            role = self.role_of_function(rec) if rec.type == "aws_lambda_function" else self.role_of_instance(rec)
+            if arn and role is not None:
+                self.workloads[rec.key] = (arn, account_of(rec, arn, view), role)
+        self.plain_trust: dict[str, frozenset[str]] = {}  # role ARN -> accounts its trust names, and only that
         self.trust_index = self._index_trusts()
         self._service_roles: dict[str, set[str]] = {}
         self._patterns: dict[tuple[str, str], list[str]] = {}
         self._admin: dict[str, Decision] = {}
 
     # -- evaluation --------------------------------------------------------------------
-    def scps(self, account: str) -> ScpLevels | None:
+    def scps(self, account: str) -> list[list[Policy]] | None:
+        """The account's SCP levels from the provider, asked once and parsed once."""
         if account not in self._scps:
-            self._scps[account] = self.scps_for_account(account)
+            levels = self.scps_for_account(account)
+            self._scps[account] = None if levels is None else [
+                [compile_policy(doc, f"scp[{i}][{j}]") for j, doc in enumerate(level)]
+                for i, level in enumerate(levels)]
         return self._scps[account]
+
+    def decide_each(self, a: Actor, action: str, resource: str, context: Mapping[str, str] | None = None, *,
+                    resource_policy: Policy | None = None, resource_account: str | None = None) -> Decision:
+        """``decide`` for one of many resources asked the same question.
+
+        When every statement that covers the action (identity, boundary, SCPs) names
+        ``Resource: *``, the answer is the same for each resource of one account under the same
+        resource policy object: it is asked once.
+        """
+        key = (a.arn, action, tuple(sorted((context or {}).items())), id(resource_policy), resource_account)
+        if key not in self._uniform:
+            levels = self.scps(a.account) or []
+            policies = [*a.policies, *([a.boundary] if a.boundary else []), *(p for lv in levels for p in lv)]
+            same = all(st.resources is None or (not st.not_resource and st.resources == ("*",))
+                       for pol in policies for st in pol.statements if st.matches_action(action))
+            self._uniform[key] = self.decide(a, action, resource, context=context, resource_policy=resource_policy,
+                                             resource_account=resource_account) if same else None
+        found = self._uniform[key]
+        if found is not None:
+            return found
+        return self.decide(a, action, resource, context=context, resource_policy=resource_policy,
+                           resource_account=resource_account)
+
+    def account_trust(self, account: str) -> Policy:
+        """A trust policy that names only ``account``: what a plain account trust is to its callers."""
+        found = self._account_trusts.get(account)
+        if found is None:
+            found = self._account_trusts[account] = compile_policy({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                 "Action": "sts:AssumeRole"}]}, "trust")
+        return found
 
     def decide(self, a: Actor, action: str, resource: str, *, policies: list[Policy] | None = None,
                resource_policy: Any = None, resource_account: str | None = None,
@@ -137,6 +182,9 @@ class Checks:
             if role.kind != "role" or role.service_linked or role.trust is None:
                 continue
             keys: set[str] = set()
+            plain = _plain_account_trust(role.trust)
+            if plain is not None:
+                self.plain_trust[role.arn] = plain
             for st in role.trust.statements:
                 if not st.allow or st.principals is None:
                     continue
@@ -179,8 +227,14 @@ class Checks:
 
     # -- techniques --------------------------------------------------------------------
     def edges_of(self, a: Actor) -> Iterator[Found]:
-        """(target, technique, decisive answer, via) for every way the actor escalates."""
-        yield from self._self_edges(a)
+        """(target, technique, decisive answer, via) for every way the actor escalates.
+
+        A principal that can certainly make itself an administrator gets only those edges: like
+        an administrator, it can do everything else once it has."""
+        own = list(self._self_edges(a))
+        yield from own
+        if any(not d.conditional for _t, _tech, d, _via in own):
+            return
         yield from self._takeover_edges(a)
         yield from self._passrole_edges(a)
         yield from self._existing_edges(a)
@@ -256,7 +310,12 @@ class Checks:
             action = t.needs[0].action
             if t.id == "sts-assume-role":
                 for role in self._assume_candidates(a):
-                    d = self.decide(a, action, role.arn, resource_policy=role.trust, resource_account=role.account)
+                    if a.account in self.plain_trust.get(role.arn, ()):
+                        d = self.decide_each(a, action, role.arn, resource_policy=self.account_trust(a.account),
+                                             resource_account=role.account)
+                    else:
+                        d = self.decide(a, action, role.arn, resource_policy=role.trust,
+                                        resource_account=role.account)
                     if d.allowed:
                         yield role, t, d, role.arn
                 continue
@@ -269,7 +328,7 @@ class Checks:
                     continue
                 if t.id == "iam-update-login-profile" and other.password is False:
                     continue
-                d = self.decide(a, action, other.arn)
+                d = self.decide_each(a, action, other.arn)
                 if not d.allowed:
                     continue
                 if t.id == "iam-update-assume-role-policy":
@@ -331,7 +390,7 @@ class Checks:
                             continue
                         needs.append(make_profile)
                         via = f"{t.service} (new instance profile)"
-                    d = self.decide(a, "iam:PassRole", role.arn, context={"iam:PassedToService": t.service})
+                    d = self.decide_each(a, "iam:PassRole", role.arn, {"iam:PassedToService": t.service})
                     if d.allowed:
                         yield role, t, _both(d, *needs), via
 
@@ -340,7 +399,7 @@ class Checks:
             for rec in self.candidates(a, action, self.instances):
                 arn = arn_of(rec)
                 if arn and account_of(rec, arn, self.view) == a.account:
-                    d = self.decide(a, action, arn)
+                    d = self.decide_each(a, action, arn)
                     if d.allowed:
                         return d
         return self.probe(a, action)
@@ -359,13 +418,13 @@ class Checks:
             need = t.needs[0]
             index = self.functions if need.on == "function" else self.instances
             for rec in self.candidates(a, need.action, index):
-                arn = arn_of(rec)
-                if not arn or account_of(rec, arn, self.view) != a.account:
+                found = self.workloads.get(rec.key)
+                if found is None:
                     continue
-                role = self.role_of_function(rec) if need.on == "function" else self.role_of_instance(rec)
-                if role is None or role is a:
+                arn, account, role = found
+                if account != a.account or role is a:
                     continue
-                d = self.decide(a, need.action, arn)
+                d = self.decide_each(a, need.action, arn)
                 if d.allowed:
                     yield role, t, d, arn
 
@@ -380,6 +439,24 @@ def _trust_key(entry: str) -> str:
     if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
         return f"acct:{parts[4]}"
     return entry
+
+
+def _plain_account_trust(trust: Policy) -> frozenset[str] | None:
+    """The accounts a trust policy admits when that is all it does: Allow statements without
+    conditions naming accounts for sts:AssumeRole, and no Deny. None for anything else."""
+    accounts: set[str] = set()
+    for st in trust.statements:
+        if not st.allow or st.principals is None or st.not_principal or st.condition is not None:
+            return None
+        if not st.matches_action("sts:AssumeRole"):
+            continue
+        for ptype, entries in st.principals.items():
+            for e in entries:
+                key = _trust_key(e)
+                if ptype.lower() != "aws" or not key.startswith("acct:"):
+                    return None
+                accounts.add(key[5:])
+    return frozenset(accounts)
 
 
 def _mentions_service(trust: Policy, service: str) -> bool:
