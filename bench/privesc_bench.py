@@ -56,7 +56,7 @@ def shape(i: int, rng: random.Random, teams: int) -> dict[str, Any]:
     """One identity policy, drawn from the mix real estates have (narrow grants dominate)."""
     team = rng.randrange(teams)
     r = rng.random()
-    if r < 0.45:
+    if r < 0.47:
         return doc(allow(["s3:Get*", "s3:List*", "ec2:Describe*", "dynamodb:Query"], "*"))
     if r < 0.49:
         return doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})
@@ -64,7 +64,7 @@ def shape(i: int, rng: random.Random, teams: int) -> dict[str, Any]:
         return doc(allow(["iam:CreateAccessKey", "iam:UpdateLoginProfile", "iam:ListAccessKeys"],
                          f"arn:aws:iam::{ACCT}:user/${{aws:username}}"))
     if r < 0.69:
-        return doc(allow("iam:PassRole", f"arn:aws:iam::{ACCT}:role/app-*"),
+        return doc(allow("iam:PassRole", f"arn:aws:iam::{ACCT}:role/app-team{team}-*"),
                    allow(["lambda:CreateFunction", "lambda:InvokeFunction", "cloudformation:*"], "*"))
     if r < 0.84:
         return doc(allow("sts:AssumeRole", f"arn:aws:iam::{ACCT}:role/team{team}-*"))
@@ -72,8 +72,9 @@ def shape(i: int, rng: random.Random, teams: int) -> dict[str, Any]:
         return doc(allow("iam:*", "*"))  # IAM admin: most carry a boundary (below)
     if r < 0.86:
         return doc(allow("*", "*"))
-    if r < 0.89:
-        return doc(allow(["ssm:SendCommand", "ssm:StartSession"], f"arn:aws:ec2:*:{ACCT}:instance/*"))
+    if r < 0.89:  # ABAC: operators reach their team's instances
+        return doc(allow(["ssm:SendCommand", "ssm:StartSession"], f"arn:aws:ec2:*:{ACCT}:instance/*",
+                         Condition={"StringEquals": {"ssm:resourceTag/team": f"t{team}"}}))
     if r < 0.92:
         return doc(allow("iam:AddUserToGroup", f"arn:aws:iam::{ACCT}:group/team{team}-*"))
     if r < 0.95:
@@ -89,8 +90,9 @@ def group_shape(rng: random.Random, teams: int) -> dict[str, Any]:
         return doc(allow(["s3:Get*", "s3:List*", "ec2:Describe*", "cloudwatch:Get*"], "*"))
     if r < 0.9:
         return doc(allow(["dynamodb:*", "s3:*"], [f"arn:aws:s3:::team{team}-*", f"arn:aws:dynamodb:*:{ACCT}:table/team{team}-*"]))
-    if r < 0.95:
-        return doc(allow(["ssm:SendCommand", "ssm:StartSession"], f"arn:aws:ec2:*:{ACCT}:instance/*"))
+    if r < 0.98:
+        return doc(allow(["ssm:SendCommand", "ssm:StartSession"], f"arn:aws:ec2:*:{ACCT}:instance/*",
+                         Condition={"StringEquals": {"ssm:resourceTag/team": f"t{team}"}}))
     return doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})
 
 
@@ -142,14 +144,14 @@ def principals_estate(n: int, seed: int = 7) -> list[Record]:
     for k in range(roles):
         r = rng.random()
         team = rng.randrange(teams)
-        if r < 0.25:
+        if r < 0.30:
             principal: dict[str, Any] = {"Service": "lambda.amazonaws.com"}
-            name = f"app-fn-{k}" if k % 3 == 0 else f"team{team}-fn-{k}"
-        elif r < 0.45:
-            principal, name = {"Service": "ec2.amazonaws.com"}, f"team{team}-ec2-{k}"
+            name = f"app-team{team}-fn-{k}" if k % 3 == 0 else f"team{team}-fn-{k}"
         elif r < 0.55:
-            principal, name = {"Service": rng.choice(SERVICES)}, f"app-svc-{k}"
-        elif r < 0.80:
+            principal, name = {"Service": "ec2.amazonaws.com"}, f"team{team}-ec2-{k}"
+        elif r < 0.70:
+            principal, name = {"Service": rng.choice(SERVICES)}, f"app-team{team}-svc-{k}"
+        elif r < 0.75:
             principal, name = {"AWS": f"arn:aws:iam::{ACCT}:root"}, f"team{team}-role-{k}"
         elif r < 0.95:
             who = iam_arn("user", f"user{rng.randrange(max(1, users))}") if rng.random() < 0.5 else \
@@ -166,7 +168,7 @@ def principals_estate(n: int, seed: int = 7) -> list[Record]:
             "AssumeRolePolicyDocument": doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}),
             "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": policy}],
             "AttachedManagedPolicies": [{"PolicyArn": rng.choice(managed)}] if rng.random() < 0.3 else [],
-            "InstanceProfileList": profiles}))
+            "InstanceProfileList": profiles, "Tags": [{"Key": "team", "Value": f"t{team}"}]}))
         role_names.append(name)
     fn_roles = [r for r in role_names if "-fn-" in r] or role_names
     ec2_roles = [r for r in role_names if "-ec2-" in r] or role_names
@@ -178,8 +180,10 @@ def principals_estate(n: int, seed: int = 7) -> list[Record]:
     for i in range(n // 10):
         role = ec2_roles[i % len(ec2_roles)]
         arn = f"arn:aws:ec2:us-east-1:{ACCT}:instance/i-{i:08x}"
+        team = role.split("-", 1)[0].replace("team", "t")
         out.append(Record(arn, "aws_instance", {"arn": arn, "accountId": ACCT,
-                                                "iamInstanceProfile": f"arn:aws:iam::{ACCT}:instance-profile/{role}"}, {}))
+                                                "iamInstanceProfile": f"arn:aws:iam::{ACCT}:instance-profile/{role}"},
+                          {"Tags": [{"Key": "team", "Value": team}]}))
     return out
 
 

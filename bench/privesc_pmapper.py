@@ -24,13 +24,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent / "src"), str(BENCH), str(BENCH.parent / "tests" / "iam")]
 
-import harness  # noqa: E402
 import privesc_estate as est  # noqa: E402
+
+import harness  # noqa: E402
 
 PMAPPER_QUERY = r"""
 import json, sys

@@ -236,3 +236,29 @@ def test_new_resource_probe_respects_named_patterns_and_denies() -> None:
     assert edges_of([*user("u", est.allow("iam:PassRole"), est.allow("lambda:*"), blocked), lam]) == set()
     passed_elsewhere = est.allow("iam:PassRole", "*", Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})
     assert edges_of([*user("u", passed_elsewhere, est.allow("lambda:*")), lam]) == set()
+
+
+def test_resource_tag_conditions_are_decided_from_collected_tags() -> None:
+    """ABAC: a condition on the target's tag is decided from the tags awsgraph collected, so a
+    team's operator reaches its own instances' roles and not the others'."""
+    def instance(iid: str, profile_role: str, team: str) -> Record:
+        arn = f"arn:aws:ec2:us-east-1:{A}:instance/{iid}"
+        return Record(arn, "aws_instance", {"arn": arn, "accountId": A,
+                                            "iamInstanceProfile": f"arn:aws:iam::{A}:instance-profile/{profile_role}"},
+                      {"Tags": [{"Key": "team", "Value": team}]})
+
+    def ec2_role(n: str) -> Record:
+        r = role(n, est.trust_service("ec2.amazonaws.com"), est.allow("*"))
+        r.props["instanceProfileArns"] = [f"arn:aws:iam::{A}:instance-profile/{n}"]
+        return r
+
+    cond = {"StringEquals": {"ssm:resourceTag/team": "red"}}
+    recs = [*user("op", est.allow("ssm:SendCommand", "*", Condition=cond)),
+            ec2_role("red-role"), ec2_role("blue-role"), ec2_role("untagged-role"),
+            instance("i-red", "red-role", "red"), instance("i-blue", "blue-role", "blue")]
+    untagged = f"arn:aws:ec2:us-east-1:{A}:instance/i-none"
+    recs.append(Record(untagged, "aws_instance", {"arn": untagged, "accountId": A,
+                                                  "iamInstanceProfile": f"arn:aws:iam::{A}:instance-profile/untagged-role"}, {}))
+    # red: decided by its tag; blue: its tag says no; untagged: its tag is unknown, so conditional
+    assert edges_of(recs) == {("op", "red-role", "ssm-send-command", False),
+                              ("op", "untagged-role", "ssm-send-command", True)}

@@ -44,7 +44,7 @@ def scp_provider(view: GraphView) -> ScpProvider:
     return no_scps
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     source: str
     target: str
@@ -92,22 +92,24 @@ def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Esc
         d = an.admin(a)
         if d.allowed:
             admins[a.arn] = d.conditional
-    merged: dict[tuple[str, str, str], tuple[bool, set[str]]] = {}
+    edges: list[Edge] = []
     for a in an.actors.values():
         if a.arn in admins or a.service_linked:
             continue  # administrators already have everything; service-linked roles act for a service
+        # one edge per target and technique: conditional only if every way to it is
+        merged: dict[tuple[str, str], tuple[Actor, bool, list[str]]] = {}
         for target, t, d, via in an.edges_of(a):
-            key = (a.arn, target.arn, t.id)
+            key = (target.arn, t.id)
             got = merged.get(key)
             if got is None:
-                merged[key] = (d.conditional, {via})
-            else:  # conditional only if every way to it is
-                got[1].add(via)
-                if got[0] and not d.conditional:
-                    merged[key] = (False, got[1])
-    edges = [Edge(src, dst, tid, conditional=cond, via=tuple(sorted(vias)),
-                  cross_account=an.actors[src].account != an.actors[dst].account)
-             for (src, dst, tid), (cond, vias) in merged.items()]
+                merged[key] = (target, d.conditional, [] if via == target.arn else [via])
+            else:
+                if via != target.arn and via not in got[2]:
+                    got[2].append(via)
+                if got[1] and not d.conditional:
+                    merged[key] = (got[0], False, got[2])
+        for (dst, tid), (target, cond, vias) in merged.items():
+            edges.append(Edge(a.arn, dst, tid, cond, tuple(sorted(vias)), a.account != target.account))
     edges.sort(key=lambda e: (e.source, e.target, e.technique))
     return Escalation(an.actors, admins, edges)
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from awsgraph.analysis.common import ArnIndex, arn_of, dicts
+from awsgraph.analysis.common import ArnIndex, arn_of, dicts, tags_of
 from awsgraph.analysis.privesc_actors import Actor, ScpProvider, account_of, build_actors
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.analysis.workload_roles import instance_profile_of
@@ -35,8 +35,10 @@ class Checks:
         self.view = view
         self.scps_for_account = scps_for_account
         self._scps: dict[str, list[list[Policy]] | None] = {}
-        self._uniform: dict[tuple[Any, ...], Decision | None] = {}
+        self._uniform: dict[tuple[Any, ...], Decision] = {}
+        self._statement_shape: dict[tuple[str, str], str] = {}
         self._account_trusts: dict[str, Policy] = {}
+        self._tags: dict[tuple[str, str], dict[str, str]] = {}
         self.directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in view.entities(*IAM_SOURCE_TYPES))
         self.actors = build_actors(view, self.directory)
         self.users = ArnIndex(a.rec for a in self.actors.values() if a.kind == "user")
@@ -75,26 +77,54 @@ class Checks:
         return self._scps[account]
 
     def decide_each(self, a: Actor, action: str, resource: str, context: Mapping[str, str] | None = None, *,
-                    resource_policy: Policy | None = None, resource_account: str | None = None) -> Decision:
+                    tags: Mapping[str, str] | None = None, resource_policy: Policy | None = None,
+                    resource_account: str | None = None) -> Decision:
         """``decide`` for one of many resources asked the same question.
 
         When every statement that covers the action (identity, boundary, SCPs) names
         ``Resource: *``, the answer is the same for each resource of one account under the same
-        resource policy object: it is asked once.
+        resource policy object (and, when a condition reads resource tags, the same tags): it is
+        asked once. ``tags`` are the resource's tags as condition keys (:meth:`resource_tags`).
         """
-        key = (a.arn, action, tuple(sorted((context or {}).items())), id(resource_policy), resource_account)
-        if key not in self._uniform:
+        shape = self._statement_shape.get((a.arn, action))
+        if shape is None:
             levels = self.scps(a.account) or []
             policies = [*a.policies, *([a.boundary] if a.boundary else []), *(p for lv in levels for p in lv)]
-            same = all(st.resources is None or (not st.not_resource and st.resources == ("*",))
-                       for pol in policies for st in pol.statements if st.matches_action(action))
-            self._uniform[key] = self.decide(a, action, resource, context=context, resource_policy=resource_policy,
-                                             resource_account=resource_account) if same else None
-        found = self._uniform[key]
-        if found is not None:
-            return found
-        return self.decide(a, action, resource, context=context, resource_policy=resource_policy,
-                           resource_account=resource_account)
+            covering = [st for pol in policies for st in pol.statements if st.matches_action(action)]
+            if not all(st.resources is None or (not st.not_resource and st.resources == ("*",)) for st in covering):
+                shape = "each"  # resource patterns: every resource asked on its own
+            elif any(_reads_resource_tags(st.condition) for st in covering):
+                shape = "tags"  # the same answer for the same tags
+            else:
+                shape = "one"
+            self._statement_shape[(a.arn, action)] = shape
+        full = {**(context or {}), **(tags or {})}
+        if shape == "each":
+            return self.decide(a, action, resource, context=full, resource_policy=resource_policy,
+                               resource_account=resource_account)
+        key = (a.arn, action, tuple(sorted((full if shape == "tags" else (context or {})).items())),
+               id(resource_policy), resource_account)
+        found = self._uniform.get(key)
+        if found is None:
+            found = self._uniform[key] = self.decide(a, action, resource, context=full,
+                                                     resource_policy=resource_policy,
+                                                     resource_account=resource_account)
+        return found
+
+    def resource_tags(self, rec: Record, action: str) -> dict[str, str]:
+        """The target's collected tags as condition keys (``aws:ResourceTag/k`` and the action's
+        service's own ``<svc>:ResourceTag/k``): ABAC conditions then decide instead of staying open.
+        Tags the resource does not have stay unknown (an absent key is not asserted)."""
+        service = action.split(":", 1)[0].lower()
+        key = (rec.key, service)
+        found = self._tags.get(key)
+        if found is None:
+            found = {}
+            for k, v in tags_of(rec).items():
+                found[f"aws:ResourceTag/{k}"] = v
+                found[f"{service}:ResourceTag/{k}"] = v
+            self._tags[key] = found
+        return found
 
     def account_trust(self, account: str) -> Policy:
         """A trust policy that names only ``account``: what a plain account trust is to its callers."""
@@ -328,7 +358,7 @@ class Checks:
                     continue
                 if t.id == "iam-update-login-profile" and other.password is False:
                     continue
-                d = self.decide_each(a, action, other.arn)
+                d = self.decide_each(a, action, other.arn, tags=self.resource_tags(other.rec, action))
                 if not d.allowed:
                     continue
                 if t.id == "iam-update-assume-role-policy":
@@ -390,7 +420,8 @@ class Checks:
                             continue
                         needs.append(make_profile)
                         via = f"{t.service} (new instance profile)"
-                    d = self.decide_each(a, "iam:PassRole", role.arn, {"iam:PassedToService": t.service})
+                    d = self.decide_each(a, "iam:PassRole", role.arn, {"iam:PassedToService": t.service},
+                                         tags=self.resource_tags(role.rec, "iam:PassRole"))
                     if d.allowed:
                         yield role, t, _both(d, *needs), via
 
@@ -399,7 +430,7 @@ class Checks:
             for rec in self.candidates(a, action, self.instances):
                 arn = arn_of(rec)
                 if arn and account_of(rec, arn, self.view) == a.account:
-                    d = self.decide_each(a, action, arn)
+                    d = self.decide_each(a, action, arn, tags=self.resource_tags(rec, action))
                     if d.allowed:
                         return d
         return self.probe(a, action)
@@ -424,7 +455,7 @@ class Checks:
                 arn, account, role = found
                 if account != a.account or role is a:
                     continue
-                d = self.decide_each(a, need.action, arn)
+                d = self.decide_each(a, need.action, arn, tags=self.resource_tags(rec, need.action))
                 if d.allowed:
                     yield role, t, d, arn
 
@@ -439,6 +470,13 @@ def _trust_key(entry: str) -> str:
     if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
         return f"acct:{parts[4]}"
     return entry
+
+
+def _reads_resource_tags(condition: Mapping[str, Any] | None) -> bool:
+    if not condition:
+        return False
+    return any("resourcetag/" in str(k).lower() for pairs in condition.values() if isinstance(pairs, Mapping)
+               for k in pairs)
 
 
 def _plain_account_trust(trust: Policy) -> frozenset[str] | None:
