@@ -98,18 +98,17 @@ def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Esc
             continue  # administrators already have everything; service-linked roles act for a service
         # one edge per target and technique: conditional only if every way to it is
         merged: dict[tuple[str, str], tuple[Actor, bool, list[str]]] = {}
-        for target, t, d, via in an.edges_of(a):
+        for target, t, d, vias in an.edges_of(a):
             key = (target.arn, t.id)
             got = merged.get(key)
             if got is None:
-                merged[key] = (target, d.conditional, [] if via == target.arn else [via])
+                merged[key] = (target, d.conditional, list(vias))
             else:
-                if via != target.arn and via not in got[2]:
-                    got[2].append(via)
+                got[2].extend(v for v in vias if v not in got[2])
                 if got[1] and not d.conditional:
                     merged[key] = (got[0], False, got[2])
-        for (dst, tid), (target, cond, vias) in merged.items():
-            edges.append(Edge(a.arn, dst, tid, cond, tuple(sorted(vias)), a.account != target.account))
+        for (dst, tid), (target, cond, through) in merged.items():
+            edges.append(Edge(a.arn, dst, tid, cond, tuple(sorted(through)), a.account != target.account))
     edges.sort(key=lambda e: (e.source, e.target, e.technique))
     return Escalation(an.actors, admins, edges)
 

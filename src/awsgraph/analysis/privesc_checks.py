@@ -18,7 +18,7 @@ from awsgraph.analysis.workload_roles import instance_profile_of
 from awsgraph.iam import actions as action_table
 from awsgraph.iam.evaluate import Decision, evaluate
 from awsgraph.iam.patterns import Unresolved, substitute
-from awsgraph.iam.policy import Policy, compile_policy, load_document
+from awsgraph.iam.policy import Policy, Statement, compile_policy, load_document
 from awsgraph.iam.techniques import ADMIN_POLICY_ARN, TECHNIQUES, Technique
 from awsgraph.iam.whocan import Directory, Rec
 
@@ -27,7 +27,7 @@ ALLOW_ALL = compile_policy({"Version": "2012-10-17", "Statement": [
 MAX_PROBES = 16  # concrete resource names tried for a "new" resource, per action
 IAM_SOURCE_TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_policy", "aws_iam_user_policy",
                     "aws_iam_group_policy", "aws_iam_role_policy")
-Found = tuple[Actor, Technique, Decision, str]  # target, technique, decisive answer, via
+Found = tuple[Actor, Technique, Decision, tuple[str, ...]]  # target, technique, decisive answer, through what
 
 
 class Checks:
@@ -35,10 +35,12 @@ class Checks:
         self.view = view
         self.scps_for_account = scps_for_account
         self._scps: dict[str, list[list[Policy]] | None] = {}
-        self._uniform: dict[tuple[Any, ...], Decision] = {}
-        self._statement_shape: dict[tuple[str, str], str] = {}
+        self._decided: dict[tuple[Any, ...], Decision] = {}
+        self._shapes: dict[tuple[str, str], tuple[tuple[Statement, ...] | None, bool]] = {}
         self._account_trusts: dict[str, Policy] = {}
         self._tags: dict[tuple[str, str], dict[str, str]] = {}
+        self._every: dict[int, list[Record]] = {}
+        self._workload_groups: dict[tuple[str, str], list[tuple[Actor, list[tuple[Record, str]]]]] = {}
         self.directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in view.entities(*IAM_SOURCE_TYPES))
         self.actors = build_actors(view, self.directory)
         self.users = ArnIndex(a.rec for a in self.actors.values() if a.kind == "user")
@@ -77,36 +79,38 @@ class Checks:
         return self._scps[account]
 
     def decide_each(self, a: Actor, action: str, resource: str, context: Mapping[str, str] | None = None, *,
-                    tags: Mapping[str, str] | None = None, resource_policy: Policy | None = None,
+                    target: Record | None = None, resource_policy: Policy | None = None,
                     resource_account: str | None = None) -> Decision:
-        """``decide`` for one of many resources asked the same question.
+        """``decide`` for one of many resources asked the same question, answered from a cache.
 
-        When every statement that covers the action (identity, boundary, SCPs) names
-        ``Resource: *``, the answer is the same for each resource of one account under the same
-        resource policy object (and, when a condition reads resource tags, the same tags): it is
-        asked once. ``tags`` are the resource's tags as condition keys (:meth:`resource_tags`).
+        Two resources get the same answer when the same statements (identity, boundary, SCPs)
+        cover them, under the same resource policy object, in the same account, with the same
+        tags where a condition reads them: the evaluator is asked once per such signature.
+        ``target``'s tags become condition keys (:meth:`resource_tags`).
         """
-        shape = self._statement_shape.get((a.arn, action))
+        shape = self._shapes.get((a.arn, action))
         if shape is None:
             levels = self.scps(a.account) or []
             policies = [*a.policies, *([a.boundary] if a.boundary else []), *(p for lv in levels for p in lv)]
             covering = [st for pol in policies for st in pol.statements if st.matches_action(action)]
-            if not all(st.resources is None or (not st.not_resource and st.resources == ("*",)) for st in covering):
-                shape = "each"  # resource patterns: every resource asked on its own
-            elif any(_reads_resource_tags(st.condition) for st in covering):
-                shape = "tags"  # the same answer for the same tags
-            else:
-                shape = "one"
-            self._statement_shape[(a.arn, action)] = shape
-        full = {**(context or {}), **(tags or {})}
-        if shape == "each":
+            named = tuple(st for st in covering
+                          if not (st.resources is None or (not st.not_resource and st.resources == ("*",))))
+            variable = any("${" in r for st in named for r in st.resources or ())
+            shape = self._shapes[(a.arn, action)] = (
+                None if variable else named, any(_reads_resource_tags(st.condition) for st in covering))
+        patterned, reads_tags = shape
+        full = context or {}
+        if reads_tags and target is not None:
+            full = {**full, **self.resource_tags(target, action)}
+        if patterned is None:  # patterns with policy variables: no safe signature
             return self.decide(a, action, resource, context=full, resource_policy=resource_policy,
                                resource_account=resource_account)
-        key = (a.arn, action, tuple(sorted((full if shape == "tags" else (context or {})).items())),
-               id(resource_policy), resource_account)
-        found = self._uniform.get(key)
+        sig = tuple(i for i, st in enumerate(patterned) if st.matches_resource(resource, None)) if patterned else ()
+        key = (a.arn, action, tuple(sorted(full.items())) if full else (), sig, id(resource_policy),
+               resource_account or _arn_account(resource))
+        found = self._decided.get(key)
         if found is None:
-            found = self._uniform[key] = self.decide(a, action, resource, context=full,
+            found = self._decided[key] = self.decide(a, action, resource, context=full,
                                                      resource_policy=resource_policy,
                                                      resource_account=resource_account)
         return found
@@ -170,7 +174,10 @@ class Checks:
         if not pats:
             return []
         if "*" in pats:
-            return [r for svc in index.services() for r in index.by_service(svc)]
+            every = self._every.get(id(index))
+            if every is None:
+                every = self._every[id(index)] = [r for svc in index.services() for r in index.by_service(svc)]
+            return every
         seen: dict[str, Record] = {}
         for p in pats:
             for _arn, rec in index.match(p, a.context):
@@ -280,7 +287,7 @@ class Checks:
                 if grant.allowed:
                     d = self.decide(a, need.action, a.arn, context=ctx)
                     if d.allowed:
-                        yield a, t, _both(d, grant), a.arn
+                        yield a, t, _both(d, grant), ()
             elif need.on == "own-group":
                 if grant.allowed:
                     for g in a.groups:
@@ -289,7 +296,7 @@ class Checks:
                             continue
                         d = self.decide(a, need.action, garn, context=ctx)
                         if d.allowed:
-                            yield a, t, _both(d, grant), garn
+                            yield a, t, _both(d, grant), (garn,)
             elif need.on == "attached-policy":
                 for parn in a.attached:
                     if t.id == "iam-create-policy-version":
@@ -297,13 +304,13 @@ class Checks:
                             break
                         d = self.decide(a, need.action, parn)
                         if d.allowed:
-                            yield a, t, _both(d, grant), parn
+                            yield a, t, _both(d, grant), (parn,)
                     else:
                         after = self._older_version_admin(a, parn)
                         if after is not None:
                             d = self.decide(a, need.action, parn)
                             if d.allowed:
-                                yield a, t, _both(d, after), parn
+                                yield a, t, _both(d, after), (parn,)
             elif need.on == "other-group":
                 for rec in self.candidates(a, need.action, self.groups):
                     gname = str((rec.raw or {}).get("GroupName") or rec.props.get("name") or "")
@@ -315,7 +322,7 @@ class Checks:
                         continue
                     after = self.admin(a, self.directory.group_policies(gname))
                     if after.allowed:
-                        yield a, t, _both(d, after), garn
+                        yield a, t, _both(d, after), (garn,)
 
     def _older_version_admin(self, a: Actor, policy_arn: str) -> Decision | None:
         rec = self.directory.by_arn.get(policy_arn)
@@ -347,7 +354,7 @@ class Checks:
                         d = self.decide(a, action, role.arn, resource_policy=role.trust,
                                         resource_account=role.account)
                     if d.allowed:
-                        yield role, t, d, role.arn
+                        yield role, t, d, ()
                 continue
             index = self.users if t.target == "user" else self.roles
             for rec in self.candidates(a, action, index):
@@ -358,7 +365,7 @@ class Checks:
                     continue
                 if t.id == "iam-update-login-profile" and other.password is False:
                     continue
-                d = self.decide_each(a, action, other.arn, tags=self.resource_tags(other.rec, action))
+                d = self.decide_each(a, action, other.arn, target=other.rec, resource_account=other.account)
                 if not d.allowed:
                     continue
                 if t.id == "iam-update-assume-role-policy":
@@ -369,7 +376,7 @@ class Checks:
                     if not assume.allowed:
                         continue
                     d = _both(d, assume)
-                yield other, t, d, other.arn
+                yield other, t, d, ()
 
     def _assume_candidates(self, a: Actor) -> list[Actor]:
         named = self.trust_index.get(a.arn, []) + self.trust_index.get("*", [])
@@ -421,16 +428,16 @@ class Checks:
                         needs.append(make_profile)
                         via = f"{t.service} (new instance profile)"
                     d = self.decide_each(a, "iam:PassRole", role.arn, {"iam:PassedToService": t.service},
-                                         tags=self.resource_tags(role.rec, "iam:PassRole"))
+                                         target=role.rec)
                     if d.allowed:
-                        yield role, t, _both(d, *needs), via
+                        yield role, t, _both(d, *needs), (via,)
 
     def _need_anywhere(self, a: Actor, action: str, on: str) -> Decision | None:
         if on == "any-instance":
             for rec in self.candidates(a, action, self.instances):
                 arn = arn_of(rec)
                 if arn and account_of(rec, arn, self.view) == a.account:
-                    d = self.decide_each(a, action, arn, tags=self.resource_tags(rec, action))
+                    d = self.decide_each(a, action, arn, target=rec)
                     if d.allowed:
                         return d
         return self.probe(a, action)
@@ -447,18 +454,41 @@ class Checks:
             if t.kind != "existing":
                 continue
             need = t.needs[0]
-            index = self.functions if need.on == "function" else self.instances
-            for rec in self.candidates(a, need.action, index):
-                found = self.workloads.get(rec.key)
-                if found is None:
+            if not self.patterns(a, need.action):
+                continue
+            kind, index = ("aws_lambda_function", self.functions) if need.on == "function" else \
+                ("aws_instance", self.instances)
+            allowed_keys = None if "*" in self.patterns(a, need.action) else {
+                r.key for r in self.candidates(a, need.action, index)}
+            # one edge per role, through every function or instance of it the principal may reach
+            for role, members in self.workload_groups(kind, a.account):
+                if role is a:
                     continue
-                arn, account, role = found
-                if account != a.account or role is a:
-                    continue
-                d = self.decide_each(a, need.action, arn, tags=self.resource_tags(rec, need.action))
-                if d.allowed:
-                    yield role, t, d, arn
+                best: Decision | None = None
+                vias: list[str] = []
+                for rec, arn in members:
+                    if allowed_keys is not None and rec.key not in allowed_keys:
+                        continue
+                    d = self.decide_each(a, need.action, arn, target=rec, resource_account=a.account)
+                    if d.allowed:
+                        vias.append(arn)
+                        if best is None or (best.conditional and not d.conditional):
+                            best = d
+                if best is not None:
+                    yield role, t, best, tuple(vias)
 
+    def workload_groups(self, kind: str, account: str) -> list[tuple[Actor, list[tuple[Record, str]]]]:
+        """Functions or instances of an account, grouped by the role they run as."""
+        key = (kind, account)
+        found = self._workload_groups.get(key)
+        if found is None:
+            groups: dict[str, tuple[Actor, list[tuple[Record, str]]]] = {}
+            for rec in self.view.entities(kind):
+                got = self.workloads.get(rec.key)
+                if got is not None and got[1] == account:
+                    groups.setdefault(got[2].arn, (got[2], []))[1].append((rec, got[0]))
+            found = self._workload_groups[key] = list(groups.values())
+        return found
 
 def _trust_key(entry: str) -> str:
     entry = entry.strip()
@@ -470,6 +500,11 @@ def _trust_key(entry: str) -> str:
     if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
         return f"acct:{parts[4]}"
     return entry
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 else ""
 
 
 def _reads_resource_tags(condition: Mapping[str, Any] | None) -> bool:

@@ -168,7 +168,8 @@ def _who_can(args: argparse.Namespace) -> int:
                       context=parse_context(args.context))
     if args.json:
         print(json.dumps([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
-                           "via": a.via, "unless": list(a.decision.conditional_denies), "note": a.note}
+                           "via": a.via, "unless": list(a.decision.conditional_denies),
+                           "dependsOn": list(a.decision.unknowns), "note": a.note}
                           for a in answers], indent=2))
         return 0
     out = console()
@@ -182,6 +183,8 @@ def _who_can(args: argparse.Namespace) -> int:
             out.print(escape(f"    via {v}"))
         if a.decision.conditional_denies:
             out.print(escape(f"    unless {', '.join(a.decision.conditional_denies)} applies"))
+        if a.decision.unknowns:
+            out.print(escape(f"    depends on the {', '.join(a.decision.unknowns)}, which was not collected"))
         if a.note:
             out.print(escape(f"    note: {a.note}"))
     return 0
