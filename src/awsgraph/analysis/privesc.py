@@ -104,7 +104,8 @@ def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Esc
             if got is None:
                 merged[key] = (target, d.conditional, list(vias))
             else:
-                got[2].extend(v for v in vias if v not in got[2])
+                if vias:
+                    got[2].extend(v for v in vias if v not in got[2])
                 if got[1] and not d.conditional:
                     merged[key] = (got[0], False, got[2])
         for (dst, tid), (target, cond, through) in merged.items():

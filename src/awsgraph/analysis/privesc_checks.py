@@ -115,6 +115,13 @@ class Checks:
                                                      resource_account=resource_account)
         return found
 
+    def same_for_every_resource(self, a: Actor, action: str) -> bool:
+        """Whether every statement covering the action names ``Resource: *`` and reads no tag."""
+        if (a.arn, action) not in self._shapes:
+            self.decide_each(a, action, "*")  # fills in the shape (and answers for "*")
+        named, reads_tags = self._shapes[(a.arn, action)]
+        return named == () and not reads_tags
+
     def resource_tags(self, rec: Record, action: str) -> dict[str, str]:
         """The target's collected tags as condition keys (``aws:ResourceTag/k`` and the action's
         service's own ``<svc>:ResourceTag/k``): ABAC conditions then decide instead of staying open.
@@ -461,7 +468,15 @@ class Checks:
             allowed_keys = None if "*" in self.patterns(a, need.action) else {
                 r.key for r in self.candidates(a, need.action, index)}
             # one edge per role, through every function or instance of it the principal may reach
-            for role, members in self.workload_groups(kind, a.account):
+            groups = self.workload_groups(kind, a.account)
+            if allowed_keys is None and groups and self.same_for_every_resource(a, need.action):
+                d = self.decide_each(a, need.action, groups[0][1][0][1], resource_account=a.account)
+                if d.allowed:
+                    for role, members in groups:
+                        if role is not a:
+                            yield role, t, d, tuple(arn for _rec, arn in members)
+                continue
+            for role, members in groups:
                 if role is a:
                     continue
                 best: Decision | None = None
