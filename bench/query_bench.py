@@ -1,8 +1,10 @@
 """Query benchmark: 1,000,000 entities and 2,000,000 relationships in a store-schema SQLite file.
 
-Not a unit test. Usage: ``python bench/query_bench.py [--db PATH] [--keep]``. The graph is
-written straight to SQLite (bulk insert, same schema as ``awsgraph.store``), then each query
-the issue names is planned, compiled and timed (best of five runs, after one warm-up).
+Not a unit test. Usage: ``python bench/query_bench.py [--db PATH] [--keep] [--commit N]``. The graph
+is written straight to SQLite (bulk insert, same schema as ``awsgraph.store``, so the full-text
+index's triggers fill ``entity_text`` as rows go in), then each query is planned, compiled and
+timed (best of five runs, after one warm-up). It reports the full-text index's size, and with
+``--commit N`` what the index adds to a store run's commit of N new, then N changed entities.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 
+from awsgraph.model import Entity
 from awsgraph.query import execute, parse, plan, tune
 from awsgraph.store import SQLiteStore
+from awsgraph.store.text_index import TRIGGER_NAMES
 
 ENTITIES = 1_000_000
 RELATIONSHIPS = 2_000_000
@@ -35,6 +39,11 @@ QUERIES = {
         "FIND aws_instance AS i THAT PROTECTS aws_security_group AS sg THAT ALLOWS AS rule Internet "
         "WHERE rule.ingress = true AND rule.fromPort <= 22 AND rule.toPort >= 22 RETURN count(i)"),
     "count aggregate": "FIND Account AS a THAT HAS User AS u RETURN a.name, count(u)",
+    "full-text, selective term": 'FIND "sg-00003039"',
+    "full-text, several words": 'FIND "aws_lambda_function-123456"',
+    "full-text with a class filter": "FIND \"sg-00003039\" WITH _class = 'Firewall'",
+    "full-text starting a traversal": 'FIND "sg-00003039" THAT PROTECTS aws_instance AS i RETURN i.name',
+    "full-text, common word, first 250": 'FIND "running"',
 }
 
 # (type, classes, share of the million)
@@ -158,11 +167,67 @@ def build(path: str) -> None:
     db.close()
 
 
+def index_size(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Bytes of the full-text index (its FTS5 shadow tables) and of the whole file."""
+    fts = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'entity_text%'").fetchone()[0] or 0
+    total = conn.execute("SELECT sum(pgsize) FROM dbstat").fetchone()[0] or 0
+    return int(fts), int(total)
+
+
+_TRIGGERS = TRIGGER_NAMES
+
+
+def commit_cost(n: int, directory: str) -> None:
+    """Time a store run's commit (finish_run) of n new entities, then of n changed ones, with and without
+    the index's triggers, each in a fresh database."""
+    rng = random.Random(11)
+
+    def batch(version: int) -> list[Entity]:
+        out = []
+        for i in range(n):
+            props: dict[str, object] = {"accountId": "000000000001", "region": REGIONS[i % 5], "name": f"inst-{i}",
+                                        "state": rng.choice(["running", "stopped"]), "version": version,
+                                        "privateIpAddress": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}",
+                                        "tag.Owner": rng.choice(["alice", "bob"]), "createdOn": 1_700_000_000_000 + i}
+            out.append(Entity(key=f"i-{i:08x}", type="aws_instance", classes=("Host",),
+                              props=props))  # type: ignore[arg-type]
+        return out
+
+    for with_index in (False, True):
+        path = os.path.join(directory, f"commit-{with_index}.db")
+        store = SQLiteStore(path)
+        if not with_index:
+            for name in _TRIGGERS:
+                store.connection.execute(f"DROP TRIGGER {name}")
+        timings = []
+        for version in (1, 2):
+            run_id = store.begin_run({})
+            store.stage_entities(run_id, batch(version))
+            t0 = time.perf_counter()
+            store.finish_run(run_id, [("000000000001", r, "aws_instance") for r in REGIONS], [], None, {})
+            timings.append(time.perf_counter() - t0)
+        fts, total = index_size(store.connection)
+        store.close()
+        label = "with the index   " if with_index else "without the index"
+        print(f"commit of {n:,} entities {label}: new {timings[0]:6.2f} s, changed {timings[1]:6.2f} s;"
+              f" file {total / 1e6:6.1f} MB, index {fts / 1e6:5.1f} MB")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--db", help="reuse or create this file (default: a temporary file)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary database")
+    ap.add_argument("--commit", type=int, metavar="N", help="only time a run's commit of N entities with and "
+                    "without the full-text index")
     args = ap.parse_args()
+    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+          f"({os.cpu_count()} CPUs, shared machine)")
+    if args.commit:
+        commit_cost(args.commit, tempfile.mkdtemp(prefix="awsgraph-commit-"))
+        return
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="awsgraph-bench-"), "bench.db")
     if not os.path.exists(path):
         t0 = time.perf_counter()
@@ -173,6 +238,8 @@ def main() -> None:
     n_ent = conn.execute("SELECT count(*) FROM entities WHERE deleted_run IS NULL").fetchone()[0]
     n_rel = conn.execute("SELECT count(*) FROM relationships WHERE deleted_run IS NULL").fetchone()[0]
     print(f"graph: {n_ent:,} entities, {n_rel:,} relationships")
+    fts, total = index_size(conn)
+    print(f"full-text index: {fts / 1e6:.0f} MB of {total / 1e6:.0f} MB")
     for name, text in QUERIES.items():
         execute(conn, plan(conn, parse(text)), text)  # warm-up: the page cache
         times, cpu = [], []

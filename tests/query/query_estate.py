@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from awsgraph.model import Entity, Relationship
@@ -118,6 +119,35 @@ def estate() -> tuple[list[Entity], list[Relationship]]:
         rel(read_pol, "ALLOWS", bucket_priv, admin=False, actions=["s3:GetObject"]),
         rel(alice, "IS", everyone),
     ]
+    return entities, rels
+
+
+def docs_estate() -> tuple[list[Entity], list[Relationship]]:
+    """The estate plus what the J1QL documentation's own examples (docs/j1ql.md) need, adapted to AWS."""
+    entities, rels = estate()
+    now = int(time.time() * 1000)  # the CLI's date.now is the real clock
+    by_key = {e.key: e for e in entities}
+    web = by_key["i-web"]
+    web.props.update(privateIpAddress="10.0.1.5", privateDnsName="ip-10-0-1-5.ec2.internal")
+    eni = ent("eni-web", "aws_eni", ["NetworkInterface"], name="eni-web", publicIpAddress="54.0.0.10",
+              privateIp="10.0.1.5", subnetId="subnet-pub", securityGroupIds=["sg-other", "sg-web"])
+    records = ent("bucket-pii", "aws_s3_bucket", ["DataStore"], name="customer-records", encrypted=True,
+                  createdOn=now - 2 * DAY_MS, tags=["PII"], **{"tag.PII": True, "tag.Classification": "confidential"})
+    orders = ent("db-orders", "aws_db_instance", ["Database", "DataStore"], name="orders-db", encrypted=True,
+                 **{"tag.DataClass": "PII"})
+    crown = ent("db-crown", "aws_db_instance", ["Database", "DataStore"], name="crown-jewels", encrypted=True,
+                classification="critical", **{"tag.Production": True})
+    snapshot = ent("snap-orders", "aws_db_snapshot", ["Backup"], name="orders-snap", allocatedStorage=50,
+                   **{"tag.AccountName": "acme-prod"})
+    archive = ent("snap-archive", "aws_db_cluster_snapshot", ["Backup"], name="archive-snap",
+                  allocatedStorage=150, **{"tag.AccountName": "acme-prod"})
+    cert = ent("cert-shop", "aws_acm_certificate", ["Certificate"], name="shop.example.com",
+               issuedOn=now - 335 * DAY_MS, expiresOn=now + 30 * DAY_MS, notBefore=1_717_200_000_000,
+               notAfter="2025-06-01T00:00:00.000+00:00")
+    alb = ent("alb-web", "aws_alb", ["Gateway"], name="acme-web-alb")
+    target_group = ent("tg-web", "aws_lb_target_group", ["Configuration"], name="acme-web-tg")
+    entities += [eni, records, orders, crown, snapshot, archive, cert, alb, target_group]
+    rels += [rel(web, "USES", eni), rel(alb, "CONNECTS", target_group), rel(target_group, "HAS", web)]
     return entities, rels
 
 

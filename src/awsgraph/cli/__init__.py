@@ -12,7 +12,7 @@ from awsgraph.cli.common import CliError
 # One explicit registry of command modules (no import side effects).
 COMMAND_MODULES = [collect_cmds, graph_cmds]
 
-for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds"):
+for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds", "awsgraph.cli.serve_cmds"):
     try:  # command groups that later issues add; absent modules simply do not register
         COMMAND_MODULES.append(__import__(_optional, fromlist=["register"]))
     except ModuleNotFoundError as _exc:

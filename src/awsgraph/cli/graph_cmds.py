@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_runs)
 
-    d = sub.add_parser("docs", help="regenerate the generated docs (catalog, IAM policy, escalation techniques)")
+    d = sub.add_parser("docs", help="regenerate docs/catalog.md, docs/iam-policy.json, docs/j1ql.md and "
+                                    "docs/privesc-techniques.md from the code")
     d.add_argument("--out", default="docs", help="docs directory (default docs)")
     d.add_argument("--check", action="store_true", help="exit 1 if the committed docs are stale")
     d.set_defaults(func=cmd_docs)
@@ -78,12 +79,16 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from awsgraph.catalog.docs import write_docs
+    from awsgraph.query.features import write_features
 
-    stale = write_docs(args.out, check=args.check) + _write_technique_docs(args.out, check=args.check)
+    stale = write_docs(args.out, check=args.check)
+    stale += write_features(args.out, check=args.check)
+    stale += _write_technique_docs(args.out, check=args.check)
     if args.check and stale:
         raise CliError(f"generated docs are stale: {', '.join(stale)} (run `awsgraph docs`)", code=1)
-    console().print("docs are current" if args.check else
-                    f"wrote {args.out}/catalog.md, {args.out}/iam-policy.json and {args.out}/privesc-techniques.md")
+    written = (f"wrote {args.out}/catalog.md, {args.out}/iam-policy.json, {args.out}/j1ql.md and "
+               f"{args.out}/privesc-techniques.md")
+    console().print("docs are current" if args.check else written)
     return 0
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from rich.table import Table
 
 from awsgraph.cli.common import CliError, console
-from awsgraph.query import QueryError, run_query, tune
+from awsgraph.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, run, tune
 from awsgraph.store.sqlite import StoreError, open_store
 
 DEFAULT_DB = "awsgraph.db"
@@ -28,6 +28,7 @@ def register(sub: Any) -> None:
     q.add_argument("query", help="J1QL, e.g. \"FIND aws_s3_bucket THAT ALLOWS Everyone\" (- reads stdin)")
     _db(q)
     _fmt(q)
+    _bounds(q)
     q.set_defaults(func=cmd_query)
 
     ls = sub.add_parser("questions", help="list the ready-made security questions")
@@ -39,6 +40,7 @@ def register(sub: Any) -> None:
     _db(a)
     _fmt(a)
     _params(a)
+    _bounds(a)
     a.set_defaults(func=cmd_ask)
 
     r = sub.add_parser("report", help="run every question into one self-contained HTML page")
@@ -51,7 +53,8 @@ def register(sub: Any) -> None:
     _db(v)
     v.add_argument("--query", help="show only what this J1QL query matches")
     v.add_argument("--out", default="graph.html", help="output file (default graph.html)")
-    v.add_argument("--max-nodes", type=int, default=3000, help="cap on entities drawn (default 3000)")
+    v.add_argument("--max-nodes", type=int, default=50_000,
+                   help="cap on entities the page carries (default 50000; the page opens grouped either way)")
     v.set_defaults(func=cmd_visualize)
 
     d = sub.add_parser("diff", help="what changed between two runs")
@@ -69,6 +72,23 @@ def _db(p: argparse.ArgumentParser) -> None:
 
 def _fmt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+
+def _bounds(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"stop the query after this many seconds (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, metavar="N",
+                   help=f"show at most N rows, whatever the LIMIT (default {DEFAULT_MAX_ROWS:,})")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
 
 
 def _params(p: argparse.ArgumentParser) -> None:
@@ -91,11 +111,20 @@ def _connection(path: str) -> Iterator[sqlite3.Connection]:
         store.close()
 
 
-def _run(conn: sqlite3.Connection, text: str) -> list[dict[str, Any]]:
+def _run(conn: sqlite3.Connection, text: str, args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
+    timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
+    max_rows = getattr(args, "max_rows", DEFAULT_MAX_ROWS)
+    if max_rows < 1:
+        raise CliError("--max-rows must be at least 1")
     try:
-        return run_query(conn, text)
+        rows = run(conn, text, timeout=timeout, max_rows=max_rows)
     except QueryError as exc:
         raise CliError(f"query error: {exc}") from exc
+    except KeyboardInterrupt:
+        raise CliError("query interrupted", code=130) from None
+    for note in rows.notes:  # the row cap, names the graph lacks: on stderr, so JSON/CSV stay clean
+        console(stderr=True).print(f"note: {note}", markup=False)
+    return rows
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -151,7 +180,7 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
 def cmd_query(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.query == "-" else args.query
     with _connection(args.db) as conn:
-        rows = _run(conn, text)
+        rows = _run(conn, text, args)
     print_rows(rows, args.format)
     return 0
 
@@ -196,7 +225,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     with _connection(args.db) as conn:
-        rows = _run(conn, text)
+        rows = _run(conn, text, args)
     if args.format == "table":
         out = console(stderr=True)
         out.print(f"[bold]{question.title}[/bold]\n{question.why}\n[dim]{text}[/dim]")

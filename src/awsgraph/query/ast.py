@@ -10,10 +10,14 @@ Scalar = str | int | float | bool | None
 
 @dataclass(frozen=True)
 class Value:
-    """A literal: ``kind`` is str, num, bool, undefined or date (epoch milliseconds)."""
+    """A literal: ``kind`` is str, num, bool, undefined, date (epoch milliseconds) or regex.
 
-    kind: Lit["str", "num", "bool", "undefined", "date"]
+    A regex's ``value`` is its pattern and ``flags`` its flags (only ``i`` is accepted).
+    """
+
+    kind: Lit["str", "num", "bool", "undefined", "date", "regex"]
     value: Scalar
+    flags: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,17 +56,64 @@ class NotExpr:
     item: Expr
 
 
-Expr = Comparison | BoolExpr | NotExpr
+@dataclass(frozen=True)
+class Arith:
+    """``left op right`` with op one of ``+ - * /``; ``neg`` is unary minus (right is None)."""
+
+    op: str
+    left: Operand
+    right: Operand | None
+    pos: int
+
+
+@dataclass(frozen=True)
+class Concat:
+    """``CONCAT(a, b, ...)``: missing values count as empty strings."""
+
+    args: tuple[Operand, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """``count(alias)``, ``count(alias.prop)``, ``min|max|avg|sum(alias.prop)``."""
+
+    func: str
+    alias: str
+    prop: str | None
+    pos: int
+
+
+Operand = PropRef | Value | Arith | Concat | Aggregate
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A comparison whose sides are computed (math, CONCAT): ``a.x * 2 > b.y``."""
+
+    left: Operand
+    op: str
+    right: Operand | ValueList
+    pos: int
+
+
+Expr = Comparison | Compare | BoolExpr | NotExpr
 
 
 @dataclass(frozen=True)
 class Selector:
-    """``*`` (names empty), a class/type name, or an alternation of them."""
+    """``*`` (names empty), a class/type name, or an alternation of them.
+
+    ``smart`` holds smart classes (``#PII``, ``#CriticalAsset``) every match must have;
+    ``search`` is full-text search text (``FIND "10.0.1.5"``).
+    """
 
     names: tuple[str, ...]
     filters: Expr | None
     alias: str | None
     pos: int
+    smart: tuple[str, ...] = ()
+    search: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,12 +140,15 @@ Step = Traversal | OptionalGroup
 
 @dataclass(frozen=True)
 class ReturnItem:
-    kind: Lit["prop", "all", "object", "agg"]
+    """``kind`` expr: a computed value (math, CONCAT, an aggregate in math) held in ``expr``."""
+
+    kind: Lit["prop", "all", "object", "agg", "expr"]
     alias: str
     prop: str | None
     func: str | None  # count | min | max | avg | sum
     label: str
     pos: int
+    expr: Operand | None = None
 
 
 @dataclass(frozen=True)

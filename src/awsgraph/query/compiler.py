@@ -12,9 +12,23 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from awsgraph.query.ast import OptionalGroup, PropRef, Query, ReturnItem, Selector, Step, Traversal
+from awsgraph.query.ast import (
+    Aggregate,
+    Arith,
+    Concat,
+    Operand,
+    OptionalGroup,
+    PropRef,
+    Query,
+    ReturnItem,
+    Selector,
+    Step,
+    Traversal,
+    Value,
+)
+from awsgraph.query.dialect import Dialect, SQLiteDialect
 from awsgraph.query.errors import QueryError
-from awsgraph.query.filters import FilterCompiler, Slot, json_path
+from awsgraph.query.filters import FilterCompiler, Slot
 
 
 @dataclass
@@ -23,14 +37,15 @@ class Compiled:
 
     sql: str
     params: dict[str, object]
-    columns: list[tuple[str, str]]  # (kind, label): kind is json | props | all | agg
+    columns: list[tuple[str, str]]  # (kind, label): kind is json | props | all | agg | expr
     mode: str  # rows | default | tree
     post_limit: tuple[int, int] | None = None  # (skip, limit) applied in Python
 
 
 class _Builder:
-    def __init__(self, query: Query) -> None:
+    def __init__(self, query: Query, dialect: Dialect) -> None:
         self.query = query
+        self.d = dialect
         self.params: dict[str, object] = {}
         self.from_parts: list[str] = []
         self.where: list[str] = []
@@ -41,12 +56,12 @@ class _Builder:
         self.chain: list[str] = ["entities e0"]  # the plain chain's tables, in query order
         # Each hop of the chain: (its WHERE entry, relationship, step, left key, right entity).
         self.hops: list[tuple[int, Slot, Traversal, str, Slot]] = []
-        self.filters = FilterCompiler(query.text, self.param)
+        self.filters = FilterCompiler(query.text, self.param, dialect)
 
     def param(self, value: object) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
-        return f":{name}"
+        return self.d.placeholder(name)
 
     def new(self, prefix: str, kind: str) -> Slot:
         self.counter += 1
@@ -65,6 +80,10 @@ class _Builder:
             alts.append(f"{slot.sql}.key IN (SELECT key FROM entity_classes WHERE class IN ({marks}))")
         if alts:
             conds.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+        for name in sel.smart:
+            conds.append(self.filters.smart_class(slot, name))
+        if sel.search is not None:
+            conds.append(self.d.text_search(slot.sql, sel.search, self.param))
         if sel.filters is not None:
             conds.append(self.filters.expr(sel.filters, lambda _ref: slot))
         return " AND ".join(conds)
@@ -199,9 +218,9 @@ class _Builder:
         return slot
 
 
-def compile_query(query: Query, start: int | None = None) -> Compiled:
+def compile_query(query: Query, start: int | None = None, dialect: Dialect | None = None) -> Compiled:
     """Compile ``query``; ``start`` (a selector's position in a plain chain) fixes the join order."""
-    b = _Builder(query)
+    b = _Builder(query, dialect or SQLiteDialect())
     key = b.start()
     for step in query.steps:
         key = b.optional_group(step, key) if isinstance(step, OptionalGroup) else b.required_step(step, key)
@@ -209,7 +228,7 @@ def compile_query(query: Query, start: int | None = None) -> Compiled:
         b.where.append(b.filters.expr(query.where, b.resolve))
     tables = " ".join(b.from_parts)
     if start is not None and len(b.chain) > 1 and len(b.chain) == len(b.from_parts):
-        tables = " CROSS JOIN ".join(_walk_from(b.chain, start))
+        tables = b.d.fixed_join.join(_walk_from(b.chain, start))
         b.direct_hops(start)
     body = tables + " WHERE " + " AND ".join(f"({w})" for w in b.where)
     limit = f" LIMIT {b.param(query.limit)} OFFSET {b.param(query.skip)}"
@@ -233,18 +252,25 @@ def compile_query(query: Query, start: int | None = None) -> Compiled:
     columns: list[tuple[str, str]] = []
     group: list[str] = []
     for item in query.returns:
+        if item.kind == "expr":
+            assert item.expr is not None
+            mode = "text" if isinstance(item.expr, Concat) or (
+                isinstance(item.expr, Value) and item.expr.kind == "str") else "num"
+            expr = b.filters.operand(item.expr, b.resolve, mode, item.pos, agg=True)
+            aggregated = _has_aggregate(item.expr)
+            select.append(expr)
+            columns.append(("agg" if aggregated else "expr", item.label))
+            if not aggregated:
+                group.append(expr)
+            continue
         slot = b.slot_of(item)
         if item.kind == "agg":
-            if item.func == "count" and item.prop is None:
-                expr = f"COUNT(DISTINCT {slot.sql}.key)"
-            else:
-                fn = (item.func or "count").upper()
-                expr = f"{fn}(json_extract({slot.props}, {json_path(item.prop or '')}))"
+            expr = b.filters.aggregate(Aggregate(item.func or "count", item.alias, item.prop, item.pos), b.resolve)
             select.append(expr)
             columns.append(("agg", item.label))
             continue
         if item.kind == "prop":
-            expr = f"{slot.props} -> {json_path(item.prop or '')}"
+            expr = b.d.prop_json(slot.props, item.prop or "")
             kind = "json"
         else:
             expr = slot.props
@@ -282,6 +308,16 @@ def _order_sql(b: _Builder, query: Query) -> str:
         else:
             assert item.ref is not None
             slot = b.resolve(item.ref)
-            expr = f"json_extract({slot.props}, {json_path(item.ref.prop)})"
+            expr = b.d.prop(slot.props, item.ref.prop).value
         terms.append(expr + (" DESC" if item.desc else ""))
     return " ORDER BY " + ", ".join(terms)
+
+
+def _has_aggregate(node: Operand) -> bool:
+    if isinstance(node, Aggregate):
+        return True
+    if isinstance(node, Arith):
+        return _has_aggregate(node.left) or (node.right is not None and _has_aggregate(node.right))
+    if isinstance(node, Concat):
+        return any(_has_aggregate(a) for a in node.args)
+    return False

@@ -21,6 +21,17 @@ class QueryError(Exception):
             line_end = len(self.query)
         line_no = self.query.count("\n", 0, self.pos) + 1
         col = self.pos - line_start + 1
-        caret = " " * (self.pos - line_start) + "^"
-        source = self.query[line_start:line_end]
-        return f"{self.message} (line {line_no}, column {col})\n  {source}\n  {caret}"
+        # A window of the offending line around the position, control characters shown as '?'
+        # (one character each, so the caret stays under its character).
+        left, right = line_start, line_end
+        if right - left > _WINDOW:
+            left = max(line_start, self.pos - _WINDOW // 2)
+            right = min(line_end, left + _WINDOW)
+        source = "".join("?" if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in self.query[left:right])
+        prefix = "..." if left > line_start else ""
+        suffix = "..." if right < line_end else ""
+        caret = " " * (len(prefix) + self.pos - left) + "^"
+        return f"{self.message} (line {line_no}, column {col})\n  {prefix}{source}{suffix}\n  {caret}"
+
+
+_WINDOW = 160

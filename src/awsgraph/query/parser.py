@@ -1,11 +1,15 @@
-"""Recursive-descent parser for J1QL, keeping token positions for error messages."""
+"""Recursive-descent parser for J1QL, keeping token positions for error messages.
+
+The grammar is split by responsibility: :mod:`~awsgraph.query.parse_base` (tokens, aliases, depth),
+:mod:`~awsgraph.query.values` (literals and dates), :mod:`~awsgraph.query.expressions` (WHERE
+conditions, math, CONCAT, aggregates) and this module (the query, selectors, traversals, WITH,
+RETURN, ORDER BY).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-
 from awsgraph.query.ast import (
+    Aggregate,
     BoolExpr,
     Comparison,
     Expr,
@@ -21,18 +25,12 @@ from awsgraph.query.ast import (
     Value,
     ValueList,
 )
-from awsgraph.query.errors import QueryError
-from awsgraph.query.lexer import Token, tokenize
+from awsgraph.query.expressions import AGGREGATES, ExpressionParser
+from awsgraph.query.parse_base import INT_MAX, KEYWORDS, MAX_DEPTH
+from awsgraph.query.values import MAX_REGEX_CHARS, UNIT_MS
 
 DEFAULT_LIMIT = 250
-_KEYWORDS = {"FIND", "THAT", "WITH", "AS", "WHERE", "RETURN", "ORDER", "BY", "SKIP", "LIMIT", "AND", "OR",
-             "UNIQUE", "NOT"}
-_COMPARATORS = ("=", "!=", ">", "<", ">=", "<=", "~=", "^=", "$=", "!~=", "!^=", "!$=")
-_AGGREGATES = {"COUNT", "MIN", "MAX", "AVG", "SUM"}
-_UNIT_MS = {
-    "second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000, "week": 7 * 86_400_000,
-    "month": 30 * 86_400_000, "year": 365 * 86_400_000,
-}
+__all__ = ["DEFAULT_LIMIT", "MAX_DEPTH", "MAX_REGEX_CHARS", "UNIT_MS", "parse"]
 
 
 def parse(text: str, *, now_ms: int | None = None) -> Query:
@@ -40,75 +38,18 @@ def parse(text: str, *, now_ms: int | None = None) -> Query:
     return _Parser(text, now_ms).parse_query()
 
 
-class _Parser:
-    def __init__(self, text: str, now_ms: int | None) -> None:
-        self.text = text
-        self.tokens = tokenize(text)
-        self.i = 0
-        self.now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
-        self.aliases: dict[str, str] = {}  # alias -> entity | relationship | negated
-        self.start_alias = ""
-        self._auto = 0
-
-    # -- token helpers ----------------------------------------------------------------
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
-    def peek(self, n: int = 1) -> Token:
-        return self.tokens[min(self.i + n, len(self.tokens) - 1)]
-
-    def advance(self) -> Token:
-        t = self.tokens[self.i]
-        if t.kind != "EOF":
-            self.i += 1
-        return t
-
-    def error(self, message: str, tok: Token | None = None) -> QueryError:
-        t = tok or self.tok
-        return QueryError(message, self.text, t.pos)
-
-    def describe(self, t: Token) -> str:
-        return "end of query" if t.kind == "EOF" else repr(t.value)
-
-    def expect_word(self, word: str) -> Token:
-        if not self.tok.is_word(word):
-            raise self.error(f"expected {word}, found {self.describe(self.tok)}")
-        return self.advance()
-
-    def expect_op(self, op: str) -> Token:
-        if not self.tok.is_op(op):
-            raise self.error(f"expected {op!r}, found {self.describe(self.tok)}")
-        return self.advance()
-
-    def accept_word(self, word: str) -> bool:
-        if self.tok.is_word(word):
-            self.advance()
-            return True
-        return False
-
-    def accept_op(self, op: str) -> bool:
-        if self.tok.is_op(op):
-            self.advance()
-            return True
-        return False
-
-    def name(self, what: str) -> Token:
-        t = self.tok
-        if t.kind != "WORD" or t.value.upper() in _KEYWORDS:
-            raise self.error(f"expected {what}, found {self.describe(t)}")
-        return self.advance()
-
+class _Parser(ExpressionParser):
     # -- query --------------------------------------------------------------------------
     def parse_query(self) -> Query:
-        self.expect_word("FIND")
+        if self.tok.kind != "STRING":  # a bare "text" is a full-text search: FIND is optional there
+            self.expect_word("FIND")
         unique = self.accept_word("UNIQUE")
         start = self.parse_selector()
         self.start_alias = start.alias or ""
         steps = self.parse_steps(top=True)
         where = None
         if self.accept_word("WHERE"):
-            where = self.parse_expr(in_where=True)
+            where = self.boolean(self.where_or())
         returns: tuple[ReturnItem, ...] | None = None
         tree = False
         if self.accept_word("RETURN"):
@@ -132,28 +73,42 @@ class _Parser:
         t = self.tok
         if t.kind != "NUMBER" or not t.value.isdigit():
             raise self.error(f"{keyword} needs a whole number")
+        if int(t.value) > INT_MAX:
+            raise self.error(f"{keyword} is too large (at most {INT_MAX})")
         self.advance()
         return int(t.value)
 
     # -- selectors and traversals ----------------------------------------------------------
     def parse_selector(self) -> Selector:
         t = self.tok
-        names: tuple[str, ...]
-        if self.accept_op("*"):
+        names: tuple[str, ...] = ()
+        search: str | None = None
+        smart: list[str] = []
+        while self.tok.kind == "WORD" and self.tok.value.startswith("#"):
+            smart.append(self.advance().value[1:])
+        if self.tok.kind == "STRING" and not smart:
+            search = self.advance().value
+            if not search.strip():
+                raise self.error("full-text search needs some text", t)
+        elif self.accept_op("*"):
             names = ()
-        elif self.accept_op("("):
+        elif self.tok.is_op("(") and not self.at_optional():
+            self.advance()
             found = [self.name("a class or type").value]
             while self.accept_op("|"):
                 found.append(self.name("a class or type").value)
             self.expect_op(")")
             names = tuple(found)
-        else:
-            names = (self.name("a class, a type or *").value,)
-        filters = self.parse_expr(in_where=False) if self.accept_word("WITH") else None
+        elif not smart or (self.tok.kind == "WORD" and self.tok.value.upper() not in KEYWORDS):
+            names = (self.name("a class, a type or * (or a #smart class, or \"text\" to search)").value,)
+        for n in names:
+            if n.startswith("#"):
+                raise self.error("a smart class (#Name) comes before the class or type", t)
+        filters = self.parse_filters() if self.accept_word("WITH") else None
         alias = self.parse_alias("entity")
         if alias is None:
             alias = self.implicit_alias(names)
-        return Selector(names, filters, alias, t.pos)
+        return Selector(names, filters, alias, t.pos, tuple(smart), search)
 
     def parse_alias(self, kind: str) -> str | None:
         if not self.accept_word("AS"):
@@ -222,6 +177,9 @@ class _Parser:
         else:
             verbs = (self.name("a relationship verb (HAS, ALLOWS, ...) or RELATES TO").value.upper(),)
         direction = self.parse_direction(direction)
+        # TO after a verb is filler (CONNECTS TO, DEPLOYED TO), as J1QL reads it.
+        if verbs and self.accept_word("TO"):
+            direction = self.parse_direction(direction)
         rel_alias = self.parse_alias("negated" if negated else "relationship")
         target = self.parse_selector()
         if negated and target.alias and not target.alias.startswith("#"):
@@ -235,134 +193,43 @@ class _Parser:
             return "in"
         return current
 
-    # -- filters ------------------------------------------------------------------------
-    def parse_expr(self, in_where: bool) -> Expr:
-        items = [self.parse_and(in_where)]
+    # -- WITH filters: property op value, AND / OR / NOT / ( ) ------------------------------
+    def parse_filters(self) -> Expr:
+        items = [self.filter_and()]
         while self.accept_word("OR"):
-            items.append(self.parse_and(in_where))
+            items.append(self.filter_and())
         return items[0] if len(items) == 1 else BoolExpr("OR", tuple(items))
 
-    def parse_and(self, in_where: bool) -> Expr:
-        items = [self.parse_unary(in_where)]
+    def filter_and(self) -> Expr:
+        items = [self.filter_unary()]
         while self.accept_word("AND"):
-            items.append(self.parse_unary(in_where))
+            items.append(self.filter_unary())
         return items[0] if len(items) == 1 else BoolExpr("AND", tuple(items))
 
-    def parse_unary(self, in_where: bool) -> Expr:
-        if self.accept_word("NOT"):
-            return NotExpr(self.parse_unary(in_where))
-        if self.accept_op("("):
-            inner = self.parse_expr(in_where)
-            self.expect_op(")")
-            return inner
-        return self.parse_comparison(in_where)
-
-    def parse_comparison(self, in_where: bool) -> Comparison:
+    def filter_unary(self) -> Expr:
         t = self.tok
-        if t.kind != "WORD" or t.value.upper() in _KEYWORDS:
+        self.enter(t)
+        try:
+            if self.accept_word("NOT"):
+                return NotExpr(self.filter_unary())
+            if self.accept_op("("):
+                inner = self.parse_filters()
+                self.expect_op(")")
+                return inner
+            return self.filter_comparison()
+        finally:
+            self.leave()
+
+    def filter_comparison(self) -> Comparison:
+        t = self.tok
+        if t.kind != "WORD" or t.value.upper() in KEYWORDS:
             raise self.error(f"expected a property name, found {self.describe(t)}")
         self.advance()
-        left = self.prop_ref(t) if in_where else PropRef(None, t.value, t.pos)
-        op_tok = self.tok
-        if op_tok.kind != "OP" or op_tok.value not in _COMPARATORS:
-            raise self.error(f"expected a comparison (=, !=, >, ~=, ...), found {self.describe(op_tok)}")
-        self.advance()
-        right: Value | ValueList | PropRef
-        if self.tok.is_op("("):
-            right = self.parse_value_list()
-        elif in_where and self.tok.kind == "WORD" and self.tok.value.split(".", 1)[0] in self.aliases:
-            right = self.prop_ref(self.advance())
-        else:
-            right = self.parse_value()
-        return Comparison(left, op_tok.value, right, op_tok.pos)
-
-    def parse_value_list(self) -> ValueList:
-        self.expect_op("(")
-        values = [self.parse_value()]
-        op = ""
-        while self.tok.is_word("OR", "AND"):
-            word = self.advance().value.upper()
-            if op and word != op:
-                raise self.error("a value list mixes AND and OR")
-            op = word
-            values.append(self.parse_value())
-        self.expect_op(")")
-        return ValueList("AND" if op == "AND" else "OR", tuple(values))
-
-    def parse_value(self) -> Value:
-        t = self.tok
-        if t.kind == "STRING":
-            self.advance()
-            return Value("str", t.value)
-        if t.kind == "NUMBER" or (t.is_op("-") and self.peek().kind == "NUMBER"):
-            sign = -1 if self.accept_op("-") else 1
-            return Value("num", sign * self.number(self.advance()))
-        if t.is_word("TRUE", "FALSE"):
-            self.advance()
-            return Value("bool", t.value.upper() == "TRUE")
-        if t.is_word("UNDEFINED", "NULL"):
-            self.advance()
-            return Value("undefined", None)
-        if t.is_word("DATE") and self.peek().is_op("("):
-            return Value("date", self.absolute_date())
-        if t.kind == "WORD" and t.value.lower() == "date.now":
-            self.advance()
-            return Value("date", self.now_ms + self.date_offset())
-        raise self.error(f"expected a value (string, number, true/false, undefined, date.now), found "
-                         f"{self.describe(t)}")
-
-    def number(self, t: Token) -> int | float:
-        try:
-            return int(t.value) if t.value.isdigit() else float(t.value)
-        except ValueError:
-            raise self.error(f"bad number {t.value!r}", t) from None
-
-    def absolute_date(self) -> int:
-        """``date(2024-01-31)`` or ``date(2024-01-31T12:00:00Z)`` as epoch milliseconds (UTC)."""
-        self.advance()
-        open_tok = self.expect_op("(")
-        close = self.text.find(")", open_tok.pos)
-        if close < 0:
-            raise self.error("date( needs a closing )", open_tok)
-        raw = self.text[open_tok.pos + 1 : close].strip().strip("'\"")
-        try:
-            parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise self.error(f"bad date {raw!r}: use YYYY-MM-DD or an ISO 8601 timestamp", open_tok) from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        while self.tok.kind != "EOF" and self.tok.pos < close:
-            self.advance()
-        self.expect_op(")")
-        return int(parsed.timestamp() * 1000)
-
-    def date_offset(self) -> int:
-        if not self.tok.is_op("-", "+"):
-            return 0
-        sign = -1 if self.advance().value == "-" else 1
-        if self.tok.kind != "NUMBER":
-            raise self.error("expected a number after date.now +/-")
-        amount = self.number(self.advance())
-        unit_tok = self.tok
-        unit = unit_tok.value.lower().rstrip("s") if unit_tok.kind == "WORD" else ""
-        if unit not in _UNIT_MS:
-            raise self.error("expected a unit (seconds, minutes, hours, days, weeks, months, years)")
-        self.advance()
-        return int(sign * amount * _UNIT_MS[unit])
-
-    def prop_ref(self, t: Token) -> PropRef:
-        head, _, rest = t.value.partition(".")
-        if head in self.aliases and rest:
-            self.check_alias(head, t)
-            return PropRef(head, rest, t.pos)
-        if t.value in self.aliases:
-            raise self.error(f"{t.value!r} is an alias: name a property, e.g. {t.value}.name", t)
-        # No alias: a property of the starting selector, as JupiterOne allows.
-        return PropRef(self.start_alias, t.value, t.pos)
-
-    def check_alias(self, alias: str, t: Token) -> None:
-        if self.aliases.get(alias) == "negated":
-            raise self.error(f"{alias!r} belongs to a negated traversal (THAT !...) and has no value", t)
+        left = PropRef(None, self.check_prop(t.value, t), t.pos)
+        op_tok = self.comparator()
+        right: Value | ValueList
+        right = self.parse_value_list() if self.tok.is_op("(") else self.parse_value()
+        return self.checked(Comparison(left, op_tok.value, right, op_tok.pos))
 
     # -- RETURN / ORDER BY ------------------------------------------------------------------
     def parse_returns(self) -> tuple[ReturnItem, ...]:
@@ -373,48 +240,36 @@ class _Parser:
 
     def parse_return_item(self) -> ReturnItem:
         t = self.tok
-        if t.kind != "WORD":
+        if t.kind != "WORD" and not t.is_op("(", "-") and t.kind not in ("NUMBER", "STRING"):
             raise self.error(f"expected alias.property, alias.*, alias or an aggregate, found "
                              f"{self.describe(t)}")
-        self.advance()
+        nxt = self.peek()
         item: ReturnItem
-        if t.value.upper() in _AGGREGATES and self.tok.is_op("("):
-            func = t.value.lower()
+        arithmetic_next = nxt.is_op("+", "-", "*", "/")
+        head, _, rest = t.value.partition(".")
+        if t.kind == "WORD" and (rest == "*" or (not rest and t.value in self.aliases and not arithmetic_next
+                                                 and not nxt.is_op("("))):
             self.advance()
-            arg = self.tok
-            if arg.kind != "WORD":
-                raise self.error(f"{func}() needs an alias or alias.property")
-            self.advance()
-            self.expect_op(")")
-            head, _, rest = arg.value.partition(".")
-            if head not in self.aliases:
-                raise self.error(f"unknown alias {head!r}", arg)
-            self.check_alias(head, arg)
-            if func != "count" and not rest:
-                raise self.error(f"{func}() needs alias.property", arg)
-            label = f"{func}({arg.value})"
-            item = ReturnItem("agg", head, rest or None, func, label, t.pos)
-        else:
-            head, _, rest = t.value.partition(".")
-            if head not in self.aliases:
-                raise self.error(f"unknown alias {head!r} (aliases: {', '.join(sorted(self.visible()))})", t)
             self.check_alias(head, t)
-            if rest == "*":
-                item = ReturnItem("all", head, None, None, t.value, t.pos)
-            elif rest:
-                item = ReturnItem("prop", head, rest, None, t.value, t.pos)
+            item = ReturnItem("all" if rest == "*" else "object", head, None, None, t.value, t.pos)
+        else:
+            expr = self.operand(self.additive("return"), t)
+            label = self.text[t.pos : self.tok.pos].strip() if self.tok.kind != "EOF" else self.text[t.pos:].strip()
+            if isinstance(expr, PropRef):
+                item = ReturnItem("prop", expr.alias or "", expr.prop, None, f"{expr.alias}.{expr.prop}", t.pos)
+            elif isinstance(expr, Aggregate):
+                arg = f"{expr.alias}.{expr.prop}" if expr.prop else expr.alias
+                item = ReturnItem("agg", expr.alias, expr.prop, expr.func, f"{expr.func}({arg})", t.pos)
             else:
-                item = ReturnItem("object", head, None, None, t.value, t.pos)
+                self.check_mixed(expr, t)
+                item = ReturnItem("expr", "", None, None, " ".join(label.split()), t.pos, expr)
         if self.accept_word("AS"):
             lt = self.tok
             if lt.kind not in ("WORD", "STRING"):
                 raise self.error("expected a name after AS")
             self.advance()
-            item = ReturnItem(item.kind, item.alias, item.prop, item.func, lt.value, item.pos)
+            item = ReturnItem(item.kind, item.alias, item.prop, item.func, lt.value, item.pos, item.expr)
         return item
-
-    def visible(self) -> list[str]:
-        return [a for a, kind in self.aliases.items() if kind != "negated"]
 
     def parse_order(self, returns: tuple[ReturnItem, ...] | None) -> list[OrderItem]:
         labels = {r.label for r in returns or ()}
@@ -424,7 +279,7 @@ class _Parser:
             if t.kind == "WORD" and t.value in labels:
                 self.advance()
                 item = OrderItem(None, t.value, False)
-            elif t.kind == "WORD" and t.value.upper() in _AGGREGATES and self.peek().is_op("("):
+            elif t.kind == "WORD" and t.value.upper() in AGGREGATES and self.peek().is_op("("):
                 # An aggregate such as count(u) arrives as several tokens: rebuild its label.
                 self.advance()
                 self.advance()

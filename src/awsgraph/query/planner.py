@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from awsgraph.query.ast import (
     BoolExpr,
+    Compare,
     Comparison,
     Expr,
     NotExpr,
@@ -27,6 +28,7 @@ from awsgraph.query.ast import (
     Value,
     ValueList,
 )
+from awsgraph.query.dialect import Dialect, SQLiteDialect
 
 _COUNT_CAP = 100_000  # beyond this a selector is simply "large"
 _DEGREE_CAP = 20_000  # a hub counts as "huge" long before its true degree is known
@@ -44,19 +46,21 @@ def chain_of(query: Query) -> tuple[list[Selector], list[Traversal]] | None:
     return [query.start, *(s.target for s in steps)], steps
 
 
-def choose_start(conn: sqlite3.Connection, query: Query) -> int:
+def choose_start(conn: sqlite3.Connection, query: Query, dialect: Dialect | None = None) -> int:
     found = chain_of(query)
     if found is None or len(found[0]) < 2:
         return 0
+    d = dialect or SQLiteDialect()
     selectors, steps = found
     where = _where_factors(query)
-    counts = [_count(conn, sel) for sel in selectors]
-    hops = [_hop(conn, selectors[j], selectors[j + 1], st, counts[j], counts[j + 1])
+    counts = [_count(conn, sel, d) for sel in selectors]
+    hops = [_hop(conn, selectors[j], selectors[j + 1], st, counts[j], counts[j + 1], d)
             for j, st in enumerate(steps)]
     edge_kept = [where.get(step.rel_alias or "", 1.0) for step in steps]  # WHERE on relationship props
 
     def kept(sel: Selector) -> float:
-        return _factor(sel.filters) * where.get(sel.alias or "", 1.0)
+        smart = _EQUALITY if sel.smart else 1.0
+        return _factor(sel.filters) * where.get(sel.alias or "", 1.0) * smart
 
     best, best_cost = 0, float("inf")
     for s in range(len(selectors)):
@@ -90,6 +94,8 @@ def _factor(expr: Expr | None) -> float:
         return min(1.0, sum(shares))
     if isinstance(expr, NotExpr):
         return max(0.05, 1.0 - _factor(expr.item))
+    if isinstance(expr, Compare):
+        return _FILTER_FACTOR
     right = expr.right
     if expr.op == "=":
         if isinstance(right, ValueList):
@@ -118,37 +124,45 @@ def _where_factors(query: Query) -> dict[str, float]:
     return factors
 
 
-def _selector_where(sel: Selector, alias: str) -> tuple[str, list[object]]:
-    """Membership test for a few known keys; unary + keeps SQLite off the type index."""
+def _marks(d: Dialect, n: int) -> str:
+    return ",".join([d.positional()] * n)
+
+
+def _selector_where(sel: Selector, alias: str, d: Dialect) -> tuple[str, list[object]]:
+    """Membership test for a few known keys, kept off the type index (they are few)."""
     types = [n for n in sel.names if not n[:1].isupper()]
     classes = [n for n in sel.names if n[:1].isupper()]
     parts: list[str] = []
     params: list[object] = []
     if types:
-        parts.append(f"+{alias}.type IN ({','.join('?' * len(types))})")
+        parts.append(f"{d.unindexed(alias + '.type')} IN ({_marks(d, len(types))})")
         params += types
     if classes:
-        marks = ",".join("?" * len(classes))
+        marks = _marks(d, len(classes))
         # EXISTS probes the key index; an IN list would first gather every entity of the class.
         parts.append(f"EXISTS (SELECT 1 FROM entity_classes c WHERE c.key = {alias}.key"
                      f" AND c.class IN ({marks}))")
         params += classes
-    cond = f"+{alias}.deleted_run IS NULL" + (f" AND ({' OR '.join(parts)})" if parts else "")
+    cond = f"{d.unindexed(alias + '.deleted_run')} IS NULL" + (f" AND ({' OR '.join(parts)})" if parts else "")
     return cond, params
 
 
-def _count(conn: sqlite3.Connection, sel: Selector) -> float:
+def _count(conn: sqlite3.Connection, sel: Selector, d: Dialect) -> float:
     types = [n for n in sel.names if not n[:1].isupper()]
     classes = [n for n in sel.names if n[:1].isupper()]
     total = 0
+    if sel.search is not None:
+        candidates = d.text_search_candidates(sel.search)
+        if candidates is not None:  # the index's matches bound the selector (before its class filter)
+            return float(max(_capped(conn, candidates[0], candidates[1]), 1))
     if not sel.names:
         return float(_capped(conn, "SELECT 1 FROM entities WHERE deleted_run IS NULL", []))
     if types:
-        total += _capped(conn, f"SELECT 1 FROM entities WHERE type IN ({','.join('?' * len(types))})"
+        total += _capped(conn, f"SELECT 1 FROM entities WHERE type IN ({_marks(d, len(types))})"
                                " AND deleted_run IS NULL", types)
     if classes:
-        marks = ",".join("?" * len(classes))
-        total += _capped(conn, f"SELECT 1 FROM entity_classes WHERE class IN ({marks})", classes)
+        total += _capped(conn, f"SELECT 1 FROM entity_classes WHERE class IN ({_marks(d, len(classes))})",
+                         classes)
     return float(max(total, 1))
 
 
@@ -157,7 +171,7 @@ def _capped(conn: sqlite3.Connection, sql: str, params: Sequence[object], cap: i
     return int(row[0])
 
 
-def _sample_keys(conn: sqlite3.Connection, sel: Selector) -> list[str]:
+def _sample_keys(conn: sqlite3.Connection, sel: Selector, d: Dialect) -> list[str]:
     """A few live entities of the selector, read straight from the type or class index."""
     types = [n for n in sel.names if not n[:1].isupper()]
     classes = [n for n in sel.names if n[:1].isupper()]
@@ -166,11 +180,11 @@ def _sample_keys(conn: sqlite3.Connection, sel: Selector) -> list[str]:
         sql = f"SELECT key FROM entities WHERE deleted_run IS NULL LIMIT {_SAMPLE_KEYS}"
         return [r[0] for r in conn.execute(sql)]
     if types:
-        marks = ",".join("?" * len(types))
+        marks = _marks(d, len(types))
         sql = f"SELECT key FROM entities WHERE type IN ({marks}) AND deleted_run IS NULL LIMIT {_SAMPLE_KEYS}"
         keys += [r[0] for r in conn.execute(sql, types)]
     if classes:
-        marks = ",".join("?" * len(classes))
+        marks = _marks(d, len(classes))
         keys += [r[0] for r in conn.execute(
             f"SELECT key FROM entity_classes WHERE class IN ({marks}) LIMIT {_SAMPLE_KEYS}", classes)]
     return keys[:_SAMPLE_KEYS]
@@ -186,20 +200,21 @@ class _Side:
 
 
 def _side(
-    conn: sqlite3.Connection, source: Selector, target: Selector, step: Traversal, forward: bool
+    conn: sqlite3.Connection, source: Selector, target: Selector, step: Traversal, forward: bool, d: Dialect
 ) -> _Side:
-    keys = _sample_keys(conn, source)
+    keys = _sample_keys(conn, source, d)
     if not keys:
         return _Side(0.0, 0.0, True)
     direction = step.direction if forward else {"out": "in", "in": "out"}.get(step.direction, "both")
-    verb_sql = f" AND verb IN ({','.join('?' * len(step.verbs))})" if step.verbs else ""
+    verb_sql = f" AND verb IN ({_marks(d, len(step.verbs))})" if step.verbs else ""
     sides = {"out": ["from_key"], "in": ["to_key"]}.get(direction, ["from_key", "to_key"])
     degree = 0
     far_keys: list[str] = []
     for key in keys:
         for side in sides:
             other = "to_key" if side == "from_key" else "from_key"
-            base = f"SELECT {other} FROM relationships WHERE {side} = ?{verb_sql} AND deleted_run IS NULL"
+            base = (f"SELECT {other} FROM relationships WHERE {side} = {d.positional()}{verb_sql}"
+                    " AND deleted_run IS NULL")
             args: list[object] = [key, *step.verbs]
             degree += _capped(conn, base, args, _DEGREE_CAP)
             far_keys += [r[0] for r in conn.execute(f"{base} LIMIT {_SAMPLE_EDGES}", args)]
@@ -207,20 +222,21 @@ def _side(
     if not far_keys:
         return _Side(0.0, 0.0, True)
     far_keys = far_keys[: _SAMPLE_EDGES * 4]
-    tcond, tparams = _selector_where(target, "t")
-    marks = ",".join("?" * len(far_keys))
+    tcond, tparams = _selector_where(target, "t", d)
+    marks = _marks(d, len(far_keys))
     hits = conn.execute(f"SELECT count(*) FROM entities t WHERE t.key IN ({marks}) AND {tcond}",
                         [*far_keys, *tparams]).fetchone()[0]
     return _Side(degree / len(keys), max(hits, 0.5) / len(far_keys), complete)
 
 
 def _hop(
-    conn: sqlite3.Connection, left: Selector, right: Selector, step: Traversal, n_left: float, n_right: float
+    conn: sqlite3.Connection, left: Selector, right: Selector, step: Traversal, n_left: float, n_right: float,
+    d: Dialect,
 ) -> tuple[_Side, _Side]:
     """Both ends of one hop, with the share of the incompletely sampled end (a hub, whose first
     edges in index order say little about the rest) derived from the edge count seen at the other."""
-    fwd = _side(conn, left, right, step, forward=True)
-    back = _side(conn, right, left, step, forward=False)
+    fwd = _side(conn, left, right, step, True, d)
+    back = _side(conn, right, left, step, False, d)
     if back.complete and not fwd.complete and fwd.degree:
         edges = n_right * back.degree * back.share
         fwd.share = min(1.0, edges / (n_left * fwd.degree))

@@ -28,6 +28,7 @@ from typing import Any
 
 from awsgraph.model import Entity, Relationship
 from awsgraph.store.base import RunInfo, StepResult, StoredEntity
+from awsgraph.store.text_index import ensure_text_index
 
 SCHEMA_VERSION = 1
 
@@ -111,6 +112,7 @@ class SQLiteStore:
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(entities)")}
         if "derived" not in columns:
             self._db.execute("ALTER TABLE entities ADD COLUMN derived TEXT")
+        ensure_text_index(self._db)  # J1QL full-text search, kept in step by triggers
 
     @property
     def connection(self) -> sqlite3.Connection:
