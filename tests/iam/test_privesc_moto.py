@@ -105,3 +105,21 @@ def test_privilege_escalation_question(estate: tuple[str, Collected], capsys: py
     rows = json.loads(out.out)
     names = {r["principal.name"] for r in rows}
     assert names == set(est.EXPECTED)
+
+
+def test_privesc_when_nobody_can_escalate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.model import Entity
+    from awsgraph.store import open_store
+
+    boss = est.arn("user", "boss")
+    db = str(tmp_path / "g.db")
+    store = open_store(db)
+    run_id = store.begin_run({})
+    store.stage_entities(run_id, [Entity(boss, "aws_iam_user", ("User",), {"arn": boss, "accountId": est.ACCT}, raw={
+        "UserName": "boss", "Arn": boss, "UserPolicyList": [{"PolicyName": "all", "PolicyDocument": est.EVERYTHING}]})])
+    store.finish_run(run_id, [], [], None, {})
+    store.close()
+    code, out = run(capsys, "privesc", "--db", db)
+    assert code == 0 and "no user or role can become an administrator" in out.out and "1 already are" in out.out
+    code, out = run(capsys, "privesc", "--db", db, "--format", "json")
+    assert code == 0 and json.loads(out.out) == []

@@ -61,8 +61,11 @@ def cmd_privesc(args: argparse.Namespace) -> int:
         out.print(escape(f"{args.principal} is already an administrator"))
         return 0
     if not ordered:
-        who = args.principal or "no user or role that is not one already"
-        out.print(escape(f"{who} cannot become an administrator through the techniques awsgraph knows"))
+        if args.principal:
+            out.print(escape(f"{args.principal} cannot become an administrator through the techniques awsgraph knows"))
+        else:
+            out.print(f"no user or role can become an administrator through the techniques awsgraph knows; "
+                      f"{len(result.admins)} already are.")
         return 0
     table = Table(show_edge=False, show_lines=True)
     for col in ("principal", "becomes", "steps"):
