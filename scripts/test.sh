@@ -6,4 +6,4 @@ bash scripts/setup.sh
 bash scripts/system-deps.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
-exec .venv/bin/python -m pytest -n 2 --durations=15 "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadscope --durations=15 "$@"

@@ -263,7 +263,7 @@ def test_config_cloudformation_guardduty(estate_graph: tuple[Collected, dict[str
     assert got.has_rel(rule["_key"], "EVALUATES", "aws:account:123456789012")
     # moto has no compliance API: the rule is kept, the step says why it is incomplete
     step = got.step("aws_config_rule", "us-east-1")
-    assert step.status == "failed" and "compliance" in step.reason.lower()
+    assert step.status == "unserved" and "compliance" in step.reason.lower()
     stack = got.one("aws_cloudformation_stack", name="acme-queues", region="eu-west-1")
     assert stack["_class"] == ["Configuration"] and stack["status"] == "CREATE_COMPLETE"
     detector = got.one("aws_guardduty_detector", id=made["edge"]["us-east-1"]["detector"])
@@ -277,8 +277,8 @@ def test_transfer_server_and_unlistable_users(estate_graph: tuple[Collected, dic
     assert server["_class"] == ["Host", "Gateway"] and server["public"] is True
     assert server["hostname"] == f"{server['id']}.server.transfer.us-east-1.amazonaws.com"
     _rel(got, got.one("aws_iam_role", name="sftp-logging"), "ASSIGNED", server)
-    # moto lacks ListUsers: recorded as a failed step, the run goes on
-    assert got.step("aws_transfer_user", "us-east-1").status == "failed"
+    # moto lacks ListUsers: recorded as not served (never complete), the run goes on
+    assert got.step("aws_transfer_user", "us-east-1").status == "unserved"
     assert not got.of_type("aws_transfer_user")
 
 

@@ -82,7 +82,7 @@ def test_who_can_reads_the_store(tmp_path, capsys):
     bucket = "arn:aws:s3:::reports"
     doc = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": bucket + "/*"}]}
     db = str(tmp_path / "g.db")
-    store = open_store(db)
+    store = open_store(db, write=True)
     run_id = store.begin_run({})
     store.stage_entities(run_id, [
         Entity(user, "aws_iam_user", ("User",), {"arn": user, "accountId": acct},

@@ -113,7 +113,7 @@ def test_privesc_when_nobody_can_escalate(tmp_path: Path, capsys: pytest.Capture
 
     boss = est.arn("user", "boss")
     db = str(tmp_path / "g.db")
-    store = open_store(db)
+    store = open_store(db, write=True)
     run_id = store.begin_run({})
     store.stage_entities(run_id, [Entity(boss, "aws_iam_user", ("User",), {"arn": boss, "accountId": est.ACCT}, raw={
         "UserName": "boss", "Arn": boss, "UserPolicyList": [{"PolicyName": "all", "PolicyDocument": est.EVERYTHING}]})])

@@ -57,6 +57,7 @@ ACCOUNT = Resource(
     web_link="https://console.aws.amazon.com/billing/home#/account",
     links=(Link("HAS", "aws_account", values="MasterKey", reverse=True),),
     service_has=False, tags=None,
+    safe={"links": "MasterKey is the graph key awsgraph builds for the management account, not a credential"},
     description="The account being read; with Organizations, the management account HAS its members.",
 )
 

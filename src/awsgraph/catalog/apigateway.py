@@ -64,6 +64,7 @@ REST_API = Resource(
         "lambdaFunctionArns": LAMBDA_ARNS,
     },
     compute=_api,
+    raw=("id",),  # never the stages: their variables may hold secrets
     details=(
         Detail(
             "get_resources",

@@ -30,6 +30,8 @@ STACK = Resource(
         "outputKeys": "Outputs[].OutputKey",
         "parameterKeys": "Parameters[].ParameterKey",
     },
+    safe={"outputKeys": "output names only: the values (which may be secrets) are never read into the graph",
+          "parameterKeys": "parameter names only: the values (NoEcho ones included) are never stored"},
     web_link="https://console.aws.amazon.com/cloudformation/home?region={region}#/stacks/stackinfo?stackId="
     "{StackId}",
     links=(Link("USES", "aws_iam_role", values="RoleARN"),),

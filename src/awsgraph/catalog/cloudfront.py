@@ -95,6 +95,7 @@ DISTRIBUTION = Resource(
         "lastModifiedTime": "LastModifiedTime",
     },
     compute=_distribution,
+    raw=("DomainName",),  # never the origins: their custom headers carry shared secrets
     details=(
         Detail("list_tags_for_resource", into="Tags", params={"Resource": "ARN"}, result="Tags"),
         Detail("get_distribution_config", into="Config", params={"Id": "Id"}, result="DistributionConfig"),

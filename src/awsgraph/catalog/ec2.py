@@ -68,6 +68,11 @@ INSTANCE = Resource(
            "metadataHttpTokens": "MetadataOptions.HttpTokens", "rootDeviceType": "RootDeviceType",
            "ebsOptimized": "EbsOptimized", "launchTime": "LaunchTime"},
     compute=_instance,
+    # what network exposure and DNS resolution read (never UserData, which is not even asked for)
+    raw=("InstanceId", "VpcId", "SubnetId", "PublicIpAddress", "PrivateIpAddress", "Ipv6Address", "PublicDnsName",
+         "PrivateDnsName", "SecurityGroups", "NetworkInterfaces.NetworkInterfaceId", "NetworkInterfaces.SubnetId",
+         "NetworkInterfaces.Association.PublicIp", "NetworkInterfaces.Association.PublicDnsName",
+         "NetworkInterfaces.Ipv6Addresses"),
     web_link=CONSOLE + "InstanceDetails:instanceId={InstanceId}",
     links=(
         Link("USES", "aws_ebs_volume", values="BlockDeviceMappings[].Ebs.VolumeId", on="id"),
@@ -139,6 +144,7 @@ ADDRESS = Resource(
            "instanceId": "InstanceId", "networkInterfaceId": "NetworkInterfaceId",
            "associationId": "AssociationId"},
     compute=lambda item: {"public": True, "ipVersion": 4},
+    raw=("AllocationId", "PublicIp", "PrivateIpAddress"),
     web_link=CONSOLE + "ElasticIpDetails:AllocationId={AllocationId}",
     links=(
         Link("USES", "aws_instance", values="InstanceId", on="id", reverse=True),
@@ -188,6 +194,7 @@ NETWORK_ACL = Resource(
     items="NetworkAcls", id="NetworkAclId", arn_template=EC2_ARN + "network-acl/{NetworkAclId}",
     props={"vpcId": "VpcId", "isDefault": "IsDefault", "subnetIds": "Associations[].SubnetId"},
     compute=lambda item: {"category": ["network"], "isStateful": False},
+    raw=("NetworkAclId", "VpcId", "Entries", "Associations"),
     web_link=VPC_CONSOLE + "NetworkAclDetails:networkAclId={NetworkAclId}",
     links=(Link("PROTECTS", "aws_subnet", values="Associations[].SubnetId", on="id"),),
 )
@@ -205,6 +212,8 @@ ENI = Resource(
            "ipv6Addresses": "Ipv6Addresses[].Ipv6Address"},
     compute=lambda item: {"public": bool((item.get("Association") or {}).get("PublicIp"))},
     tags="TagSet",
+    raw=("NetworkInterfaceId", "VpcId", "SubnetId", "PrivateIpAddress", "PrivateDnsName", "Ipv6Address",
+         "Ipv6Addresses", "Groups", "Association.PublicIp", "Association.PublicDnsName"),
     web_link=CONSOLE + "NetworkInterface:networkInterfaceId={NetworkInterfaceId}",
     service_has=False,
 )
@@ -216,6 +225,7 @@ ROUTE_TABLE = Resource(
            "natGatewayIds": "Routes[].NatGatewayId",
            "internetRoute": "Routes[?DestinationCidrBlock=='0.0.0.0/0' && starts_with(GatewayId || '', 'igw-')]"
                             " | length(@) > `0`"},
+    raw=("RouteTableId", "VpcId", "Routes", "Associations"),
     web_link=VPC_CONSOLE + "RouteTableDetails:RouteTableId={RouteTableId}",
     links=(
         Link("HAS", "aws_vpc", values="VpcId", on="id", reverse=True),
@@ -230,6 +240,7 @@ SECURITY_GROUP = Resource(
     props={"groupId": "GroupId", "groupName": "GroupName", "description": "Description", "vpcId": "VpcId",
            "ownerId": "OwnerId"},
     compute=_sg,
+    raw=("GroupId", "GroupName", "VpcId", "IpPermissions", "IpPermissionsEgress"),
     web_link=CONSOLE + "SecurityGroup:groupId={GroupId}",
 )
 SUBNET = Resource(
@@ -242,6 +253,7 @@ SUBNET = Resource(
            "availableIpAddressCount": "AvailableIpAddressCount",
            "CIDRv6": "Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock"},
     compute=_network,
+    raw=("SubnetId", "VpcId", "CidrBlock"),
     web_link=VPC_CONSOLE + "SubnetDetails:subnetId={SubnetId}",
     links=(Link("CONTAINS", "aws_vpc", values="VpcId", on="id", reverse=True),),
 )
@@ -253,6 +265,7 @@ VPC = Resource(
            "dhcpOptionsId": "DhcpOptionsId", "ownerId": "OwnerId",
            "CIDRv6": "Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock"},
     compute=lambda item: {"public": False, "internal": True},
+    raw=("VpcId",),
     web_link=VPC_CONSOLE + "VpcDetails:VpcId={VpcId}",
 )
 PEERING = Resource(
@@ -265,6 +278,7 @@ PEERING = Resource(
            "requesterCidr": "RequesterVpcInfo.CidrBlock", "accepterVpcId": "AccepterVpcInfo.VpcId",
            "accepterOwnerId": "AccepterVpcInfo.OwnerId", "accepterRegion": "AccepterVpcInfo.Region",
            "accepterCidr": "AccepterVpcInfo.CidrBlock"},
+    raw=("VpcPeeringConnectionId", "Status", "RequesterVpcInfo", "AccepterVpcInfo"),
     web_link=VPC_CONSOLE + "PeeringConnectionDetails:VpcPeeringConnectionId={VpcPeeringConnectionId}",
     service_has=False,
     description="Recorded for the analysis that makes aws_vpc CONNECTS aws_vpc.",

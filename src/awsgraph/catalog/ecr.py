@@ -15,6 +15,7 @@ from awsgraph.catalog.spec import Detail, Link, Parent, Resource
 IMAGE_CAP = 50
 FINDING_CAP = 100
 CVE = "name || packageVulnerabilityDetails.vulnerabilityId || title || findingArn"
+KMS_KEY_REF = "encryptionConfiguration.kmsKey names a KMS key (id or ARN), never key material"
 SEVERITY_SCORE = {"CRITICAL": 10, "HIGH": 8, "MEDIUM": 5, "LOW": 2, "INFORMATIONAL": 0, "UNDEFINED": 0}
 
 
@@ -73,6 +74,9 @@ REPOSITORY = Resource(
         "kmsKeyId": "encryptionConfiguration.kmsKey",
     },
     compute=_repository,
+    raw=("repositoryName", "Policy"),
+    safe={"Policy": "the repository policy, in IAM's policy language; read by the ALLOWS analysis",
+          "kmsKeyId": KMS_KEY_REF, "links": KMS_KEY_REF},
     details=(
         Detail("list_tags_for_resource", into="Tags", params={"resourceArn": "repositoryArn"}, result="tags"),
         Detail(
@@ -166,6 +170,7 @@ FINDING = Resource(
         "cve": CVE,
     },
     compute=_finding,
+    safe={"links": "ImageKey is the graph key the catalog builds for the scanned image, not a credential"},
     links=(Link("HAS", "aws_ecr_image", values="ImageKey", reverse=True),),
     service_has=False,
 )

@@ -94,6 +94,9 @@ def _v2_lb(
         props=_V2_PROPS,
         compute=_v2,
         keep=lambda item: item.get("Type") == lb_type,
+        # listeners' ports and protocols only: their actions may hold an OIDC client secret
+        raw=("Scheme", "DNSName", "IpAddressType", "SecurityGroups", "AvailabilityZones.SubnetId",
+             "Listeners.Port", "Listeners.Protocol"),
         details=_V2_DETAILS + extra_details,
         web_link=CONSOLE + "LoadBalancers:search={LoadBalancerName}",
         links=(
@@ -214,6 +217,8 @@ CLASSIC = Resource(
         "certificateArns": "ListenerDescriptions[].Listener.SSLCertificateId",
     },
     compute=_classic,
+    raw=("Scheme", "DNSName", "SecurityGroups", "Subnets", "ListenerDescriptions.Listener.Protocol",
+         "ListenerDescriptions.Listener.LoadBalancerPort"),
     details=(
         Detail(
             "describe_load_balancer_attributes",

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 from awsgraph.catalog.spec import Custom, Detail, FetchContext, Link, Parent, Resource
 
 CONSOLE = "https://console.aws.amazon.com/iam/home"
+POLICY_LANGUAGE = ("IAM policy language: who may do what, never a credential; read by the ALLOWS, TRUSTS and"
+                   " who-can analysis")
 OWNER_TYPES = ("aws_iam_user", "aws_iam_group", "aws_iam_role")
 
 
@@ -169,6 +171,7 @@ USER = Resource(
     props={"userId": "UserId", "path": "Path", "groupNames": "GroupList",
            "permissionsBoundaryArn": "PermissionsBoundary.PermissionsBoundaryArn"},
     compute=_user_props,
+    raw=("UserName", "Arn", "GroupList", "AttachedManagedPolicies", "PermissionsBoundary"),
     web_link=CONSOLE + "#/users/{UserName}",
     links=(
         Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),
@@ -181,6 +184,7 @@ GROUP = Resource(
     type="aws_iam_group", cls=("UserGroup",), service="iam", call=None, id="GroupId", arn="Arn",
     name="GroupName", scope="global", created="CreateDate", tags=None,
     props={"groupId": "GroupId", "path": "Path"},
+    raw=("GroupName", "Arn", "AttachedManagedPolicies"),
     web_link=CONSOLE + "#/groups/{GroupName}",
     links=(Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),),
 )
@@ -193,6 +197,8 @@ ROLE = Resource(
            "permissionsBoundaryArn": "PermissionsBoundary.PermissionsBoundaryArn",
            "instanceProfileArns": "InstanceProfileList[].Arn"},
     compute=_role_props,
+    raw=("RoleName", "Arn", "AssumeRolePolicyDocument", "AttachedManagedPolicies", "PermissionsBoundary"),
+    safe={"AssumeRolePolicyDocument": POLICY_LANGUAGE},
     web_link=CONSOLE + "#/roles/{RoleName}",
     links=(Link("HAS", "aws_iam_policy", values="AttachedManagedPolicies[].PolicyArn"),),
 )
@@ -204,6 +210,8 @@ def _inline(type_: str, owner_type: str) -> Resource:
         key_template="{OwnerArn}|inline-policy|{PolicyName}", scope="global", tags=None,
         props={"policyName": "PolicyName", "ownerName": "OwnerName", "ownerArn": "OwnerArn"},
         compute=_policy_props("PolicyDocument"),
+        raw=("PolicyName", "PolicyDocument", "OwnerArn", "OwnerName", "OwnerType"),
+        safe={"PolicyDocument": POLICY_LANGUAGE},
         links=(Link("HAS", owner_type, values="OwnerArn", on="arn", reverse=True),),
         description=f"Inline policy of an IAM {owner_type[8:]}.",
     )
@@ -223,6 +231,9 @@ MANAGED_POLICY = Resource(
            "attachmentCount": "AttachmentCount", "awsManaged": "AwsManaged",
            "permissionsBoundaryUsageCount": "PermissionsBoundaryUsageCount", "description": "Description"},
     compute=_policy_props("Document"),
+    # PolicyVersionList: the non-default versions (documents), which iam:SetDefaultPolicyVersion can restore
+    raw=("Arn", "PolicyName", "Document", "PolicyVersionList"),
+    safe={"Document": POLICY_LANGUAGE, "PolicyVersionList": POLICY_LANGUAGE},
     web_link=CONSOLE + "#/policies/{Arn}",
 )
 

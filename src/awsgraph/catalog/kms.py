@@ -30,6 +30,8 @@ KEY = Resource(
     arn="KeyArn", created="KeyMetadata.CreationDate", active="KeyMetadata.Enabled", tags="Tags",
     props={"keyId": "KeyId"},
     compute=_key,
+    raw=("KeyId", "Policy"),
+    safe={"Policy": "the key policy: who may use the key, in IAM's policy language; read by the ALLOWS analysis"},
     details=(
         Detail("describe_key", into="KeyMetadata", params={"KeyId": "KeyId"}, result="KeyMetadata"),
         # PolicyName defaults to "default" on AWS; emulators need it spelt out.

@@ -61,6 +61,9 @@ FUNCTION = Resource(
         "imageUri": "ImageConfigResponse.ImageUri",
     },
     compute=_function,
+    # never Environment (values are redacted by the client; names only reach the properties)
+    raw=("FunctionName", "Policy"),
+    safe={"Policy": "the function's resource policy, in IAM's policy language; read by the ALLOWS analysis"},
     # the region's function tags in pages of a hundred, rather than a ListTags per function
     bulk=(Bulk("get_resources", service="resourcegroupstaggingapi", into="Tags",
                static={"ResourceTypeFilters": ["lambda:function"]}, items="ResourceTagMappingList",

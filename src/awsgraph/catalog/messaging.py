@@ -60,6 +60,8 @@ TOPIC = Resource(
     name="arn_name(TopicArn)",
     props={"topicArn": "TopicArn"},
     compute=_topic,
+    raw=("Attributes.Policy",),
+    safe={"Attributes.Policy": "the topic policy, in IAM's policy language; read by the ALLOWS analysis"},
     details=(
         Detail("get_topic_attributes", into="Attributes", params={"TopicArn": "TopicArn"}, result="Attributes"),
         Detail("list_tags_for_resource", into="Tags", params={"ResourceArn": "TopicArn"}, result="Tags"),
@@ -126,6 +128,8 @@ QUEUE = Resource(
     name="arn_name(Value)",
     props={"url": "Value", "queueUrl": "Value"},
     compute=_queue,
+    raw=("Attributes.Policy", "Attributes.QueueArn"),
+    safe={"Attributes.Policy": "the queue policy, in IAM's policy language; read by the ALLOWS analysis"},
     details=(
         Detail(
             "get_queue_attributes",

@@ -130,6 +130,8 @@ INSTANCE = Resource(
         "monitoringInterval": "MonitoringInterval",
     },
     compute=_datastore,
+    raw=("PubliclyAccessible", "NetworkType", "VpcSecurityGroups", "DBSubnetGroup.Subnets.SubnetIdentifier",
+         "Endpoint.Address"),
     web_link=CONSOLE + "database:id={DBInstanceIdentifier};is-cluster=false",
     links=(
         Link(

@@ -53,6 +53,7 @@ ZONE = Resource(
         "vpcIds": "Delegation.VPCs[].VPCId",
     },
     compute=_zone,
+    raw=("Name", "Config.PrivateZone"),
     details=(
         Detail(
             "list_tags_for_resource",
@@ -93,6 +94,7 @@ RECORD = Resource(
         "healthCheckId": "HealthCheckId",
     },
     compute=_record,
+    raw=("Name", "Type", "AliasTarget", "ResourceRecords"),
     web_link=CONSOLE,
     links=(Link("HAS", "aws_route53_zone", values="ZoneId", on="zoneId", reverse=True),),
     service_has=False,
@@ -124,6 +126,7 @@ DOMAIN = Resource(
         "dnssecKeyCount": "length(Detail.DnssecKeys || `[]`)",
     },
     details=(Detail("get_domain_detail", into="Detail", params={"DomainName": "DomainName"}),),
+    raw=("DomainName",),
     web_link="https://console.aws.amazon.com/route53/home#DomainDetail:{DomainName}",
 )
 

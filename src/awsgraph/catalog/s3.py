@@ -7,6 +7,8 @@ from typing import Any
 
 from awsgraph.catalog.spec import Bulk, Detail, Link, Resource
 
+RESOURCE_POLICY = ("a resource policy: who may use the resource, in IAM's policy language, never a credential;"
+                   " read by the ALLOWS analysis")
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
 
@@ -85,6 +87,8 @@ BUCKET = Resource(
     region="BucketRegion", tags="TagSet",
     props={"bucketName": "Name"},
     compute=_bucket,
+    raw=("Name", "Policy", "PublicAccessBlock", "Acl"),
+    safe={"Policy": RESOURCE_POLICY},
     details=(
         Detail("get_bucket_policy", into="Policy", params={"Bucket": "Name"}, result="Policy",
                decode_json=True, missing=("NoSuchBucketPolicy",)),

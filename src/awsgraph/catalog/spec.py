@@ -139,6 +139,13 @@ class Resource:
     iam_prefix: str | None = None  # IAM action prefix when it differs from ``service``
     extra_permissions: tuple[str, ...] = ()
     description: str = ""
+    # The raw fields stored for the analysers, as dotted paths over the item (lists crossed):
+    # ``("IpPermissions", "NetworkInterfaces.Association.PublicIp")``. Nothing else of the API
+    # answer is stored; the default keeps none.
+    raw: tuple[str, ...] = ()
+    # Kept raw path or property name -> why a value the secrets lint flags there is safe to store
+    # (tests/catalog/test_stored_fields_lint.py).
+    safe: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def service_group(self) -> str:

@@ -43,6 +43,8 @@ WORKSPACE = Resource(
     },
     compute=_workspace,
     details=(Detail("describe_tags", into="Tags", params={"ResourceId": "WorkspaceId"}, result="TagList"),),
+    safe={"volumeEncryptionKey": "names the KMS key (id or ARN) that encrypts the volumes, never key material",
+          "links": "VolumeEncryptionKey names a KMS key (id or ARN), never key material"},
     web_link="https://console.aws.amazon.com/workspaces/home?region={region}#listworkspaces:search={WorkspaceId}",
     links=(
         Link("USES", "aws_workspaces_bundle", values="BundleId", on="id"),

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from awsgraph import __version__
 from awsgraph.cli import collect_cmds, graph_cmds
 from awsgraph.cli.common import CliError
+from awsgraph.cli.output import error_line, escape_controls
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # One explicit registry of command modules (no import side effects).
 COMMAND_MODULES = [collect_cmds, graph_cmds]
@@ -23,12 +29,20 @@ for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds", "awsgraph.
 COMMAND_MODULES.append(__import__("awsgraph.cli.privesc_cmds", fromlist=["register"]))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse echoes what it was given (``invalid choice: '...'``): shown inert like any output."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(escape_controls(message, keep_newlines=True), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="awsgraph",
         description="Map an AWS estate into a local security graph and ask it questions.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"awsgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -41,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = args.func(args)
     except CliError as exc:
-        print(f"awsgraph: error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("awsgraph: interrupted; the database keeps the previous run's graph", file=sys.stderr)

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import os
+import signal
+import socket
 import sys
+import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 from awsgraph.catalog import service_groups
-from awsgraph.cli.common import CliError, console
+from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.output import inert, print_json
 from awsgraph.cli.summary import print_summary, progress_bar
-from awsgraph.collect.config import ConfigError, InstanceConfig, build_config, load_file
+from awsgraph.collect.config import (
+    DEFAULT_MAX_DETAILS,
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_PAGES,
+    ConfigError,
+    InstanceConfig,
+    build_config,
+    load_file,
+)
 from awsgraph.collect.run import RunSummary, open_session, run_collection
 from awsgraph.collect.session import CredentialError
-from awsgraph.store.sqlite import SQLiteStore, StoreError
+from awsgraph.output_files import OutputError
+from awsgraph.store.sqlite import StoreError, open_store
 
 
 def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = True) -> None:
@@ -31,13 +45,17 @@ def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = T
     p.add_argument("--exclude-services", help="skip these services")
     p.add_argument("--tag-account-name", help="stamp tag.AccountName on every entity")
     p.add_argument("--tag-production", choices=["true", "false"], help="stamp tag.Production on every entity")
-    p.add_argument("--db", help="database file (default awsgraph.db)")
+    p.add_argument("--db", help=f"database file (default {DEFAULT_DB})")
     p.add_argument("--workers", type=int, help="concurrent API calls (default 32)")
     p.add_argument("--per-service", type=int, help="concurrent calls per service and region (default 16)")
     p.add_argument("--retry-mode", choices=["standard", "adaptive", "legacy"], help="botocore retry mode")
     p.add_argument("--max-attempts", type=int, help="attempts per call before giving up (default 10)")
+    p.add_argument("--max-pages", type=int, help=f"pages per paginated call (default {DEFAULT_MAX_PAGES:,});"
+                   " more makes the step partial")
+    p.add_argument("--max-items", type=int, help=f"items per list call (default {DEFAULT_MAX_ITEMS:,})")
+    p.add_argument("--max-details", type=int, help=f"detail calls per step (default {DEFAULT_MAX_DETAILS:,})")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--verbose", "-v", action="store_true", help="list every step in the summary")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every type and step in the summary")
 
 
 def register(sub: Any) -> None:
@@ -52,7 +70,7 @@ def register(sub: Any) -> None:
     d.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("sandbox", help="serve the seeded emulator for other tools until Ctrl-C")
-    s.add_argument("--port", type=int, default=5055)
+    s.add_argument("--port", type=int, default=0, help="port for the emulator (default: any free port)")
     s.add_argument("--host", default="127.0.0.1")
     s.set_defaults(func=cmd_sandbox)
 
@@ -64,7 +82,8 @@ def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
         "regions": args.regions, "services": args.services, "excludeServices": args.exclude_services,
         "tagAccountName": args.tag_account_name, "tagProduction": args.tag_production, "db": args.db,
         "workers": args.workers, "perService": args.per_service, "retryMode": args.retry_mode,
-        "maxAttempts": args.max_attempts,
+        "maxAttempts": args.max_attempts, "maxPages": args.max_pages, "maxItems": args.max_items,
+        "maxDetails": args.max_details,
     }
     return {k: val for k, val in v.items() if val is not None}
 
@@ -78,14 +97,33 @@ def config_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = No
         raise CliError(str(exc)) from exc
 
 
+def check_reachable(url: str, timeout: float = 5.0) -> None:
+    """Fail in one line, before any credential is tried, when nothing answers at ``url``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(f"--endpoint-url must be http(s)://host[:port], got {inert(url)!r}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise CliError(f"--endpoint-url has a bad port: {inert(url)}") from exc
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CliError(f"cannot reach {inert(url)}: {inert(reason)} (is the endpoint running?)") from exc
+
+
 def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False) -> RunSummary:
     out = console()
+    if cfg.endpoint_url:
+        check_reachable(cfg.endpoint_url)
     try:
         session = open_session(cfg)
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = SQLiteStore(cfg.db)
+        store = open_store(cfg.db, write=True)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -94,9 +132,9 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
     finally:
         store.close()
     if as_json:
-        print(json.dumps(summary.to_dict(), indent=2, default=str))
+        print_json(summary.to_dict())
     else:
-        print_summary(out, summary, verbose=verbose)
+        print_summary(out, summary, verbose=verbose, emulator=bool(cfg.endpoint_url))
         out.print(f"graph written to {cfg.db}")
     return summary
 
@@ -111,23 +149,22 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from awsgraph.export.jsonl import export_jsonl
-    from awsgraph.sandbox import DEMO_EXTERNAL_ID, DEMO_ROLE_ARN, Sandbox
+    from awsgraph.sandbox import DEMO_EXTERNAL_ID, DEMO_ROLE_ARN
 
-    out = console()
-    with Sandbox(port=args.port) as sandbox:
-        out.print(f"sandbox: moto serving a seeded multi-region estate at {sandbox.url} "
-                  f"({sandbox.seed_seconds:.1f} s to seed)")
+    out = console(stderr=args.json)  # with --json, stdout holds the JSON summary alone
+    with _stop_on_sigterm(), _sandbox(port=args.port) as sandbox:
+        out.print(f"sandbox: seeded a multi-region estate in {sandbox.seed_seconds:.1f} s")
         # The sandbox seeds two regions; `--regions all` makes the demo discover every region
         # the emulator offers (slower: the emulator builds each region's backends on first use).
         regions = args.regions or ",".join(sandbox.regions)
         cfg = config_from_args(args, {"roleArn": DEMO_ROLE_ARN, "externalId": DEMO_EXTERNAL_ID,
-                                      "endpointUrl": sandbox.url, "db": args.db or "awsgraph-demo.db",
+                                      "endpointUrl": sandbox.url, "db": args.db or DEFAULT_DB,
                                       "regions": regions})
         with sandbox.credentials():
             execute(cfg, as_json=args.json, verbose=args.verbose)
     try:
         counts = export_jsonl(cfg.db, args.out)
-    except StoreError as exc:
+    except (StoreError, OutputError) as exc:
         raise CliError(str(exc)) from exc
     out.print(f"export: {counts['entities']} entities and {counts['relationships']} relationships "
               f"in {args.out}/entities.jsonl and {args.out}/relationships.jsonl")
@@ -135,9 +172,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from awsgraph.sandbox import DEMO_EXTERNAL_ID, DEMO_ROLE_ARN, Sandbox
+    from awsgraph.sandbox import DEMO_EXTERNAL_ID, DEMO_ROLE_ARN
 
-    with Sandbox(port=args.port, host=args.host) as sandbox:
+    with _stop_on_sigterm(), _sandbox(port=args.port, host=args.host) as sandbox:
         print(f"sandbox: seeded emulator at {sandbox.url} (Ctrl-C to stop)")
         print(f"  try: AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing awsgraph collect "
               f"--endpoint-url {sandbox.url} --role-arn {DEMO_ROLE_ARN} --external-id {DEMO_EXTERNAL_ID}")
@@ -147,3 +184,36 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("sandbox: stopped")
     return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that ``with Sandbox()`` stops its emulator on the way out."""
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _sandbox(port: int, host: str = "127.0.0.1") -> Iterator[Any]:
+    from awsgraph.sandbox import Sandbox, SandboxError
+
+    err = console(stderr=True)
+    err.print("sandbox: starting the emulator…")
+    try:
+        sandbox = Sandbox(port=port, host=host,
+                          on_ready=lambda url: err.print(f"sandbox: emulator listening at {url}; seeding…")).__enter__()
+    except SandboxError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        yield sandbox
+    finally:
+        sandbox.__exit__(None, None, None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import sys
+from awsgraph.cli.output import InertConsole
+from awsgraph.cli.output import console as _console
 
-from rich.console import Console
+# The one default database file of every command, the demo included.
+DEFAULT_DB = "awsgraph.db"
 
 
 class CliError(Exception):
@@ -15,5 +17,6 @@ class CliError(Exception):
         self.code = code
 
 
-def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+def console(stderr: bool = False) -> InertConsole:
+    """The console every command prints through (see ``awsgraph.cli.output``): data stays inert."""
+    return _console(stderr)

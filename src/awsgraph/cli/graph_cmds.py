@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from typing import Any
 
-from rich.table import Table
-
-from awsgraph.cli.common import CliError, console
+from awsgraph.cli import output
+from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.output import inert, print_json
+from awsgraph.cli.summary import describe_unserved, gap_label
+from awsgraph.collect.errors import UNSERVED
+from awsgraph.output_files import OutputError
+from awsgraph.store.base import RunInfo, StepResult
 from awsgraph.store.sqlite import StoreError, open_store
 
 
 def register(sub: Any) -> None:
     e = sub.add_parser("export", help="write the live graph as jsonl or the JupiterOne SDK layout")
-    e.add_argument("--db", default="awsgraph.db")
+    e.add_argument("--db", default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     e.add_argument("--format", choices=["jsonl", "j1"], default="jsonl")
-    e.add_argument("--out", required=True, help="output directory")
+    e.add_argument("--out", required=True, help="output directory (files in it are private: 0600)")
+    e.add_argument("--force", action="store_true",
+                   help="replace files awsgraph did not write (and symlinks) where the export goes")
     e.set_defaults(func=cmd_export)
 
-    r = sub.add_parser("runs", help="list runs and their partial steps")
-    r.add_argument("--db", default="awsgraph.db")
+    r = sub.add_parser("runs", help="list runs, their changes, and the steps that were not complete")
+    r.add_argument("--db", default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_runs)
 
@@ -37,8 +42,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from awsgraph.export.jsonl import export_jsonl
 
     try:
-        counts = export_jsonl(args.db, args.out) if args.format == "jsonl" else export_j1(args.db, args.out)
-    except StoreError as exc:
+        if args.format == "jsonl":
+            counts = export_jsonl(args.db, args.out, force=args.force)
+        else:
+            counts = export_j1(args.db, args.out, force=args.force)
+    except (StoreError, OutputError) as exc:
         raise CliError(str(exc)) from exc
     console().print(f"exported {counts['entities']} entities and {counts['relationships']} relationships "
                     f"to {args.out} ({args.format})")
@@ -47,34 +55,58 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     try:
-        store = open_store(args.db, must_exist=True)
+        store = open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
-        runs = store.runs()
-        rows = []
-        for run in runs:
-            steps = store.steps(run.id)
-            bad = [s for s in steps if s.status != "success"]
-            rows.append({"id": run.id, "status": run.status,
-                         "started": dt.datetime.fromtimestamp(run.started_at, dt.UTC).isoformat(timespec="seconds"),
-                         "account": run.config.get("account"), "changes": run.summary.get("changes", {}),
-                         "partial": [f"{s.step}@{s.region}: {s.status}: {s.reason}" for s in bad]})
+        rows = [_run_row(run, store.steps(run.id)) for run in store.runs()]
     finally:
         store.close()
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print_json(rows)
         return 0
-    table = Table(show_edge=False)
-    for col in ("id", "status", "started", "account", "changes", "partial steps"):
-        table.add_column(col, overflow="fold")
+    out = console()
+    t = output.table("id", "status", "started", "account", "changes", "complete", "partial", "failed", "not served",
+                     show_edge=False)
     for row in rows:
-        ch = row["changes"]
-        table.add_row(str(row["id"]), row["status"], row["started"], str(row["account"]),
-                      f"+{ch.get('created', 0)} ~{ch.get('updated', 0)} -{ch.get('deleted', 0)}" if ch else "",
-                      "\n".join(row["partial"][:10]))
-    console().print(table)
+        ch, n = row["changes"], row["steps"]
+        t.add_row(str(row["id"]), inert(row["status"]), inert(row["started"]), inert(row["account"]),
+                  f"+{ch.get('created', 0)} ~{ch.get('updated', 0)} -{ch.get('deleted', 0)}" if ch else "",
+                  str(n["complete"]), str(n["partial"]), str(n["failed"]), str(n["unserved"]))
+    out.print(t)
+    for row in rows[-DETAILED_RUNS:]:
+        bad = row["partial"]
+        for line in bad[:MAX_LISTED]:
+            out.print(f"run {row['id']}: {inert(line)}")
+        if len(bad) > MAX_LISTED:
+            out.print(f"run {row['id']}: … {len(bad) - MAX_LISTED} more partial or failed steps (--json lists all)")
+        if row["notServedSummary"]:
+            out.print(f"run {row['id']}: {gap_label(row['emulator'])}: {inert(row['notServedSummary'])}")
     return 0
+
+
+DETAILED_RUNS = 5  # the latest runs get their partial, failed and not-served steps listed
+MAX_LISTED = 10
+
+
+def _run_row(run: RunInfo, steps: list[StepResult]) -> dict[str, Any]:
+    def when(ts: float | None) -> str | None:
+        return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds") if ts else None
+
+    bad = [s for s in steps if s.status in ("partial", "failed")]
+    gaps = [s for s in steps if s.status == UNSERVED]
+    return {
+        "id": run.id, "status": run.status, "started": when(run.started_at), "finished": when(run.finished_at),
+        "account": run.config.get("account"), "regions": run.config.get("resolvedRegions"),
+        "changes": run.summary.get("changes", {}),
+        "emulator": bool(run.config.get("endpoint_url")),
+        "steps": {"total": len(steps), "complete": sum(1 for s in steps if s.status in ("success", "skipped")),
+                  "partial": sum(1 for s in steps if s.status == "partial"),
+                  "failed": sum(1 for s in steps if s.status == "failed"), "unserved": len(gaps)},
+        "partial": [f"{s.step}@{s.region}: {s.status}: {s.reason}" for s in bad],
+        "notServed": [f"{s.step}@{s.region}: {s.reason}" for s in gaps],
+        "notServedSummary": describe_unserved(gaps),
+    }
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
-from awsgraph.cli.common import CliError, console
+from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.output import inert, print_json
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     who = sub.add_parser("who-can", help="list the principals that can perform ACTION on RESOURCE_ARN")
     who.add_argument("action", metavar="ACTION")
     who.add_argument("resource", metavar="RESOURCE_ARN")
-    who.add_argument("--db", required=True, help="the graph database written by `awsgraph collect`")
+    who.add_argument("--db", default=DEFAULT_DB, help=f"the graph database (default {DEFAULT_DB})")
     who.add_argument("--scp", nargs="+", action="extend", default=None, metavar="FILE",
                      help="SCP levels to apply, root first")
     who.add_argument("--context", nargs="+", action="extend", default=[], metavar="KEY=VALUE")
@@ -133,11 +132,11 @@ def _simulate(args: argparse.Namespace) -> int:
         boundary=boundary, scps=scps, context=parse_context(args.context),
     )
     if args.json:
-        print(json.dumps({"decision": d.decision, "conditional": d.conditional,
-                          "allowedBy": list(d.allowed_by), "deniedBy": list(d.denied_by),
-                          "conditionalDenies": list(d.conditional_denies), "unknowns": list(d.unknowns)}))
+        print_json({"decision": d.decision, "conditional": d.conditional,
+                    "allowedBy": list(d.allowed_by), "deniedBy": list(d.denied_by),
+                    "conditionalDenies": list(d.conditional_denies), "unknowns": list(d.unknowns)}, indent=None)
     else:
-        console().print(escape(d.explain()))
+        console().print(d.explain())
     return 0
 
 
@@ -150,7 +149,7 @@ def _who_can(args: argparse.Namespace) -> int:
     scps = _scp_levels(args.scp)
     _check_scps(args.scp, scps)
     try:
-        store = open_store(args.db, must_exist=True)
+        store = open_store(args.db)
     except (FileNotFoundError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -167,26 +166,26 @@ def _who_can(args: argparse.Namespace) -> int:
     answers = who_can(args.action, args.resource, records, scps=scps,
                       context=parse_context(args.context))
     if args.json:
-        print(json.dumps([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
-                           "via": a.via, "unless": list(a.decision.conditional_denies),
-                           "dependsOn": list(a.decision.unknowns), "note": a.note}
-                          for a in answers], indent=2))
+        print_json([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
+                     "via": a.via, "unless": list(a.decision.conditional_denies),
+                     "dependsOn": list(a.decision.unknowns), "note": a.note}
+                    for a in answers])
         return 0
     out = console()
     if not answers:
-        out.print(f"nobody collected can {args.action} on {args.resource}")
+        out.print(inert(f"nobody collected can {args.action} on {args.resource}"))
         return 0
     for a in answers:
         flag = " (conditional)" if a.conditional else ""
-        out.print(escape(f"{a.principal} ({a.principal_type}){flag}"))
+        out.print(inert(f"{a.principal} ({a.principal_type}){flag}"))
         for v in a.via:
-            out.print(escape(f"    via {v}"))
+            out.print(inert(f"    via {v}"))
         if a.decision.conditional_denies:
-            out.print(escape(f"    unless {', '.join(a.decision.conditional_denies)} applies"))
+            out.print(inert(f"    unless {', '.join(a.decision.conditional_denies)} applies"))
         if a.decision.unknowns:
-            out.print(escape(f"    depends on the {', '.join(a.decision.unknowns)}, which was not collected"))
+            out.print(inert(f"    depends on the {', '.join(a.decision.unknowns)}, which was not collected"))
         if a.note:
-            out.print(escape(f"    note: {a.note}"))
+            out.print(inert(f"    note: {a.note}"))
     return 0
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from rich.markup import escape
-from rich.table import Table
-
-from awsgraph.cli.common import CliError, console
+from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.output import inert, print_json, table
 
 # What the escalation analysis reads from the store.
 TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_policy", "aws_iam_user_policy",
@@ -18,7 +15,7 @@ TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_policy", "aws
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("privesc", help="principals that can become an administrator, with the shortest path")
-    p.add_argument("--db", default="awsgraph.db", help="the graph database written by `awsgraph collect`")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"the graph database (default {DEFAULT_DB})")
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.add_argument("--principal", metavar="ARN", help="only this user or role")
     p.set_defaults(func=cmd_privesc)
@@ -30,7 +27,7 @@ def load_view(db: str) -> Any:
     from awsgraph.store.sqlite import StoreError
 
     try:
-        store = open_store(db, must_exist=True)
+        store = open_store(db)
     except (FileNotFoundError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -54,28 +51,26 @@ def cmd_privesc(args: argparse.Namespace) -> int:
         paths = {k: v for k, v in paths.items() if k == args.principal}
     ordered = [paths[k] for k in sorted(paths)]
     if args.format == "json":
-        print(json.dumps([p.as_json() for p in ordered], indent=2))
+        print_json([p.as_json() for p in ordered])
         return 0
     out = console()
     if args.principal and args.principal in result.admins:
-        out.print(escape(f"{args.principal} is already an administrator"))
+        out.print(inert(f"{args.principal} is already an administrator"))
         return 0
     if not ordered:
         if args.principal:
-            out.print(escape(f"{args.principal} cannot become an administrator through the techniques awsgraph knows"))
+            out.print(inert(f"{args.principal} cannot become an administrator through the techniques awsgraph knows"))
         else:
             out.print(f"no user or role can become an administrator through the techniques awsgraph knows; "
                       f"{len(result.admins)} already are.")
         return 0
-    table = Table(show_edge=False, show_lines=True)
-    for col in ("principal", "becomes", "steps"):
-        table.add_column(col, overflow="fold")
+    rows = table("principal", "becomes", "steps", show_edge=False, show_lines=True)
     for p in ordered:
         steps = "\n".join(
             f"{i}. {e.technique}: {e.source} -> {e.target}" + (" (conditional)" if e.conditional else "")
             for i, e in enumerate(p.steps, start=1))
-        table.add_row(escape(p.principal), escape(p.reaches), escape(steps))
-    out.print(table)
+        rows.add_row(inert(p.principal), inert(p.reaches), inert(steps))
+    out.print(rows)
     out.print(f"{len(ordered)} principal(s) can become an administrator; "
               f"{len(result.admins)} already are.")
     return 0

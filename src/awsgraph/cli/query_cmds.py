@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sqlite3
 import sys
@@ -13,14 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.table import Table
-
-from awsgraph.cli.common import CliError, console
+from awsgraph.cli import output
+from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.output import inert, print_json, styled
+from awsgraph.output_files import OutputError, write_html
 from awsgraph.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, run, tune
 from awsgraph.store.sqlite import StoreError, open_store
-
-DEFAULT_DB = "awsgraph.db"
-_ENTITY_COLUMNS = ("_type", "displayName", "_key", "region", "accountId")
 
 
 def register(sub: Any) -> None:
@@ -46,6 +41,7 @@ def register(sub: Any) -> None:
     r = sub.add_parser("report", help="run every question into one self-contained HTML page")
     _db(r)
     r.add_argument("--out", default="report.html", help="output file (default report.html)")
+    r.add_argument("--force", action="store_true", help="replace a file awsgraph did not write (or a symlink)")
     _params(r)
     r.set_defaults(func=cmd_report)
 
@@ -55,6 +51,7 @@ def register(sub: Any) -> None:
     v.add_argument("--out", default="graph.html", help="output file (default graph.html)")
     v.add_argument("--max-nodes", type=int, default=50_000,
                    help="cap on entities the page carries (default 50000; the page opens grouped either way)")
+    v.add_argument("--force", action="store_true", help="replace a file awsgraph did not write (or a symlink)")
     v.set_defaults(func=cmd_visualize)
 
     d = sub.add_parser("diff", help="what changed between two runs")
@@ -101,7 +98,7 @@ def _connection(path: str) -> Iterator[sqlite3.Connection]:
     if not os.path.exists(path):
         raise CliError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
     try:
-        store = open_store(path, must_exist=True)
+        store = open_store(path)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -127,53 +124,8 @@ def _run(conn: sqlite3.Connection, text: str, args: argparse.Namespace | None = 
     return rows
 
 
-# -- output -------------------------------------------------------------------------------------
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list | bool):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
-
-
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    cols: list[str] = []
-    for r in rows:
-        cols += [k for k in r if k not in cols]
-    return cols
-
-
-def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
-    if fmt == "json":
-        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        cols = _columns(rows)
-        writer = csv.writer(buf)
-        writer.writerow(cols)
-        for r in rows:
-            writer.writerow([_text(r.get(c)) for c in cols])
-        sys.stdout.write(buf.getvalue())
-        return
-    out = console()
-    if len(rows) == 1 and set(rows[0]) == {"vertices", "edges"}:
-        tree = rows[0]
-        print_rows(tree["vertices"], fmt)
-        out.print(f"{len(tree['vertices'])} entities, {len(tree['edges'])} relationships (use --format json "
-                  "for the whole tree)")
-        return
-    if rows and all("_key" in r and "_type" in r for r in rows):
-        rows = [{c: r.get(c) for c in _ENTITY_COLUMNS} for r in rows]  # entities: the identifying columns
-    table = Table(show_lines=False)
-    cols = _columns(rows)
-    for c in cols:
-        table.add_column(c, overflow="fold")
-    for r in rows:
-        table.add_row(*[_text(r.get(c)) for c in cols])
-    if cols:
-        out.print(table)
-    out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+# -- output (awsgraph.cli.output: data stays inert) ----------------------------------------------
+print_rows = output.print_rows
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -189,14 +141,10 @@ def cmd_questions(args: argparse.Namespace) -> int:
     from awsgraph.questions import QUESTIONS
 
     if args.format == "json":
-        sys.stdout.write(json.dumps([{"id": q.id, "title": q.title, "why": q.why, "query": q.query,
-                                      "tags": list(q.tags), "params": q.params} for q in QUESTIONS], indent=2)
-                         + "\n")
+        print_json([{"id": q.id, "title": q.title, "why": q.why, "query": q.query,
+                     "tags": list(q.tags), "params": q.params} for q in QUESTIONS])
         return 0
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    table.add_column("title")
-    table.add_column("params")
+    table = output.table("id", "title", "params")
     for q in QUESTIONS:
         table.add_row(q.id, q.title, ", ".join(f"{k} (default {v})" for k, v in q.params.items()))
     console().print(table)
@@ -228,7 +176,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         rows = _run(conn, text, args)
     if args.format == "table":
         out = console(stderr=True)
-        out.print(f"[bold]{question.title}[/bold]\n{question.why}\n[dim]{text}[/dim]")
+        out.print(styled(question.title, "bold"))
+        out.print(question.why)
+        out.print(styled(text, "dim"))
     print_rows(rows, args.format)
     return 0
 
@@ -248,11 +198,31 @@ def cmd_report(args: argparse.Namespace) -> int:
             answers = answer_all(conn, params)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
-    page = render_report(answers)
-    _write(args.out, page)
+    coverage = _coverage(args.db)
+    page = render_report(answers, coverage=coverage)
+    _write(args.out, page, force=args.force)
     hits = sum(1 for a in answers if a.rows)
-    console().print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings")
+    out = console()
+    out.print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings")
+    for acc in coverage.accounts:
+        out.print(f"  account {inert(acc.account)}: run {acc.run_id}, {len(acc.incomplete)} step(s) not complete")
+    if not coverage.accounts:
+        out.print(styled("  no finished run is recorded: every 0 means 'not collected'", "yellow"))
     return 0
+
+
+def _coverage(path: str) -> Any:
+    """Which accounts, runs and incomplete steps the report stands on (``questions.report.Coverage``)."""
+    from awsgraph.questions.report import coverage_of
+
+    try:
+        store = open_store(path)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        return coverage_of(store.runs(), store.steps)
+    finally:
+        store.close()
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:
@@ -266,7 +236,7 @@ def cmd_visualize(args: argparse.Namespace) -> int:
         except QueryError as exc:
             raise CliError(f"query error: {exc}") from exc
     title = f"awsgraph: {args.query}" if args.query else f"awsgraph: {os.path.basename(args.db)}"
-    _write(args.out, render_html(data, title))
+    _write(args.out, render_html(data, title), force=args.force)
     note = f" (capped at {args.max_nodes}: use --query or --max-nodes)" if data.truncated else ""
     console().print(f"wrote {args.out}: {len(data.vertices)} entities, {len(data.edges)} relationships{note}")
     return 0
@@ -281,31 +251,30 @@ def cmd_diff(args: argparse.Namespace) -> int:
         except DiffError as exc:
             raise CliError(str(exc)) from exc
     if args.format == "json":
-        sys.stdout.write(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+        print_json(result.to_json())
         return 0
     out = console()
-    out.print(f"[bold]run {result.from_run} → run {result.to_run}[/bold]")
+    out.print(styled(f"run {result.from_run} → run {result.to_run}", "bold"))
     for kind, name in (("entity", "entities"), ("relationship", "relationships")):
         counts = {op: len(result.of(kind, op)) for op in ("created", "updated", "deleted", "unknown")}
         out.print(f"{name}: " + ", ".join(f"{n} {op}" for op, n in counts.items()))
     if result.changes:
-        table = Table()
-        for col in ("change", "kind", "type", "key", "name", "properties changed"):
-            table.add_column(col, overflow="fold")
+        table = output.table("change", "kind", "type", "key", "name", "properties changed")
         for c in result.changes:
-            changed = ", ".join(f"{k}: {_text(old)} → {_text(new)}"
+            changed = ", ".join(f"{inert(k)}: {inert(old)} → {inert(new)}"
                                 for k, (old, new) in sorted(c.changed.items()))
-            table.add_row(c.op, c.kind, c.type, c.key, c.display, changed)
+            table.add_row(c.op, c.kind, inert(c.type), inert(c.key), inert(c.display), changed)
         out.print(table)
     if result.partial_scopes:
-        out.print("[yellow]partial scopes (their entities are unknown, not deleted):[/yellow] "
-                  + ", ".join(f"{s['account']}/{s['region']}/{s['type']}" for s in result.partial_scopes))
+        out.print(styled("partial scopes (their entities are unknown, not deleted): ", "yellow")
+                  + ", ".join(inert(f"{s['account']}/{s['region']}/{s['type']}") for s in result.partial_scopes))
     return 0
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text: str, *, force: bool = False) -> None:
+    """Write an HTML page awsgraph rendered: private (0600), never through a symlink, and never
+    over a file awsgraph did not write unless ``force`` (``awsgraph.output_files``)."""
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc}") from exc
+        write_html(path, text, force=force)
+    except OutputError as exc:
+        raise CliError(str(exc)) from exc

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from awsgraph.collect.regions import validate_regions
+from awsgraph.model.fields import scrub_url_text
 
 ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
@@ -24,7 +25,12 @@ _ALIASES = {
     "role_arn": "roleArn", "external_id": "externalId", "tag_account_name": "tagAccountName",
     "tag_production": "tagProduction", "exclude_services": "excludeServices", "endpoint_url": "endpointUrl",
     "per_service": "perService", "retry_mode": "retryMode", "max_attempts": "maxAttempts",
+    "max_pages": "maxPages", "max_items": "maxItems", "max_details": "maxDetails",
 }
+# Bounds on what one call or step may make the collector do (see collect/engine.py).
+DEFAULT_MAX_PAGES = 5_000
+DEFAULT_MAX_ITEMS = 100_000
+DEFAULT_MAX_DETAILS = 25_000
 
 
 class ConfigError(ValueError):
@@ -48,12 +54,17 @@ class InstanceConfig:
     per_service: int = 16
     retry_mode: str = "standard"
     max_attempts: int = 10
+    max_pages: int = DEFAULT_MAX_PAGES  # pages per paginated call
+    max_items: int = DEFAULT_MAX_ITEMS  # items per list call or Custom step
+    max_details: int = DEFAULT_MAX_DETAILS  # detail calls per step
 
     def public_dict(self) -> dict[str, Any]:
         """What the run record may keep: no external id (it is a shared secret)."""
         d = asdict(self)
         if d.get("external_id"):
             d["external_id"] = "***"
+        if d.get("endpoint_url"):
+            d["endpoint_url"] = scrub_url_text(d["endpoint_url"])  # no user:password@ or query kept
         return d
 
     def stamp(self) -> dict[str, Any]:
@@ -122,7 +133,7 @@ def build_config(file_values: dict[str, Any], event_values: dict[str, Any], cli_
         merged.update({k: v for k, v in _norm_keys(source).items() if v is not None})
     known_keys = {"instanceId", "roleArn", "externalId", "profile", "regions", "services", "excludeServices",
                   "tagAccountName", "tagProduction", "endpointUrl", "db", "workers", "perService", "retryMode",
-                  "maxAttempts"}
+                  "maxAttempts", "maxPages", "maxItems", "maxDetails"}
     unknown = sorted(set(merged) - known_keys)
     if unknown:
         raise ConfigError(f"unknown configuration key(s): {', '.join(unknown)}")
@@ -160,7 +171,9 @@ def build_config(file_values: dict[str, Any], event_values: dict[str, Any], cli_
     cfg.services = services or None
     cfg.exclude_services = excluded
     for key, attr, lo, hi in (("workers", "workers", 1, 256), ("perService", "per_service", 1, 256),
-                              ("maxAttempts", "max_attempts", 1, 30)):
+                              ("maxAttempts", "max_attempts", 1, 30), ("maxPages", "max_pages", 1, 1_000_000),
+                              ("maxItems", "max_items", 1, 100_000_000),
+                              ("maxDetails", "max_details", 0, 100_000_000)):
         if merged.get(key) is not None:
             try:
                 value = int(merged[key])

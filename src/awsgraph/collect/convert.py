@@ -13,6 +13,7 @@ import jmespath.functions
 
 from awsgraph.catalog.spec import Resource
 from awsgraph.model.entity import Entity, PropValue, normalize_tags, to_primitive
+from awsgraph.model.fields import scrub_url_text, scrub_urls, select_fields
 from awsgraph.model.keys import service_key
 
 _compiled: dict[str, Any] = {}
@@ -115,7 +116,8 @@ class _FormatDict(dict[str, Any]):
 
 
 def format_template(template: str, item: Mapping[str, Any], ctx: Mapping[str, Any]) -> str:
-    values = _FormatDict({k: v for k, v in item.items() if isinstance(v, str | int)})
+    values = _FormatDict({k: scrub_url_text(v) if isinstance(v, str) else v for k, v in item.items()
+                          if isinstance(v, str | int)})
     values.update(ctx)
     return template.format_map(values)
 
@@ -141,7 +143,7 @@ def build_entity(spec: Resource, item: dict[str, Any], *, account: str, region: 
     rid = jp(spec.id, item)
     if rid is None or rid == "":
         return None
-    rid = str(rid)
+    rid = scrub_url_text(str(rid))
     own_region = jp(spec.region, item) if spec.region else None
     eff_region = str(own_region) if own_region else (None if spec.scope == "global" else region)
     tctx = {**ctx, "region": eff_region or ctx["region"], "id": rid}
@@ -153,7 +155,7 @@ def build_entity(spec: Resource, item: dict[str, Any], *, account: str, region: 
     else:
         key = str(arn) if arn else f"{spec.type}:{account}:{eff_region or 'global'}:{rid}"
     name = jp(spec.name, item) if spec.name else None
-    name = str(name) if name not in (None, "") else rid
+    name = scrub_url_text(str(name)) if name not in (None, "") else rid
 
     props: dict[str, PropValue] = {"id": rid, "name": name}
     if arn:
@@ -172,6 +174,7 @@ def build_entity(spec: Resource, item: dict[str, Any], *, account: str, region: 
             pv = to_primitive(value)
             if pv is not None:
                 props[prop] = pv
+    props = {k: scrub_urls(v) for k, v in props.items()}  # a URL keeps scheme, host and path only
     if spec.created:
         created = epoch_ms(jp(spec.created, item))
         if created is not None:
@@ -182,10 +185,10 @@ def build_entity(spec: Resource, item: dict[str, Any], *, account: str, region: 
             props["active"] = bool(active)
     if "active" not in props:
         props["active"] = True
-    if spec.web_link:
+    if spec.web_link:  # our own console URL template: its query is the console's, not the data's
         props["webLink"] = format_template(spec.web_link, item, tctx)
-    props.update(tag_props)
-    display = tag_props.get("tag.Name")
+    props.update(scrub_urls(tag_props))
+    display = props.get("tag.Name")
     props["displayName"] = str(display) if display not in (None, "") else name
     props.update(stamp)
 
@@ -196,11 +199,13 @@ def build_entity(spec: Resource, item: dict[str, Any], *, account: str, region: 
             subjects = _as_list(jp(link.subject[2], item))
             values = [f"{s}{SUBJECT_SEP}{v}" for s in subjects for v in values]
         if values:
-            link_values.setdefault(link.id, []).extend(values)
+            link_values.setdefault(link.id, []).extend(scrub_url_text(v) for v in values)
     if spec.service_has:
         link_values["HAS|" + f"aws_{spec.service_group}" + "|_key|<"] = [service_key(account, spec.service_group)]
-    return Entity(key=key, type=spec.type, classes=tuple(spec.cls), props=props, link_values=link_values,
-                  raw=json_safe(item))
+    # Only the fields the spec names are stored; the rest of the answer ends here.
+    raw = scrub_urls(json_safe(select_fields(item, spec.raw))) if spec.raw else None
+    return Entity(key=scrub_url_text(key), type=spec.type, classes=tuple(spec.cls), props=props,
+                  link_values=link_values, raw=raw)
 
 
 def decode_policy(value: Any) -> Any:

@@ -5,11 +5,17 @@ botocore's paginators, runs per-item detail calls concurrently, records each ste
 outcome (success / partial / failed with the reason) and streams entities to the store.
 Relationships are not made here: they are resolved afterwards from everything collected
 (``awsgraph.collect.resolve``), so specs never depend on each other's order.
+
+Every loop over what an API answers has a bound: a pagination that repeats a token stops,
+and so do pages and items per list call and detail calls per step beyond the ``Options``
+caps. Reaching one makes the step partial with the reason, so nothing is deleted in its scope.
+While a unit of work runs, its clients may send only the operations it declares.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,11 +23,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+import jmespath
+from botocore.exceptions import PaginationError
 from botocore.parsers import ResponseParserError
 
+from awsgraph.catalog.calls import Call, allowed_calls, methods
 from awsgraph.catalog.spec import Bulk, Custom, Detail, FetchContext, Resource, Spec
+from awsgraph.collect.config import DEFAULT_MAX_DETAILS, DEFAULT_MAX_ITEMS, DEFAULT_MAX_PAGES
 from awsgraph.collect.convert import build_entity, decode_policy, jp
-from awsgraph.collect.errors import classify, error_code, worse
+from awsgraph.collect.errors import UNSERVED, BoundReached, classify, error_code, worse
+from awsgraph.collect.guard import call_scope
 from awsgraph.collect.session import AwsSession, set_unit_counter
 from awsgraph.model.entity import Entity, PropValue
 from awsgraph.model.keys import account_key, service_key
@@ -37,6 +48,10 @@ class Options:
     per_service: int = 16  # concurrent calls per (account, region, service)
     stamp: Mapping[str, PropValue] = field(default_factory=dict)
     flush_every: int = 500
+    # Bounds on what hostile or broken answers can make us do; reaching one makes the step partial.
+    max_pages: int = DEFAULT_MAX_PAGES  # pages of one paginated call
+    max_items: int = DEFAULT_MAX_ITEMS  # items of one list call (or one Custom step)
+    max_details: int = DEFAULT_MAX_DETAILS  # detail calls of one step
 
 
 @dataclass
@@ -58,6 +73,7 @@ class _Step:
     bulk_pending: int = 0  # Bulk reads not yet answered; items wait in ``parked`` meanwhile
     bulk_data: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # into -> join map (None: failed)
     parked: list[tuple[Resource, _Item]] = field(default_factory=list)
+    detail_calls: int = 0  # detail calls queued so far (bounded by Options.max_details)
 
     def note(self, status: str, reason: str) -> None:
         self.status = worse(self.status, status)
@@ -126,6 +142,7 @@ class Collector:
         self.progress = progress or (lambda done, total, label: None)
         self.account = session.account_id
         self.partition = session.partition
+        session.permit(allowed_calls(self.specs))  # what these specs declare, and nothing else, is sent
         self._converters: dict[str, Resource] = {s.type: s for s in self.specs if isinstance(s, Resource)}
         self._children: dict[str, list[Resource]] = defaultdict(list)
         for s in self.specs:
@@ -250,6 +267,8 @@ class Collector:
     def _execute(self, unit: _Unit) -> _Outcome:
         counter = [0]
         set_unit_counter(counter)
+        scope = call_scope(self._declared(unit))
+        scope.__enter__()
         try:
             for attempt in range(3):
                 try:
@@ -273,20 +292,59 @@ class Collector:
                     out = _Outcome(unit, status=status, reason=reason)
                     break
         finally:
+            scope.__exit__(None, None, None)
             set_unit_counter(None)
         out.calls = counter[0]
         return out
+
+    def _declared(self, unit: _Unit) -> set[Call]:
+        """The operations a unit may send: the one call it makes, or a Custom step's declared ones."""
+        spec = unit.step.spec
+        if unit.kind == "custom":
+            return set(methods(spec))
+        if unit.kind == "detail":
+            assert unit.detail is not None and unit.item is not None
+            service = unit.detail.service or (unit.item.spec.service if unit.item.spec else spec.service)
+            return {(service, unit.detail.call)}
+        if unit.kind == "bulk":
+            assert unit.bulk is not None
+            return {(unit.bulk.service or spec.service, unit.bulk.call)}
+        assert isinstance(spec, Resource)
+        return {(spec.service, spec.call or "")}
 
     def _client(self, step: _Step) -> Any:
         return self.session.client(step.spec.service, step.client_region)
 
     def paginate(self, client: Any, operation: str, params: Mapping[str, Any],
                  page_size: int | None = None) -> Iterator[dict[str, Any]]:
-        if client.can_paginate(operation):
-            extra = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
-            yield from client.get_paginator(operation).paginate(**params, **extra)
-        else:
+        """The pages of a call, bounded: a token seen before (botocore only notices one repeated
+        back to back) or more than ``max_pages`` pages raise :class:`BoundReached` after the
+        pages so far, which the caller keeps."""
+        if not client.can_paginate(operation):
             yield getattr(client, operation)(**params)
+            return
+        paginator = client.get_paginator(operation)
+        extra = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
+        token_exprs, more_expr = _output_tokens(paginator)
+        seen: set[str] = set()
+        pages = 0
+        try:
+            for page in paginator.paginate(**params, **extra):
+                pages += 1
+                yield page
+                token = [jmespath.search(e, page) for e in token_exprs]
+                if all(t is None for t in token) or (more_expr and not jmespath.search(more_expr, page)):
+                    return
+                text = json.dumps(token, sort_keys=True, default=str)
+                if text in seen:
+                    raise BoundReached(f"{_op(operation)}: the pagination token repeated after {pages} pages;"
+                                       " stopped")
+                seen.add(text)
+                if pages >= self.options.max_pages:
+                    raise BoundReached(f"{_op(operation)}: stopped at {pages} pages (--max-pages)")
+        except PaginationError as exc:  # botocore's own check: the same token twice in a row
+            raise BoundReached(f"{_op(operation)}: the pagination token repeated after {pages} pages;"
+                               " stopped") from exc
 
     def _run_list(self, unit: _Unit) -> _Outcome:
         spec = unit.step.spec
@@ -300,6 +358,8 @@ class Collector:
         out = _Outcome(unit)
         try:
             self._list_pages(client, spec, params, items_expr, unit, out)
+        except BoundReached as exc:  # what was listed so far is kept; the step is partial
+            out.status, out.reason, out.capped = "partial", str(exc), str(exc)
         except Exception as exc:
             if error_code(exc) not in spec.missing:
                 raise
@@ -307,11 +367,16 @@ class Collector:
 
     def _list_pages(self, client: Any, spec: Resource, params: dict[str, Any], items_expr: str | None,
                     unit: _Unit, out: _Outcome) -> None:
+        seen = 0
         for page in self.paginate(client, spec.call or "", params, spec.page_size):
             found = jp(items_expr, page) if items_expr else page
             if isinstance(found, dict):
                 found = [found]
-            for item in found or []:
+            for item in found if isinstance(found, list) else []:
+                seen += 1
+                if seen > self.options.max_items:
+                    raise BoundReached(f"{_op(spec.call or '')}: stopped at {self.options.max_items} items"
+                                       " (--max-items)")
                 if not isinstance(item, dict):
                     item = {"Value": item}
                 if unit.parent is not None and spec.parent is not None:
@@ -340,9 +405,15 @@ class Collector:
         try:
             if detail.paginate:
                 merged: list[Any] = []
-                for page in self.paginate(client, detail.call, params):
-                    value = jp(detail.result, page) if detail.result else page
-                    merged.extend(value if isinstance(value, list) else [value])
+                try:
+                    for page in self.paginate(client, detail.call, params):
+                        value = jp(detail.result, page) if detail.result else page
+                        merged.extend(value if isinstance(value, list) else [value])
+                        if len(merged) > self.options.max_items:
+                            raise BoundReached(f"{_op(detail.call)}: stopped at {self.options.max_items} items"
+                                               " (--max-items)")
+                except BoundReached as exc:
+                    out.status, out.reason = "partial", str(exc)
                 result: Any = merged
             else:
                 resp = getattr(client, detail.call)(**params)
@@ -404,8 +475,13 @@ class Collector:
             note_partial=note_partial,
             note_error=note_error,
         )
-        for etype, item in spec.fetch(ctx):
-            out.typed.append((etype, item))
+        try:
+            for etype, item in spec.fetch(ctx):
+                if len(out.typed) >= self.options.max_items:
+                    raise BoundReached(f"{spec.name}: stopped at {self.options.max_items} items (--max-items)")
+                out.typed.append((etype, item))
+        except BoundReached as exc:  # what the step yielded so far is kept; the step is partial
+            note_partial(str(exc))
         return out
 
     # -- bookkeeping (main thread only) -----------------------------------------------------
@@ -480,6 +556,9 @@ class Collector:
             batch = [d for d in spec.details if d.stage == item.stage and not self._nothing_to_look_up(d, item)]
             if batch:
                 break
+        if not self._may_call_details(step, len(batch)):
+            item.incomplete = True
+            return False
         item.remaining = len(batch)
         for d in batch:
             step.pending += 1
@@ -505,6 +584,9 @@ class Collector:
                 key = jp(bulk.match, item.raw)
                 found = joined.get(str(key)) if key is not None else None
                 item.raw[bulk.into] = found if found is not None else copy.deepcopy(bulk.default)
+            if fallbacks and not self._may_call_details(step, len(fallbacks)):
+                item.incomplete = True
+                fallbacks = []
             if fallbacks:
                 item.fell_back = True
                 item.remaining = len(fallbacks)
@@ -513,6 +595,17 @@ class Collector:
                     self._enqueue(_Unit(step, "detail", item=item, detail=d))
                 return
         self._finish_item(step, spec, item.raw, incomplete=item.incomplete)
+
+    def _may_call_details(self, step: _Step, count: int) -> bool:
+        """Count ``count`` more detail calls against the step's bound; False once it is reached
+        (the item is then built without them, and the step is partial)."""
+        if step.detail_calls + count > self.options.max_details:
+            reason = f"stopped after {step.detail_calls} detail calls (--max-details)"
+            step.note("partial", reason)
+            step.capped = step.capped or reason
+            return False
+        step.detail_calls += count
+        return True
 
     @staticmethod
     def _nothing_to_look_up(detail: Detail, item: _Item) -> bool:
@@ -557,7 +650,9 @@ class Collector:
         for ptype in produced:
             for child in self._children.get(ptype, []):
                 cstep = _Step(child, step.account, step.region, step.client_region)
-                if step.status != "success":
+                if step.status == UNSERVED:  # the emulator's gap, not a failure of the child
+                    cstep.note(UNSERVED, f"parent {ptype} not served by the endpoint")
+                elif step.status != "success":
                     cstep.note("partial", f"parent {ptype} incomplete")
                 self._open_step(cstep, [_Unit(cstep, "list", parent=p) for p in step.parent_items.get(ptype, [])])
         step.parent_items = defaultdict(list)
@@ -645,6 +740,13 @@ def _fill(value: Any, ctx: Mapping[str, str]) -> Any:
     if isinstance(value, dict):
         return {k: _fill(v, ctx) for k, v in value.items()}
     return value
+
+
+def _output_tokens(paginator: Any) -> tuple[list[str], str | None]:
+    """A paginator's next-token expressions and its more-results flag (botocore's paginator data)."""
+    cfg = getattr(paginator, "_pagination_cfg", {}) or {}
+    tokens = cfg.get("output_token") or []
+    return ([tokens] if isinstance(tokens, str) else list(tokens)), cfg.get("more_results")
 
 
 _result_keys: dict[tuple[str, str], str | None] = {}

@@ -7,6 +7,10 @@ from botocore.parsers import ResponseParserError
 
 from awsgraph.collect.guard import WriteOperationBlocked
 
+# The endpoint does not implement the API at all (an emulator's gap). Never "complete", so
+# nothing is deleted because of it, but shown apart from real failures.
+UNSERVED = "unserved"
+
 # Permission and subscription errors: recorded as partial at once, never retried.
 PARTIAL_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
@@ -25,6 +29,11 @@ THROTTLE_CODES = frozenset({
 })
 
 
+class BoundReached(Exception):
+    """A loop over an API's answers reached its bound (a repeated token, a page, item or call cap):
+    what was read so far is kept and the step is partial."""
+
+
 def error_code(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", "") or "")
@@ -35,10 +44,14 @@ def classify(exc: BaseException) -> tuple[str, str]:
     """Return (status, reason) for an exception raised by a read call.
 
     status is ``partial`` for permission/opt-in problems and exhausted throttling (the data
-    may exist, we could not read it), ``failed`` for anything else. Neither aborts the run.
+    may exist, we could not read it), ``unserved`` when the endpoint does not implement the
+    API (an emulator's gap), ``failed`` for anything else. None of them aborts the run, and
+    none makes its scopes complete.
     """
     if isinstance(exc, WriteOperationBlocked):
         return "failed", str(exc)
+    if isinstance(exc, BoundReached):
+        return "partial", str(exc)
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = str(err.get("Code", "") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
@@ -53,19 +66,21 @@ def classify(exc: BaseException) -> tuple[str, str]:
             return "partial", f"{text} (throttled beyond retries)"
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in {"404", "500", "501", "NotImplemented"} or status in (404, 501):
-            return "failed", f"{op}: not available at this endpoint ({code})"
+            # A bare HTTP status for a code: the answer was the endpoint's own error page, not an
+            # AWS error. Emulators answer so for APIs they lack (moto: 404, or 500 "not implemented").
+            return UNSERVED, f"{op}: not served by the endpoint ({code})"
         return "failed", text
     if isinstance(exc, ResponseParserError):
         return "failed", "unparseable response (operation not available at this endpoint?)"
-    if isinstance(exc, NotImplementedError):
-        return "failed", f"not implemented by the endpoint: {exc}"[:200]
+    if isinstance(exc, NotImplementedError):  # in-process moto raises it for an API it lacks
+        return UNSERVED, f"not served by the endpoint: {exc}"[:200]
     if isinstance(exc, BotoCoreError):
         return "failed", f"{type(exc).__name__}: {exc}"[:200]
     return "failed", f"{type(exc).__name__}: {exc}"[:200]
 
 
-STATUS_RANK = {"success": 0, "skipped": 0, "partial": 1, "failed": 2}
+STATUS_RANK = {"success": 0, "skipped": 0, UNSERVED: 1, "partial": 2, "failed": 3}
 
 
 def worse(a: str, b: str) -> str:
-    return a if STATUS_RANK.get(a, 2) >= STATUS_RANK.get(b, 2) else b
+    return a if STATUS_RANK.get(a, 3) >= STATUS_RANK.get(b, 3) else b

@@ -1,15 +1,26 @@
 """The read-only guard and the redaction of secrets, installed on every client we make.
 
 The guard runs on botocore's ``before-call`` event, so a refused operation raises before
-any request is signed or sent. Only metadata reads pass: operation names starting with
-Describe/List/Get/BatchGet/Search/Lookup/Head, minus reads that return contents or
-secrets. Redaction runs on ``after-call`` and removes secret values from every parsed
-response before anything else sees it.
+any request is signed or sent. It is an allow-list: a client passes only the operations
+the catalog declares (``awsgraph.catalog.calls``: the list the IAM policy is made of), and
+while the engine runs one unit of work (a list call, a detail call, a Custom step) only the
+operations that unit declares. As a second net, a declared operation must also look like a
+metadata read (Describe/List/Get/... minus reads of contents or secrets) or be one of the
+few non-reads the catalog may declare (``NON_READ_OPERATIONS``, each with its reason).
+Redaction runs on ``after-call`` and removes secret values from every parsed response
+before anything else sees it.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from botocore import xform_name
+
+from awsgraph.catalog.calls import NON_READ_OPERATIONS, Call
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup", "Head")
 
@@ -44,32 +55,66 @@ CONTENT_READS: dict[str, frozenset[str]] = {
     "athena": frozenset({"GetQueryResults"}),
 }
 
-# Not reads, but how a read-only session is established.
-ALLOWED_NON_READS = {("sts", "AssumeRole")}
 
 
 class WriteOperationBlocked(Exception):
-    """Raised before sending any request that is not a metadata read."""
+    """Raised before sending any request the allow-list does not cover."""
 
-    def __init__(self, service: str, operation: str) -> None:
-        super().__init__(f"awsgraph is read-only: refused {service}:{operation}")
+    def __init__(self, service: str, operation: str, why: str = "not a metadata read") -> None:
+        super().__init__(f"awsgraph is read-only: refused {service}:{operation} ({why})")
         self.service = service
         self.operation = operation
 
 
 def is_read_operation(service: str, operation: str) -> bool:
-    """True if ``operation`` (PascalCase) of the boto3 client ``service`` is a metadata read."""
+    """True if ``operation`` (PascalCase) of the boto3 client ``service`` looks like a metadata read,
+    or is one of the declared non-reads. The allow-list decides; this is its second net."""
     svc = service.lower()
-    if (svc, operation) in ALLOWED_NON_READS:
+    if (svc, operation) in NON_READ_OPERATIONS:
         return True
     if operation in CONTENT_READS.get(svc, frozenset()):
         return False
     return operation.startswith(READ_PREFIXES)
 
 
-def guard_before_call(model: Any, **_: Any) -> None:
-    if not is_read_operation(model.service_model.service_name, model.name):
-        raise WriteOperationBlocked(model.service_model.service_name, model.name)
+_scope = threading.local()
+
+
+def current_scope() -> frozenset[Call] | None:
+    return getattr(_scope, "calls", None)
+
+
+@contextmanager
+def call_scope(calls: Iterable[Call]) -> Iterator[None]:
+    """Narrow this thread's clients to ``calls`` (what one unit of work declares) for a while."""
+    previous = current_scope()
+    _scope.calls = frozenset(calls)
+    try:
+        yield
+    finally:
+        _scope.calls = previous
+
+
+class CallGuard:
+    """The ``before-call`` handler: refuse what is not allowed, before it is signed or sent."""
+
+    def __init__(self, allowed: Iterable[Call], *, reads_only: bool = True) -> None:
+        self.allowed = frozenset(allowed)
+        self.reads_only = reads_only  # False only for the session's own AssumeRole client
+
+    def allow(self, calls: Iterable[Call]) -> None:
+        self.allowed = self.allowed | frozenset(calls)  # one reference swap: safe for the readers
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        service, operation = model.service_model.service_name, model.name
+        call = (service, xform_name(operation))  # the boto3 method name, as specs declare it
+        scope = current_scope()
+        if call not in self.allowed:
+            raise WriteOperationBlocked(service, operation, "not an operation the catalog declares")
+        if scope is not None and call not in scope:
+            raise WriteOperationBlocked(service, operation, "not declared by the step making the call")
+        if self.reads_only and not is_read_operation(service, operation):
+            raise WriteOperationBlocked(service, operation)
 
 
 # -- redaction ------------------------------------------------------------------------

@@ -78,7 +78,8 @@ def run_collection(cfg: InstanceConfig, session: AwsSession, store: SQLiteStore,
     try:
         collector = Collector(
             session, specs, sink=lambda batch: store.stage_entities(run_id, batch),
-            options=Options(regions=regions, workers=cfg.workers, per_service=cfg.per_service, stamp=cfg.stamp()),
+            options=Options(regions=regions, workers=cfg.workers, per_service=cfg.per_service, stamp=cfg.stamp(),
+                            max_pages=cfg.max_pages, max_items=cfg.max_items, max_details=cfg.max_details),
             progress=progress,
         )
         result = collector.run()

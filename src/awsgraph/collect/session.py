@@ -1,9 +1,15 @@
-"""Sessions, assume-role and the client cache: one guarded client per (account, region, service)."""
+"""Sessions, assume-role and the client cache: one guarded client per (account, region, service).
+
+Every client the collector gets from a session carries the guard (``CallGuard``): it sends only
+the operations the catalog declares. The session's own AssumeRole goes through a separate STS
+client that can call nothing else, so no collector client can assume a role.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,8 +17,10 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
-from awsgraph.collect.guard import guard_before_call, redact_after_call
+from awsgraph.catalog.calls import Call, allowed_calls
+from awsgraph.collect.guard import CallGuard, redact_after_call
 from awsgraph.collect.regions import available_regions, botocore_session
 
 USER_AGENT = "awsgraph/0.1 (read-only)"
@@ -53,7 +61,12 @@ def set_unit_counter(counter: list[int] | None) -> None:
 
 
 class AwsSession:
-    """Credentials for one account plus a cache of guarded clients."""
+    """Credentials for one account plus a cache of guarded clients.
+
+    ``allowed`` is what its clients may call (default: every operation of the catalog). With
+    ``source`` (another session) and ``role_arn``, the role is assumed with the source's
+    credentials: how member accounts of an organisation are reached from a starting session.
+    """
 
     def __init__(
         self,
@@ -67,12 +80,19 @@ class AwsSession:
         max_attempts: int = 10,
         max_pool: int = 32,
         session_name: str = "awsgraph",
+        allowed: Iterable[Call] | None = None,
+        source: AwsSession | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url
         self.home_region = home_region
         self.stats = CallStats()
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        if allowed is None:
+            from awsgraph.catalog import CATALOG
+
+            allowed = allowed_calls(CATALOG)
+        self._guard = CallGuard(allowed)
         self._config = Config(
             retries={"mode": retry_mode, "max_attempts": max_attempts},  # type: ignore[arg-type]
             max_pool_connections=max_pool,
@@ -80,27 +100,34 @@ class AwsSession:
             read_timeout=180,  # a slow page must not become a retry that asks for it again
             user_agent_extra=USER_AGENT,
         )
-        try:
-            base = botocore_session(profile=profile)
-            if profile:
-                base.get_scoped_config()  # an unknown profile fails here, not at the first call
-            has_credentials = base.get_credentials() is not None
-        except BotoCoreError as exc:
-            raise CredentialError(str(exc)) from exc
+        if source is not None:
+            if not role_arn:
+                raise CredentialError("a session chained from another needs a role ARN to assume")
+            base, has_credentials = source._session, True
+        else:
+            try:
+                base = botocore_session(profile=profile)
+                if profile:
+                    base.get_scoped_config()  # an unknown profile fails here, not at the first call
+                has_credentials = base.get_credentials() is not None
+            except BotoCoreError as exc:
+                raise CredentialError(str(exc)) from exc
         if endpoint_url and not role_arn and not profile and not has_credentials:
             # An emulator accepts any signature; without configured credentials sign with
             # placeholders rather than stop. Against real AWS they are simply rejected.
             base.set_credentials("awsgraph", "awsgraph")
-        self._session = self._assumed_session(base, role_arn, external_id, session_name) if role_arn else base
+        self._session: botocore.session.Session = (
+            self._assumed_session(base, role_arn, external_id, session_name) if role_arn else base)
         self.account_id, self.caller_arn = self._identify()
         self.partition = self.caller_arn.split(":")[1] if self.caller_arn.startswith("arn:") else "aws"
 
     # -- credentials ------------------------------------------------------------------------
     def _assumed_session(self, base: botocore.session.Session, role_arn: str, external_id: str | None,
                          session_name: str) -> botocore.session.Session:
+        # Its own client, never cached with the collector's: this one can assume the role and nothing else.
         sts: Any = base.create_client("sts", region_name=self.home_region, endpoint_url=self.endpoint_url,
                                       config=self._config)
-        sts.meta.events.register("before-call.*.*", guard_before_call)
+        sts.meta.events.register("before-call.*.*", CallGuard({("sts", "assume_role")}, reads_only=False))
 
         def fetch() -> dict[str, Any]:
             kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name,
@@ -115,6 +142,9 @@ class AwsSession:
                     f"cannot assume {role_arn}: {err.get('Code', 'error')}: {err.get('Message', exc)}"
                 ) from exc
             except BotoCoreError as exc:
+                if isinstance(exc, EndpointUnreachable):
+                    raise CredentialError(f"cannot assume {role_arn}: cannot reach "
+                                          f"{self.endpoint_url or 'AWS STS'}: {exc}") from exc
                 raise CredentialError(f"cannot assume {role_arn}: {exc}") from exc
             return {
                 "access_key": creds["AccessKeyId"],
@@ -137,10 +167,16 @@ class AwsSession:
             err = exc.response.get("Error", {})
             raise CredentialError(f"credentials rejected: {err.get('Code')}: {err.get('Message')}") from exc
         except BotoCoreError as exc:
+            if isinstance(exc, EndpointUnreachable):  # nothing answered: not a credential problem
+                raise CredentialError(f"cannot reach {self.endpoint_url or 'AWS STS'}: {exc}") from exc
             raise CredentialError(f"no usable AWS credentials: {exc}") from exc
         return str(ident["Account"]), str(ident["Arn"])
 
     # -- clients ----------------------------------------------------------------------------
+    def permit(self, calls: Iterable[Call]) -> None:
+        """Let this session's clients also send ``calls`` (the operations of a catalog being run)."""
+        self._guard.allow(calls)
+
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
         cached = self._clients.get(key)
@@ -153,7 +189,7 @@ class AwsSession:
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
                 )
                 events = cached.meta.events
-                events.register("before-call.*.*", guard_before_call)
+                events.register("before-call.*.*", self._guard)
                 events.register("before-call.*.*", self._count_call)
                 events.register("before-send.*.*", self._count_request)
                 events.register("after-call.*.*", redact_after_call)

@@ -5,6 +5,9 @@ for entities and relationship ``_type`` for relationships) into files of at most
 ``BATCH`` objects. Relationships to placeholder entities become mapped relationships
 (``_mapping`` with ``targetFilterKeys``) as the SDK emits them. ``summary.json`` lists
 each type with its count and whether the last run left it partial.
+
+Files are private (0600, directories 0700) and replace only our own earlier output
+(``awsgraph.output_files``), unless ``force``.
 """
 
 from __future__ import annotations
@@ -14,26 +17,35 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from awsgraph.output_files import is_our_j1_json, private_dir, write_private
 from awsgraph.store.sqlite import open_store
 
 BATCH = 250
 
 
-def _write_batches(directory: Path, key: str, objects: list[dict[str, Any]]) -> int:
-    directory.mkdir(parents=True, exist_ok=True)
+def _dirs(base: Path, *parts: str, force: bool) -> Path:
+    path = base
+    for part in parts:
+        path = private_dir(path / part, force=force)
+    return path
+
+
+def _write_batches(directory: Path, key: str, objects: list[dict[str, Any]], force: bool) -> int:
     files = 0
     for i in range(0, len(objects), BATCH):
         chunk = objects[i:i + BATCH]
-        (directory / f"{i // BATCH:05d}.json").write_text(json.dumps({key: chunk}, indent=2, sort_keys=True))
+        write_private(directory / f"{i // BATCH:05d}.json", json.dumps({key: chunk}, indent=2, sort_keys=True),
+                      ours=is_our_j1_json, force=force)
         files += 1
     return files
 
 
-def export_j1(db: str, out_dir: str) -> dict[str, int]:
-    store = open_store(db, must_exist=True)
-    root = Path(out_dir) / ".j1-integration"
-    graph = root / "graph"
+def export_j1(db: str, out_dir: str, *, force: bool = False) -> dict[str, int]:
+    store = open_store(db)
     try:
+        base = private_dir(out_dir, force=force)
+        root = _dirs(base, ".j1-integration", force=force)
+        graph = _dirs(root, "graph", force=force)
         placeholders: dict[str, dict[str, Any]] = {}
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in store.iter_entities():
@@ -61,9 +73,11 @@ def export_j1(db: str, out_dir: str) -> dict[str, int]:
             rels[r["_type"]].append(r)
         files = 0
         for etype, objs in sorted(by_type.items()):
-            files += _write_batches(graph / f"fetch-{etype}" / "entities", "entities", objs)
+            files += _write_batches(_dirs(graph, f"fetch-{etype}", "entities", force=force), "entities", objs,
+                                    force)
         for rtype, objs in sorted(rels.items()):
-            files += _write_batches(graph / f"build-{rtype}" / "relationships", "relationships", objs)
+            files += _write_batches(_dirs(graph, f"build-{rtype}", "relationships", force=force), "relationships",
+                                    objs, force)
         runs = [r for r in store.runs() if r.status == "finished"]
         partial = store.partial_types(runs[-1].id) if runs else []
         summary: dict[str, Any] = {
@@ -77,8 +91,8 @@ def export_j1(db: str, out_dir: str) -> dict[str, int]:
             "counts": {"entities": sum(len(v) for v in by_type.values()),
                        "relationships": sum(len(v) for v in rels.values()), "mappedRelationships": mapped},
         }
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
+        write_private(root / "summary.json", json.dumps(summary, indent=2, sort_keys=True), ours=is_our_j1_json,
+                      force=force)
         return {"entities": summary["counts"]["entities"], "relationships": summary["counts"]["relationships"],
                 "files": files, "partialTypes": len(partial)}
     finally:

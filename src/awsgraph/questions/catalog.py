@@ -26,7 +26,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="Every port the Internet can reach is attack surface; this is the first list an attacker builds.",
         query="FIND Internet THAT ALLOWS AS rule Firewall AS sg THAT PROTECTS Host AS host "
               "WHERE rule.ingress = true RETURN host.displayName, host._type, sg.groupId, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort",
+              "rule.fromPort, rule.toPort, host.region, host.accountId",
         tags=("network",)),
     Question(
         id="ssh-open-to-internet",
@@ -34,7 +34,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="SSH open to the world invites brute force and exploitation of any weak key or sshd bug.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 22 AND rule.toPort >= 22 RETURN sg.groupId, sg.displayName, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort",
+              "rule.fromPort, rule.toPort, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="rdp-open-to-internet",
@@ -42,7 +42,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="RDP exposed to the Internet is a leading ransomware entry point.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 3389 AND rule.toPort >= 3389 RETURN sg.groupId, sg.displayName, "
-              "rule.fromPort, rule.toPort",
+              "rule.fromPort, rule.toPort, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="all-ports-open-to-internet",
@@ -50,7 +50,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="A rule allowing all traffic removes the firewall altogether for whatever it protects.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "(rule.ipProtocol = '*' OR (rule.fromPort <= 0 AND rule.toPort >= 65535)) "
-              "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort",
+              "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="exposed-instances",
@@ -68,14 +68,15 @@ QUESTIONS: tuple[Question, ...] = (
         id="buckets-allowing-everyone",
         title="Resources whose policy allows everyone",
         why="A resource policy granting Principal * lets anyone on the Internet act on the resource.",
-        query="FIND * AS r THAT ALLOWS AS grant Everyone RETURN r._type, r.displayName, grant.actions",
+        query="FIND * AS r THAT ALLOWS AS grant Everyone RETURN r._type, r.displayName, grant.actions, r.region, "
+              "r.accountId",
         tags=("data", "iam")),
     Question(
         id="unencrypted-data-stores",
         title="Data stores that are not encrypted at rest",
         why="Encryption at rest limits the damage of leaked snapshots, disks and backups.",
         query="FIND DataStore WITH encrypted != true RETURN DataStore._type, DataStore.displayName, "
-              "DataStore.region",
+              "DataStore.region, DataStore.accountId",
         tags=("data",)),
     Question(
         id="unencrypted-volumes",
@@ -94,7 +95,8 @@ QUESTIONS: tuple[Question, ...] = (
         title="EBS snapshots shared with other accounts",
         why="Sharing a snapshot copies the data out of your control into another account.",
         query="FIND aws_ebs_snapshot WITH sharedWithAccounts != undefined AND sharedWithAccounts ^= '' "
-              "RETURN aws_ebs_snapshot.displayName, aws_ebs_snapshot.sharedWithAccounts",
+              "RETURN aws_ebs_snapshot.displayName, aws_ebs_snapshot.sharedWithAccounts, aws_ebs_snapshot.region, "
+              "aws_ebs_snapshot.accountId",
         tags=("data",)),
     Question(
         id="admin-policies",
@@ -107,7 +109,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Users, groups and roles with administrator access",
         why="Every admin principal is a path to owning the whole account if its credentials leak.",
         query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy "
-              "AS policy WHERE policy.admin = true RETURN p._type, p.name, policy.name",
+              "AS policy WHERE policy.admin = true RETURN p._type, p.name, policy.name, p.accountId",
         tags=("iam",)),
     Question(
         id="admin-via-allows",
@@ -115,7 +117,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="JupiterOne collapses '*' on '*' to an ALLOWS edge to the account marked admin.",
         query="FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy "
               "AS policy THAT ALLOWS AS perm * AS r WHERE perm.admin = true "
-              "RETURN p.name, policy.name, r._type",
+              "RETURN p.name, policy.name, r._type, p.accountId",
         tags=("iam",)),
     Question(
         id="users-without-mfa",
@@ -156,7 +158,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="A cross-account trust lets another account's principals act here.",
         query="FIND aws_iam_role AS role THAT TRUSTS AS trust (aws_account|aws_iam_role|aws_iam_user) AS who "
               "WHERE trust.crossAccount = true RETURN role.name, who._type, who.displayName, "
-              "trust.externalIdRequired",
+              "trust.externalIdRequired, role.accountId",
         tags=("iam",)),
     Question(
         id="cross-account-trust-without-external-id",
@@ -164,7 +166,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="Without sts:ExternalId a third party can be tricked into assuming your role (confused deputy).",
         query="FIND aws_iam_role AS role THAT TRUSTS AS trust (aws_account|aws_iam_role|aws_iam_user) AS who "
               "WHERE trust.crossAccount = true AND trust.externalIdRequired != true "
-              "RETURN role.name, who.displayName",
+              "RETURN role.name, who.displayName, role.accountId",
         tags=("iam",)),
     Question(
         id="weak-password-policy",
@@ -187,21 +189,21 @@ QUESTIONS: tuple[Question, ...] = (
         why="Code execution in such a function (a vulnerable dependency) becomes full account control.",
         query="FIND aws_lambda_function AS fn THAT (HAS|ASSIGNED|USES) aws_iam_role AS role "
               "THAT (HAS|ASSIGNED) AccessPolicy AS policy WHERE policy.admin = true "
-              "RETURN fn.name, role.name, policy.name",
+              "RETURN fn.name, role.name, policy.name, fn.region, fn.accountId",
         tags=("iam", "compute")),
     Question(
         id="missing-owner-tag",
         title="Resources without an Owner tag",
         why="The spec's ProTip: without an owner nobody is accountable for fixing a finding.",
         query="FIND (DataStore|Host|Database|Function|Cluster) WITH tag.Owner = undefined AND "
-              "owner = undefined AS r RETURN r._type, r.displayName, r.region",
+              "owner = undefined AS r RETURN r._type, r.displayName, r.region, r.accountId",
         tags=("hygiene",)),
     Question(
         id="missing-classification-tag",
         title="Data stores without a Classification tag",
         why="The spec's ProTip: you cannot protect data whose sensitivity is unknown.",
         query="FIND DataStore WITH tag.Classification = undefined AND classification = undefined "
-              "RETURN DataStore._type, DataStore.displayName, DataStore.region",
+              "RETURN DataStore._type, DataStore.displayName, DataStore.region, DataStore.accountId",
         tags=("hygiene", "data")),
     Question(
         id="untagged-production-data",
@@ -248,7 +250,7 @@ QUESTIONS: tuple[Question, ...] = (
         id="users-mapped-to-people",
         title="IAM users and the people they belong to",
         why="Users that map to no person are often orphaned or shared accounts.",
-        query="FIND aws_iam_user AS u (THAT IS Person AS p)? RETURN u.name, p.email",
+        query="FIND aws_iam_user AS u (THAT IS Person AS p)? RETURN u.name, p.email, u.accountId",
         tags=("iam",)),
     Question(
         id="privilege-escalation",

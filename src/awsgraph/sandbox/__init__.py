@@ -1,5 +1,6 @@
-"""The embedded default: moto's ThreadedMotoServer on loopback, seeded with a sample estate."""
+"""The embedded default: moto's server on loopback, seeded with a sample estate."""
 
-from awsgraph.sandbox.server import DEMO_ACCOUNT, DEMO_EXTERNAL_ID, DEMO_REGIONS, DEMO_ROLE_ARN, Sandbox
+from awsgraph.sandbox.demo_account import DEMO_ACCOUNT, DEMO_EXTERNAL_ID, DEMO_REGIONS, DEMO_ROLE_ARN
+from awsgraph.sandbox.server import Sandbox, SandboxError
 
-__all__ = ["DEMO_ACCOUNT", "DEMO_EXTERNAL_ID", "DEMO_REGIONS", "DEMO_ROLE_ARN", "Sandbox"]
+__all__ = ["DEMO_ACCOUNT", "DEMO_EXTERNAL_ID", "DEMO_REGIONS", "DEMO_ROLE_ARN", "Sandbox", "SandboxError"]

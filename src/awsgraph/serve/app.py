@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, abort, render_template, request
 
+from awsgraph.collect.errors import UNSERVED
 from awsgraph.query import QueryError
 from awsgraph.serve.db import DatabaseError, QueryTimeout, Result, reading, run_bounded
 from awsgraph.visualize import VENDOR_JS, collect, compact, payload, script_json
@@ -315,7 +316,7 @@ def create_app(settings: Settings) -> Flask:
             steps = conn.execute(
                 "SELECT step, account, region, status, reason, entities, calls, duration, capped FROM steps"
                 " WHERE run_id = ? ORDER BY status = 'success', step, account, region", (run_id,)).fetchall()
-        return render_template("run.html", run=found[0], steps=steps)
+        return render_template("run.html", run=found[0], steps=steps, labels=found[0]["labels"])
 
     @app.get("/diff")
     def diff() -> str | tuple[str, int]:
@@ -366,8 +367,11 @@ def _runs(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         cfg = json.loads(config) if config else {}
         summ = json.loads(summary) if summary else {}
         regions = cfg.get("resolvedRegions") or cfg.get("regions") or []
+        # an API the endpoint does not implement is its gap, not a failure (awsgraph.collect.errors)
+        labels = {UNSERVED: "not served by the emulator" if cfg.get("endpoint_url") else "not served by the endpoint"}
         out.append({"id": rid, "started": started, "finished": finished, "status": status,
                     "account": cfg.get("account") or summ.get("account") or "",
                     "regions": ", ".join(map(str, regions)) if isinstance(regions, list) else str(regions),
-                    "changes": summ.get("changes") or {}, "not_success": bad.get(rid, {})})
+                    "changes": summ.get("changes") or {}, "labels": labels,
+                    "not_success": {labels.get(k, k): n for k, n in bad.get(rid, {}).items()}})
     return out

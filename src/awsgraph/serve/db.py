@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from awsgraph.query import QueryError, execute, parse, plan, tune
+from awsgraph.store.sqlite import StoreError, open_store
 
 
 class DatabaseError(Exception):
@@ -23,16 +22,13 @@ class QueryTimeout(QueryError):
 
 
 def open_readonly(path: str) -> sqlite3.Connection:
-    """A connection that cannot write: SQLite's read-only mode plus ``query_only``."""
-    if not os.path.isfile(path):
-        raise DatabaseError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+    """A connection that cannot write: the store's read-only opening (SQLite's read-only mode,
+    foreign or corrupt files refused untouched) plus ``query_only``."""
     try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        conn.execute("PRAGMA query_only=ON")
-        conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path!r} is not an awsgraph database: {exc}") from exc
+        conn = open_store(path).connection
+    except StoreError as exc:
+        raise DatabaseError(str(exc)) from exc
+    conn.execute("PRAGMA query_only=ON")
     tune(conn)
     return conn
 

@@ -13,6 +13,12 @@ Layout (the query layer compiles J1QL against it):
 A run stages entities as it collects them and merges them into the live tables in one
 transaction at the end, so a crash or Ctrl-C mid-run leaves the previous graph intact.
 Entities are marked deleted only in scopes whose steps completed in this run.
+
+Opening is explicit (:func:`open_store`): readers open a database read-only and refuse any
+file that is not an awsgraph database (left untouched) or is corrupt; only a writer
+(``collect``, ``demo``) creates or migrates one. A database is recognised by SQLite's
+``application_id`` header field (or, for files written before it was set, by its
+``meta.schema_version`` row and tables). The file and its ``-wal``/``-shm`` are 0600.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from awsgraph.model import Entity, Relationship
 from awsgraph.store.base import RunInfo, StepResult, StoredEntity
 from awsgraph.store.text_index import ensure_text_index
 
 SCHEMA_VERSION = 1
+APPLICATION_ID = 0x61777367  # "awsg" in SQLite's header: this file is an awsgraph database
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -88,31 +97,15 @@ class StoreError(Exception):
 
 
 class SQLiteStore:
-    """The embedded default store."""
+    """The embedded default store. ``write=True`` creates or migrates the file (collectors only);
+    ``write=False`` opens an existing awsgraph database read-only."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, write: bool = True) -> None:
         self.path = path
+        self.writable = write
         self._lock = threading.Lock()
         self._history_rows: dict[str, int] = {}
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
-            raise StoreError(f"cannot open database {path!r}: {exc}") from exc
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=OFF")
-        try:
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path!r} is not an awsgraph database: {exc}") from exc
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        # Databases written before a column existed gain it (additive changes only).
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(entities)")}
-        if "derived" not in columns:
-            self._db.execute("ALTER TABLE entities ADD COLUMN derived TEXT")
-        ensure_text_index(self._db)  # J1QL full-text search, kept in step by triggers
+        self._db = _open_for_writing(path) if write else _open_for_reading(path)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -465,7 +458,142 @@ class SQLiteStore:
             self._db.close()
 
 
-def open_store(path: str, *, must_exist: bool = False) -> SQLiteStore:
-    if must_exist and not os.path.exists(path):
-        raise StoreError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
-    return SQLiteStore(path)
+def open_store(path: str, *, write: bool = False, must_exist: bool = True) -> SQLiteStore:
+    """Open the graph database at ``path``.
+
+    Read-only by default: the file must exist and be an awsgraph database, and nothing in it
+    or beside it changes. ``write=True`` (``collect``, ``demo``) creates the file (0600) or
+    migrates an existing awsgraph database; it never adopts someone else's file or follows a
+    symlink. Problems raise :class:`StoreError` with a one-line message.
+    """
+    if write:
+        return SQLiteStore(path, write=True)
+    if not must_exist and not os.path.exists(path):
+        raise StoreError(f"database {path!r} does not exist")
+    return SQLiteStore(path, write=False)
+
+
+_MISSING = "does not exist (run `awsgraph collect` or `awsgraph demo` first)"
+
+
+def _uri(path: str, **options: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"file:{quote(os.path.abspath(path))}?{query}"
+
+
+def _recognise(path: str) -> str:
+    """``"ours"``, ``"legacy"`` (ours, from before the header mark) or raise: what the file is,
+    judged without changing it or creating anything beside it."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except IsADirectoryError:
+        raise StoreError(f"{path!r} is a directory, not an awsgraph database") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    if not head.startswith(_SQLITE_MAGIC):
+        raise StoreError(f"{path!r} is not an awsgraph database (not an SQLite file)")
+    if len(head) < 100:
+        raise StoreError(f"{path!r} is not a usable awsgraph database (truncated or corrupt)")
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return "ours"
+    if app_id != 0:
+        raise StoreError(f"{path!r} is not an awsgraph database (it belongs to another application)")
+    # No mark: an awsgraph database from before the mark, or someone else's. Look without
+    # locking or a WAL index (immutable), so nothing is created beside a foreign file.
+    try:
+        probe = sqlite3.connect(_uri(path, mode="ro", immutable="1"), uri=True)
+        try:
+            tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            version = (probe.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                       if "meta" in tables else None)
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path!r} is not a usable awsgraph database: {exc}") from None
+    if version is None or not {"entities", "relationships", "runs"} <= tables:
+        raise StoreError(f"{path!r} is not an awsgraph database")
+    return "legacy"
+
+
+def _check_version(db: sqlite3.Connection, path: str) -> None:
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    try:
+        version = int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path!r} was written by a newer awsgraph (schema {version}); upgrade awsgraph to read it")
+
+
+def _open_for_reading(path: str) -> sqlite3.Connection:
+    if not os.path.exists(path):
+        raise StoreError(f"database {path!r} {_MISSING}")
+    _recognise(path)
+    try:
+        db = sqlite3.connect(_uri(path, mode="ro"), uri=True, check_same_thread=False, isolation_level=None)
+        try:
+            _check_version(db, path)
+            db.execute("SELECT count(*) FROM runs").fetchone()  # touch the pages a reader needs first
+        except BaseException:
+            db.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path!r} is not a usable awsgraph database: {exc}") from None
+    return db
+
+
+def _open_for_writing(path: str) -> sqlite3.Connection:
+    for p in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        if os.path.islink(p):
+            raise StoreError(f"refusing to write the database through a symlink: {p!r}")
+    fresh = not os.path.exists(path) or os.path.getsize(path) == 0
+    if fresh:
+        try:
+            # O_NOFOLLOW: a symlink planted meanwhile is not followed; 0600 is set below whatever the umask
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise StoreError(f"cannot create database {path!r}: {exc.strerror or exc}") from None
+    else:
+        _recognise(path)
+    try:
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot make {path!r} private: {exc.strerror or exc}") from None
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
+        raise StoreError(f"cannot open database {path!r}: {exc}") from exc
+    try:
+        if not fresh:
+            _check_version(db, path)
+        store_schema(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StoreError(f"{path!r} is not a usable awsgraph database: {exc}") from None
+    except BaseException:
+        db.close()
+        raise
+    for p in (f"{path}-wal", f"{path}-shm"):  # SQLite copies the file's mode; make sure of it
+        if os.path.exists(p) and not os.path.islink(p):
+            os.chmod(p, 0o600)
+    return db
+
+
+def store_schema(db: sqlite3.Connection) -> None:
+    """Create what is missing (additive changes only) and mark the file as an awsgraph database."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=OFF")
+    db.executescript(_SCHEMA)
+    db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
+    # Databases written before a column existed gain it (additive changes only).
+    columns = {r[1] for r in db.execute("PRAGMA table_info(entities)")}
+    if "derived" not in columns:
+        db.execute("ALTER TABLE entities ADD COLUMN derived TEXT")
+    # `diff` looks up each object's history by key; readers cannot create this index.
+    db.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id)")
+    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    ensure_text_index(db)  # J1QL full-text search, kept in step by triggers
