@@ -285,9 +285,9 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(DataStore|CryptoKey) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
               "WHERE rule.ingress = true AND host.exposedToInternet = true "
-              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, role.name, "
-              "policy.name, grant.read, grant.write, data._type, data.displayName, data.tag.PII, data.tag.PHI, "
-              "data.tag.PCI",
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, "
+              "host.accountId, role.name, policy.name, grant.read, grant.write, data._type, data.displayName, "
+              "data.tag.PII, data.tag.PHI, data.tag.PCI",
         tags=("attack-path", "data")),
     Question(
         id="attack-path-internet-lb-data",
@@ -297,8 +297,9 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT CONNECTS >> aws_lb_target_group AS tg THAT HAS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND lb.exposedToInternet = true "
-              "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, tg.displayName, host.displayName, "
-              "role.name, policy.name, grant.read, grant.write, data._type, data.displayName",
+              "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
+              "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, data._type, "
+              "data.displayName",
         tags=("attack-path", "network", "iam", "data")),
     Question(
         id="attack-path-public-function-data",
@@ -306,8 +307,8 @@ QUESTIONS: tuple[Question, ...] = (
         why="A function URL without authentication runs the function for anyone on the Internet, with its role.",
         query="FIND aws_lambda_function WITH publicUrl = true AS fn THAT HAS >> aws_iam_role AS role "
               "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
-              "RETURN fn.displayName, fn.functionUrl, role.name, policy.name, grant.read, grant.write, data._type, "
-              "data.displayName",
+              "RETURN fn.displayName, fn.functionUrl, fn.region, fn.accountId, role.name, policy.name, grant.read, "
+              "grant.write, data._type, data.displayName",
         tags=("attack-path", "iam", "data")),
     Question(
         id="attack-path-internet-host-admin",
@@ -317,8 +318,8 @@ QUESTIONS: tuple[Question, ...] = (
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role WHERE rule.ingress = true AND host.exposedToInternet = true "
               "AND (role.administrator = true OR role.escalatesToAdmin = true) "
-              "RETURN rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, role.name, role.administrator, "
-              "role.escalationReaches, role.escalationPath",
+              "RETURN rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, host.accountId, "
+              "role.name, role.administrator, role.escalationReaches, role.escalationPath",
         tags=("attack-path", "iam")),
     Question(
         id="attack-path-internet-host-escalation-data",
@@ -329,7 +330,7 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT MANAGES >> AS escalation (aws_iam_role|aws_iam_user) AS next "
               "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
               "WHERE rule.ingress = true AND host.exposedToInternet = true "
-              "RETURN rule.fromPort, rule.toPort, host.displayName, role.name, escalation.technique, next.name, "
-              "policy.name, grant.read, grant.write, data._type, data.displayName",
+              "RETURN rule.fromPort, rule.toPort, host.displayName, host.region, host.accountId, role.name, "
+              "escalation.technique, next.name, policy.name, grant.read, grant.write, data._type, data.displayName",
         tags=("attack-path", "iam", "data")),
 )
