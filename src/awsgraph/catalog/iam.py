@@ -132,10 +132,14 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
             continue  # AWS-managed policies only when something here uses them
         p.setdefault("PolicyName", arn.rsplit("/", 1)[-1])
         p.setdefault("PolicyId", arn)
-        default = next((v for v in p.get("PolicyVersionList", []) or [] if v.get("IsDefaultVersion")), None)
+        versions = [v for v in p.get("PolicyVersionList", []) or [] if isinstance(v, dict)]
+        default = next((v for v in versions if v.get("IsDefaultVersion")), None)
         p["Document"] = _doc(default.get("Document")) if default else None
         p["AwsManaged"] = aws_managed
-        p.pop("PolicyVersionList", None)
+        # The other versions stay: iam:SetDefaultPolicyVersion can bring one back (privesc).
+        p["PolicyVersionList"] = [
+            {"VersionId": v.get("VersionId"), "IsDefaultVersion": bool(v.get("IsDefaultVersion")),
+             "Document": _doc(v.get("Document"))} for v in versions if not v.get("IsDefaultVersion")]
         yield "aws_iam_policy", p
 
 
@@ -255,8 +259,9 @@ MANAGED_POLICY = Resource(
            "attachmentCount": "AttachmentCount", "awsManaged": "AwsManaged",
            "permissionsBoundaryUsageCount": "PermissionsBoundaryUsageCount", "description": "Description"},
     compute=_policy_props("Document"),
-    raw=("Arn", "PolicyName", "Document"),
-    safe={"Document": POLICY_LANGUAGE},
+    # PolicyVersionList: the non-default versions (documents), which iam:SetDefaultPolicyVersion can restore
+    raw=("Arn", "PolicyName", "Document", "PolicyVersionList"),
+    safe={"Document": POLICY_LANGUAGE, "PolicyVersionList": POLICY_LANGUAGE},
     web_link=CONSOLE + "#/policies/{Arn}",
 )
 

@@ -274,4 +274,85 @@ QUESTIONS: tuple[Question, ...] = (
         why="Users that map to no person are often orphaned or shared accounts.",
         query="FIND aws_iam_user WITH _source = undefined AS u THAT !IS Person RETURN u.name, u.accountId",
         tags=("iam",)),
+    Question(
+        id="privilege-escalation",
+        title="Privilege escalation: users and roles that can take over another principal or grant themselves more",
+        why="PassRole, policy writes, access keys and trust policies turn a modest principal into an administrator; "
+            "each edge is one technique the policy evaluator allows (`awsgraph privesc` gives whole paths).",
+        query="FIND (aws_iam_user|aws_iam_role) AS principal THAT MANAGES >> AS escalation (aws_iam_user|aws_iam_role) "
+              "AS target WHERE escalation.escalation = true RETURN principal.name, principal.accountId, "
+              "escalation.technique, escalation.conditional, target.name, target.accountId, target.administrator, "
+              "principal.escalatesToAdmin, principal.escalationPath",
+        tags=("iam",)),
+    # --- attack paths: each row is a whole path from the Internet to what can be read or written.
+    # They read the security-group ALLOWS edges by their generic properties (ingress, ipProtocol,
+    # fromPort, toPort), which hold for one edge per rule as for one merged edge per group pair.
+    Question(
+        id="attack-path-internet-host-data",
+        title="Attack paths: Internet -> exposed instance -> its role -> data it may read or write",
+        why="An exposed instance's role is what an attacker gets with a foothold on it (instance metadata "
+            "credentials); every data store the role's policies reach is one step from the Internet.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
+              "role.name, policy.name, grant.read, grant.write, data._type, data.displayName, data.accountId",
+        tags=("attack-path", "network", "iam", "data")),
+    Question(
+        id="attack-path-internet-sensitive-data",
+        title="Attack paths into data stores tagged PII, PHI or PCI",
+        why="Regulated data one compromised host away from the Internet is the breach regulators ask about; "
+            "the row shows the port, the host, the role, the policy and the store.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(DataStore|CryptoKey) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
+              "WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, "
+              "host.accountId, role.name, policy.name, grant.read, grant.write, data._type, data.displayName, "
+              "data.tag.PII, data.tag.PHI, data.tag.PCI",
+        tags=("attack-path", "data")),
+    Question(
+        id="attack-path-internet-lb-data",
+        title="Attack paths: Internet -> exposed load balancer -> target instance -> its role -> data",
+        why="A load balancer puts private instances on the Internet; their roles are as exposed as the balancer.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> (aws_alb|aws_nlb) AS lb "
+              "THAT CONNECTS >> aws_lb_target_group AS tg THAT HAS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND lb.exposedToInternet = true "
+              "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
+              "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, data._type, "
+              "data.displayName",
+        tags=("attack-path", "network", "iam", "data")),
+    Question(
+        id="attack-path-public-function-data",
+        title="Attack paths: public Lambda function URL -> its role -> data it may read or write",
+        why="A function URL without authentication runs the function for anyone on the Internet, with its role.",
+        query="FIND aws_lambda_function WITH publicUrl = true AS fn THAT HAS >> aws_iam_role AS role "
+              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
+              "RETURN fn.displayName, fn.functionUrl, fn.region, fn.accountId, role.name, policy.name, grant.read, "
+              "grant.write, data._type, data.displayName",
+        tags=("attack-path", "iam", "data")),
+    Question(
+        id="attack-path-internet-host-admin",
+        title="Attack paths: Internet -> exposed instance whose role is, or can become, an administrator",
+        why="An administrator role on an exposed host reads and writes every data store; a role that can "
+            "escalate to one is the same risk a few API calls later (see `awsgraph privesc`).",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "AND (role.administrator = true OR role.escalatesToAdmin = true) "
+              "RETURN rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, host.accountId, "
+              "role.name, role.administrator, role.escalationReaches, role.escalationPath",
+        tags=("attack-path", "iam")),
+    Question(
+        id="attack-path-internet-host-escalation-data",
+        title="Attack paths: Internet -> exposed instance -> its role -> a principal it can escalate to -> data",
+        why="What a role can become counts as much as what it is: one escalation step (assume a role, pass a "
+            "role, take over a user) widens what the foothold reaches.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT MANAGES >> AS escalation (aws_iam_role|aws_iam_user) AS next "
+              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
+              "WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "RETURN rule.fromPort, rule.toPort, host.displayName, host.region, host.accountId, role.name, "
+              "escalation.technique, next.name, policy.name, grant.read, grant.write, data._type, data.displayName",
+        tags=("attack-path", "iam", "data")),
 )
