@@ -301,10 +301,16 @@ def _order_sql(b: _Builder, query: Query) -> str:
     if not query.order:
         return ""
     terms = []
-    labels = [r.label for r in query.returns or ()]
+    returns = list(query.returns or ())
+    labels = [r.label for r in returns]
     for item in query.order:
         if item.label is not None:
-            expr = str(labels.index(item.label) + 1)
+            chosen = returns[labels.index(item.label)]
+            if chosen.kind == "prop" and chosen.prop is not None:
+                # the column holds JSON text; sort on the typed value, so 443 comes before 3389
+                expr = b.d.prop(b.slot_of(chosen).props, chosen.prop).value
+            else:
+                expr = str(labels.index(item.label) + 1)
         else:
             assert item.ref is not None
             slot = b.resolve(item.ref)

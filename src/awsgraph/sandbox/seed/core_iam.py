@@ -17,11 +17,22 @@ def seed(estate: Estate) -> None:
     iam = estate.client("iam")
     acct = estate.account
     iam.create_account_alias(AccountAlias="acme-demo")
-    # The demo account manages an organization with two member accounts.
+    # The demo account manages an organization with two member accounts; the workloads account
+    # sits in an OU whose SCP keeps its accounts in the organization.
     org = estate.client("organizations")
     org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    workloads_ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
     for name in ("acme-workloads", "acme-sandbox"):
-        org.create_account(AccountName=name, Email=f"aws+{name}@example.com")
+        req = org.create_account(AccountName=name, Email=f"aws+{name}@example.com")["CreateAccountStatus"]
+        if name == "acme-workloads":
+            member = org.describe_create_account_status(CreateAccountRequestId=req["Id"])["CreateAccountStatus"]
+            org.move_account(AccountId=member["AccountId"], SourceParentId=root, DestinationParentId=workloads_ou)
+    scp = org.create_policy(Name="stay-in-the-org", Description="members may not leave",
+                            Type="SERVICE_CONTROL_POLICY", Content=_doc(
+                                {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}))
+    org.attach_policy(PolicyId=scp["Policy"]["PolicySummary"]["Id"], TargetId=workloads_ou)
     iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False, RequireNumbers=True,
                                        RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
                                        AllowUsersToChangePassword=True, MaxPasswordAge=90,
