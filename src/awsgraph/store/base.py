@@ -9,6 +9,10 @@ from typing import Any, Protocol
 from awsgraph.model import Entity
 
 
+class StoreError(Exception):
+    """A store problem with a one-line message for the user."""
+
+
 @dataclass
 class StepResult:
     """What one (account, region, step) unit of collection did."""

@@ -34,7 +34,8 @@ from typing import Any
 from urllib.parse import quote
 
 from awsgraph.model import Entity, Relationship
-from awsgraph.store.base import RunInfo, StepResult, StoredEntity
+from awsgraph.store.base import RunInfo, StepResult, StoredEntity, StoreError
+from awsgraph.store.reads import GraphReads
 from awsgraph.store.text_index import ensure_text_index
 
 SCHEMA_VERSION = 1
@@ -92,11 +93,7 @@ def _dumps(obj: Any) -> str:
 DeriveFn = Callable[["SQLiteStore"], tuple[Iterable[Entity], Iterable[Relationship]]]
 
 
-class StoreError(Exception):
-    pass
-
-
-class SQLiteStore:
+class SQLiteStore(GraphReads):
     """The embedded default store. ``write=True`` creates or migrates the file (collectors only);
     ``write=False`` opens an existing awsgraph database read-only."""
 
