@@ -18,7 +18,7 @@ from query_estate import NOW_MS, ent, rel
 from awsgraph.cli import main
 from awsgraph.query import QueryError, parse, run
 from awsgraph.query.parser import UNIT_MS
-from awsgraph.store import Store
+from awsgraph.store import Store, is_url
 
 HOPS = 10
 CARTESIAN = "FIND *" + " THAT RELATES TO *" * HOPS
@@ -50,10 +50,18 @@ def test_cartesian_ten_hops_stops_at_its_deadline(dense_db: str, capsys: pytest.
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def _has_open(pid: int, path: str) -> bool:
+def _querying(pid: int, db: str) -> bool:
+    """The CLI process ``pid`` is past its imports and reading ``db`` (SQLite: the file is open;
+    PostgreSQL: a statement of ours is running on the server)."""
+    if is_url(db):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as pg:
+            return pg.execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                              " AND application_name = 'awsgraph' AND state = 'active'").fetchone() is not None
     fds = Path(f"/proc/{pid}/fd")
     try:
-        return any(os.readlink(fd) == path for fd in fds.iterdir())
+        return any(os.readlink(fd) == os.path.realpath(db) for fd in fds.iterdir())
     except OSError:
         return False
 
@@ -61,7 +69,7 @@ def _has_open(pid: int, path: str) -> bool:
 def test_ctrl_c_stops_a_running_query(dense_db: str) -> None:
     proc = _cli(dense_db, "--timeout", "600", CARTESIAN)
     waited = time.monotonic()
-    while not _has_open(proc.pid, os.path.realpath(dense_db)):  # past the imports: the query is starting
+    while not _querying(proc.pid, dense_db):  # past the imports: the query is starting
         assert proc.poll() is None and time.monotonic() - waited < 120
         time.sleep(0.05)
     time.sleep(1)

@@ -115,7 +115,8 @@ def test_rows_are_capped(client: Any) -> None:
 def test_a_runaway_statement_is_stopped(small_db: str) -> None:
     t0 = time.monotonic()
     with pytest.raises(QueryTimeout), reading(small_db, 0.3) as store:
-        store.connection.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+        store.connection.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+                                 " SELECT count(*) FROM c")
     assert time.monotonic() - t0 < 10
 
 

@@ -9,6 +9,8 @@ layer compiles J1QL against either from one plan:
   and the full-text index, a GIN index over ``awsgraph_text(props)``: a ``tsvector`` of the words of
   the entity's property values (see :class:`~awsgraph.query.dialect.PostgresDialect` for the rule).
 * ``entity_classes``, ``relationships`` (``props jsonb``), ``history`` (``id`` gives the write order),
+  keys, types, classes and verbs in the "C" collation (byte order, as SQLite compares them, whatever
+  the database's locale),
   ``runs`` (``config``/``summary`` ``jsonb``), ``steps``, ``scopes`` (``complete boolean``).
 * Ready for the run lifecycle of part B of issue 15 (several workers writing one graph):
   ``run_units`` (one row per account a run commits as a unit), ``staged`` (an UNLOGGED table: what a
@@ -82,15 +84,16 @@ CREATE TABLE IF NOT EXISTS run_units(
   run_id bigint NOT NULL, unit text NOT NULL, status text NOT NULL, started_at double precision,
   finished_at double precision, pid integer, host text, reason text, summary jsonb, PRIMARY KEY(run_id, unit));
 CREATE TABLE IF NOT EXISTS steps(
-  run_id bigint NOT NULL, step text NOT NULL, account text, region text, service text,
-  types jsonb, status text NOT NULL, reason text, entities integer, calls integer,
+  run_id bigint NOT NULL, step text COLLATE "C" NOT NULL, account text COLLATE "C", region text COLLATE "C",
+  service text, types jsonb, status text NOT NULL, reason text, entities integer, calls integer,
   duration double precision, capped text);
 CREATE INDEX IF NOT EXISTS steps_run ON steps(run_id);
 CREATE TABLE IF NOT EXISTS scopes(
-  run_id bigint NOT NULL, account text NOT NULL, region text NOT NULL, type text NOT NULL,
-  complete boolean NOT NULL, PRIMARY KEY(run_id, account, region, type));
+  run_id bigint NOT NULL, account text COLLATE "C" NOT NULL, region text COLLATE "C" NOT NULL,
+  type text COLLATE "C" NOT NULL, complete boolean NOT NULL, PRIMARY KEY(run_id, account, region, type));
 CREATE TABLE IF NOT EXISTS entities(
-  key text PRIMARY KEY, type text NOT NULL, account text, region text,
+  key text COLLATE "C" PRIMARY KEY, type text COLLATE "C" NOT NULL, account text COLLATE "C",
+  region text COLLATE "C",
   props jsonb NOT NULL, links jsonb, raw jsonb, source text NOT NULL DEFAULT 'collector',
   derived jsonb, hash text NOT NULL, raw_hash text, fragments jsonb,
   first_run bigint, last_run bigint, updated_run bigint, deleted_run bigint);
@@ -98,17 +101,20 @@ CREATE INDEX IF NOT EXISTS entities_type ON entities(type, deleted_run);
 CREATE INDEX IF NOT EXISTS entities_scope ON entities(account, region, type);
 CREATE INDEX IF NOT EXISTS entities_props ON entities USING gin (props jsonb_path_ops) WHERE deleted_run IS NULL;
 CREATE INDEX IF NOT EXISTS entities_text ON entities USING gin (awsgraph_text(props)) WHERE deleted_run IS NULL;
-CREATE TABLE IF NOT EXISTS entity_classes(class text NOT NULL, key text NOT NULL, PRIMARY KEY(class, key));
+CREATE TABLE IF NOT EXISTS entity_classes(class text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+  PRIMARY KEY(class, key));
 CREATE INDEX IF NOT EXISTS entity_classes_key ON entity_classes(key);
 CREATE TABLE IF NOT EXISTS relationships(
-  key text PRIMARY KEY, type text NOT NULL, verb text NOT NULL,
-  from_key text NOT NULL, to_key text NOT NULL, props jsonb NOT NULL, mapped boolean NOT NULL DEFAULT false,
+  key text COLLATE "C" PRIMARY KEY, type text COLLATE "C" NOT NULL, verb text COLLATE "C" NOT NULL,
+  from_key text COLLATE "C" NOT NULL, to_key text COLLATE "C" NOT NULL, props jsonb NOT NULL,
+  mapped boolean NOT NULL DEFAULT false,
   hash text NOT NULL, first_run bigint, last_run bigint, updated_run bigint, deleted_run bigint);
 CREATE INDEX IF NOT EXISTS rel_from ON relationships(from_key, verb);
 CREATE INDEX IF NOT EXISTS rel_to ON relationships(to_key, verb);
 CREATE INDEX IF NOT EXISTS rel_type ON relationships(type);
 CREATE TABLE IF NOT EXISTS history(
-  id bigserial PRIMARY KEY, run_id bigint NOT NULL, kind text NOT NULL, key text NOT NULL, op text NOT NULL,
+  id bigserial PRIMARY KEY, run_id bigint NOT NULL, kind text NOT NULL, key text COLLATE "C" NOT NULL,
+  op text NOT NULL,
   type text, props jsonb);
 CREATE INDEX IF NOT EXISTS history_run ON history(run_id, kind);
 CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id);
@@ -401,3 +407,48 @@ class PostgresStore(GraphReads):
                        [time.time(), _dumps({**(summary or {}), "changes": counts}), run_id])
         db.execute("ANALYZE entities, entity_classes, relationships")
         return run_id
+
+
+# Tables and columns an SQLite graph shares with this schema, in the order they are copied.
+_SHARED_TABLES = {
+    "runs": "id, started_at, finished_at, status, config, summary",
+    "steps": "run_id, step, account, region, service, types, status, reason, entities, calls, duration, capped",
+    "scopes": "run_id, account, region, type, complete",
+    "entities": "key, type, account, region, props, links, raw, source, derived, hash, first_run, last_run,"
+                " updated_run, deleted_run",
+    "entity_classes": "class, key",
+    "relationships": "key, type, verb, from_key, to_key, props, mapped, hash, first_run, last_run, updated_run,"
+                     " deleted_run",
+    "history": "run_id, kind, key, op, type, props",
+}
+_BOOLEAN = {("scopes", 4), ("relationships", 6)}  # SQLite's 0/1 columns that are booleans here
+
+
+def copy_sqlite(path: str, url: str) -> dict[str, int]:
+    """Copy the graph of the SQLite database ``path`` (runs, steps, scopes, entities, history...) into the
+    empty PostgreSQL database ``url`` with ``COPY``: the same graph, read by either store."""
+    import sqlite3
+
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    target = PostgresStore(url, write=True)
+    counts: dict[str, int] = {}
+    try:
+        db = target.connection
+        with db.transaction(), db.cursor() as cur:
+            if db.execute("SELECT 1 FROM runs LIMIT 1").fetchone():
+                raise StoreError(f"{target.path} already holds a graph: copy into an empty database")
+            for table, cols in _SHARED_TABLES.items():
+                order = " ORDER BY rowid" if table == "history" else ""
+                n = 0
+                with cur.copy(f"COPY {table}({cols}) FROM STDIN") as copy:
+                    for row in source.execute(f"SELECT {cols} FROM {table}{order}"):
+                        copy.write_row([bool(v) if (table, i) in _BOOLEAN and v is not None else v
+                                        for i, v in enumerate(row)])
+                        n += 1
+                counts[table] = n
+            db.execute("SELECT setval('runs_id_seq', GREATEST((SELECT max(id) FROM runs), 1))")
+        db.execute("ANALYZE")
+    finally:
+        source.close()
+        target.close()
+    return counts
