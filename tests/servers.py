@@ -106,7 +106,8 @@ class PgServer:
         self.directory = None
 
 
-def start_postgres() -> PgServer:
+def start_postgres(settings: str = "-c shared_buffers=64MB") -> PgServer:
+    """initdb and start a private server; ``settings`` adds server options (the benchmarks give it more memory)."""
     root = tempfile.mkdtemp(prefix="awsgraph-pg-")
     os.chmod(root, 0o700)
     if os.geteuid() == 0:
@@ -119,8 +120,8 @@ def start_postgres() -> PgServer:
     for _attempt in range(3):
         port = free_port()
         options = (f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root}"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
-                   " -c shared_buffers=64MB")
+                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
+                   + settings)
         proc = subprocess.run([_pg_bin("pg_ctl"), "start", "-D", data, "-w", "-t", str(int(_START_TIMEOUT)),
                                "-l", os.path.join(root, "server.log"), "-o", options, "-s"],
                               capture_output=True, check=False, timeout=_START_TIMEOUT + 10,
