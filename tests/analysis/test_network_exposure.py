@@ -1,10 +1,10 @@
 
 from __future__ import annotations
 
-from analysis_records import ACCT, account, edges, out_of, rec
+from analysis_records import ACCT, account, out_of, rec
 
 from awsgraph.analysis.exposure import exposure
-from awsgraph.analysis.nacl import nacl_allows, nacl_open
+from awsgraph.analysis.nacl import nacl_allows, nacl_edges, nacl_open
 from awsgraph.analysis.security_groups import security_group_edges
 
 SG = f"arn:aws:ec2:us-east-1:{ACCT}:security-group/sg-web"
@@ -26,37 +26,112 @@ def perm(proto, lo=None, hi=None, cidrs=(), v6=(), groups=(), prefix=()):
     return p
 
 
-def test_internet_ingress_and_egress_edges():
+def by_qualifier(rels, verb="ALLOWS"):
+    return {r.qualifier: r for r in rels if r.verb == verb}
+
+
+def test_one_edge_per_rule_and_source_never_merged():
     g = sg("sg-web", ingress=[perm("tcp", 443, 443, cidrs=["0.0.0.0/0"]), perm("tcp", 22, 22, v6=["::/0"])],
            egress=[perm("-1", cidrs=["0.0.0.0/0"])])
     ents, rels = out_of([account(), g], security_group_edges)
-    e = edges(rels, "ALLOWS")
-    assert set(e) == {("global:internet", SG), (SG, "global:internet")}
-    inbound = e[("global:internet", SG)].props
-    assert inbound["ingress"] is True and inbound["egress"] is False
-    assert inbound["portRange"] == "443,22" and inbound["ipProtocol"] == "tcp"
-    assert inbound["ipRange"] == "0.0.0.0/0,::/0"
-    outbound = e[(SG, "global:internet")].props
-    assert outbound["ipProtocol"] == "*" and (outbound["fromPort"], outbound["toPort"]) == (0, 65535)
-    assert outbound["egress"] is True
+    e = by_qualifier(rels)
+    assert set(e) == {"ingress:tcp:443:0.0.0.0/0", "ingress:tcp:22:::/0", "egress:*:0-65535:0.0.0.0/0"}
+    https, ssh = e["ingress:tcp:443:0.0.0.0/0"], e["ingress:tcp:22:::/0"]
+    assert (https.from_key, https.to_key) == (ssh.from_key, ssh.to_key) == ("global:internet", SG)
+    assert https.key != ssh.key and https.key == f"global:internet|allows|{SG}|ingress:tcp:443:0.0.0.0/0"
+    assert (https.props["fromPort"], https.props["toPort"], https.props["ipRange"]) == (443, 443, "0.0.0.0/0")
+    assert (ssh.props["fromPort"], ssh.props["toPort"], ssh.props["ipRange"]) == (22, 22, "::/0")
+    assert https.props["ingress"] is True and https.props["egress"] is False and https.props["ipProtocol"] == "tcp"
+    # the README's port pattern: port 80 is in neither rule, so no edge matches it
+    assert not [r for r in e.values() if r.props["ingress"] and r.props["fromPort"] <= 80 <= r.props["toPort"]]
+    outbound = e["egress:*:0-65535:0.0.0.0/0"]
+    assert (outbound.from_key, outbound.to_key) == (SG, "global:internet")
+    assert outbound.props["ipProtocol"] == "*" and (outbound.props["fromPort"], outbound.props["toPort"]) == (0, 65535)
+    assert outbound.props["egress"] is True and outbound.props["ingress"] is False
     assert ents["global:internet"].classes == ("Internet", "Network")
+
+
+def test_one_permission_with_two_sources_gives_two_edges_with_their_descriptions():
+    p = perm("tcp", 443, 443, cidrs=["0.0.0.0/0"], v6=["::/0"])
+    p["IpRanges"][0]["Description"] = "web v4"
+    g = sg("sg-web", ingress=[p])
+    _, rels = out_of([account(), g], security_group_edges)
+    e = by_qualifier(rels)
+    assert set(e) == {"ingress:tcp:443:0.0.0.0/0", "ingress:tcp:443:::/0"}
+    assert e["ingress:tcp:443:0.0.0.0/0"].props["description"] == "web v4"
+    assert "description" not in e["ingress:tcp:443:::/0"].props
 
 
 def test_sg_reference_and_private_cidr_and_public_cidr():
     web = sg("sg-web")
-    db = sg("sg-db", ingress=[perm("tcp", 5432, 5432, groups=["sg-web"], cidrs=["10.0.0.0/8", "8.8.8.0/24"])])
+    db = sg("sg-db", ingress=[perm("tcp", 5432, 5432, groups=["sg-web"], cidrs=["10.0.0.0/8", "8.8.8.0/24"]),
+                              perm("tcp", 6432, 6432, groups=["sg-web"])])
     ents, rels = out_of([account(), web, db], security_group_edges)
-    e = edges(rels)
-    assert set(e) == {(SG, SG_DB), ("8.8.8.0/24", SG_DB)}
-    assert e[(SG, SG_DB)].props["fromPort"] == 5432 and e[(SG, SG_DB)].mapped is False
+    e = by_qualifier(rels)
+    assert set(e) == {"ingress:tcp:5432:sg-web", "ingress:tcp:6432:sg-web", "ingress:tcp:5432:8.8.8.0/24"}
+    pg = e["ingress:tcp:5432:sg-web"]
+    assert (pg.from_key, pg.to_key) == (SG, SG_DB) and pg.mapped is False and pg.props["groupId"] == "sg-web"
+    other = e["ingress:tcp:6432:sg-web"].props
+    assert (other["fromPort"], other["toPort"]) == (6432, 6432)
+    assert e["ingress:tcp:5432:8.8.8.0/24"].from_key == "8.8.8.0/24"
     assert ents["8.8.8.0/24"].classes == ("Network",)
 
 
-def test_prefix_list_with_open_cidr_is_internet():
+def test_egress_to_another_group_and_an_unknown_cross_account_group():
+    web = sg("sg-web", egress=[perm("tcp", 5432, 5432, groups=["sg-db"])])
+    web.raw["IpPermissionsEgress"][0]["UserIdGroupPairs"].append({"GroupId": "sg-far", "UserId": "222222222222"})
+    db = sg("sg-db")
+    ents, rels = out_of([account(), web, db], security_group_edges)
+    e = by_qualifier(rels)
+    assert set(e) == {"egress:tcp:5432:sg-db", "egress:tcp:5432:222222222222/sg-far"}
+    assert (e["egress:tcp:5432:sg-db"].from_key, e["egress:tcp:5432:sg-db"].to_key) == (SG, SG_DB)
+    far = e["egress:tcp:5432:222222222222/sg-far"]
+    assert far.to_key == "arn:aws:ec2:us-east-1:222222222222:security-group/sg-far" and far.mapped is True
+    assert ents[far.to_key].props["accountId"] == "222222222222"
+
+
+def test_prefix_list_rule_edges_to_the_list_and_its_open_entries():
     pl = rec("pl-1", "aws_ec2_managed_prefix_list", {"PrefixListId": "pl-1", "Entries": [{"Cidr": "0.0.0.0/0"}]})
     g = sg("sg-web", ingress=[perm("tcp", 80, 80, prefix=["pl-1"])])
     _, rels = out_of([account(), pl, g], security_group_edges)
-    assert set(edges(rels)) == {("global:internet", SG)}
+    e = by_qualifier(rels)
+    assert set(e) == {"ingress:tcp:80:pl-1", "ingress:tcp:80:pl-1:0.0.0.0/0"}
+    assert e["ingress:tcp:80:pl-1"].from_key == "pl-1" and e["ingress:tcp:80:pl-1"].mapped is False
+    assert e["ingress:tcp:80:pl-1:0.0.0.0/0"].from_key == "global:internet"
+
+
+def test_unknown_prefix_list_becomes_a_placeholder_network():
+    g = sg("sg-web", egress=[perm("udp", 53, 53, prefix=["pl-9"])])
+    ents, rels = out_of([account(), g], security_group_edges)
+    (edge,) = rels
+    key = f"arn:aws:ec2:us-east-1:{ACCT}:prefix-list/pl-9"
+    assert (edge.from_key, edge.to_key, edge.qualifier) == (SG, key, "egress:udp:53:pl-9")
+    assert ents[key].type == "aws_ec2_managed_prefix_list" and ents[key].classes == ("Configuration",)
+
+
+def test_icmp_rule_matches_no_port_query():
+    g = sg("sg-web", ingress=[perm("icmp", -1, -1, cidrs=["0.0.0.0/0"])])
+    _, rels = out_of([account(), g], security_group_edges)
+    (edge,) = rels
+    assert edge.qualifier == "ingress:icmp:-1:0.0.0.0/0" and edge.props["fromPort"] == -1
+
+
+def test_nacl_entries_are_one_edge_each_with_rule_numbers():
+    acl = nacl([entry(100, "allow", proto="6", lo=443, hi=443), entry(90, "deny", proto="6", lo=22, hi=22),
+                entry(110, "allow", proto="6", lo=0, hi=65535, cidr="10.0.0.0/8"),
+                {**entry(120, "allow", proto="17", lo=53, hi=53), "CidrBlock": None, "Ipv6CidrBlock": "::/0"},
+                entry(100, "allow", egress=True), entry(32767, "deny"), entry(32767, "deny", egress=True)])
+    _, rels = out_of([account(), acl], nacl_edges)
+    allows, denies = by_qualifier(rels), by_qualifier(rels, "DENIES")
+    assert set(allows) == {"ingress:rule-100:tcp:443:0.0.0.0/0", "ingress:rule-120:udp:53:::/0",
+                           "egress:rule-100:*:0-65535:0.0.0.0/0"}
+    assert set(denies) == {"ingress:rule-90:tcp:22:0.0.0.0/0"}
+    https = allows["ingress:rule-100:tcp:443:0.0.0.0/0"]
+    assert (https.from_key, https.to_key) == ("global:internet", "acl-1")
+    assert https.props["ruleNumber"] == 100 and https.props["ruleAction"] == "allow"
+    assert (https.props["fromPort"], https.props["toPort"], https.props["ingress"]) == (443, 443, True)
+    out = allows["egress:rule-100:*:0-65535:0.0.0.0/0"]
+    assert (out.from_key, out.to_key, out.props["egress"]) == ("acl-1", "global:internet", True)
 
 
 def nacl(entries, subnet="subnet-1"):

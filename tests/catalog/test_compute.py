@@ -81,9 +81,10 @@ def test_lambda_function_role_vpc_and_no_environment_values(aws: None, db_path: 
     got = collect(db_path, services=["lambda", "ec2", "iam", "kms"], catalog=SLIM)
     fn = got.one("aws_lambda_function", name="orders")
     assert fn["_class"] == ["Function"] and fn["_key"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders"
-    assert (fn["runtime"], fn["handler"], fn["memorySize"], fn["timeout"]) == (
+    assert (fn["runtime"], fn["handler"], fn["memorySize"], fn["memorySizeMB"], fn["timeout"]) == (
         "python3.12",
         "h.handler",
+        "256",  # Function.memorySize is a string in J1's schema
         256,
         20,
     )

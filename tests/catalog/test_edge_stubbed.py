@@ -32,6 +32,7 @@ from awsgraph.collect.run import run_collection
 from awsgraph.collect.session import AwsSession
 from awsgraph.store.sqlite import SQLiteStore
 from tests.helpers import Collected
+from tests.j1_schemas import STUBBED_ONLY, assert_conform
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -527,10 +528,17 @@ def test_every_stubbed_response_was_used(stubbed: tuple[Collected, dict[str, str
     }
 
 
+def test_stubbed_entities_match_the_j1_class_schemas(
+    stubbed: tuple[Collected, dict[str, str], StubbedSession],
+) -> None:
+    got, _, _ = stubbed
+    assert assert_conform(got.entities) >= STUBBED_ONLY
+
+
 def test_access_analyzer(stubbed: tuple[Collected, dict[str, str], StubbedSession]) -> None:
     got, _, _ = stubbed
     analyzer = got.one("aws_accessanalyzer_analyzer", name="account-analyzer")
-    assert analyzer["_class"] == ["Assessment", "Scanner"] and analyzer["tag.Owner"] == "sec"
+    assert analyzer["_class"] == ["Scanner"] and analyzer["tag.Owner"] == "sec"
     findings = got.of_type("aws_accessanalyzer_finding")
     assert [f["id"] for f in findings] == ["f-public"]  # the 200-day-old one is past the age cap
     f = findings[0]

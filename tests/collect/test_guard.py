@@ -91,7 +91,8 @@ ISSUE_READS = [
     ("redshift-data", "get_statement_result", {"Id": "00000000-0000-0000-0000-000000000000"}),
     ("stepfunctions", "get_activity_task", {"activityArn": "arn:aws:states:us-east-1:123456789012:activity:a"}),
     ("sts", "assume_role", {"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "s2"}),
-    ("iam", "generate_credential_report", {}),  # allowed only where a spec declares it
+    # iam:generate_credential_report is declared by the IAM step: only that step may send it
+    # (tests/catalog/test_credential_report.py)
 ]
 
 

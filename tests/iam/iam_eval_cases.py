@@ -601,7 +601,8 @@ case("kms-no-delegation-identity-not-enough", "kms:Decrypt", KEY, "implicit_deny
      resource_policy=pol(allow("kms:*", "*", Principal={"AWS": f"arn:aws:iam::{A}:user/admin"})))
 case("kms-key-policy-names-user", "kms:Decrypt", KEY, "allow", principal_arn=USER,
      resource_policy=pol(allow("kms:Decrypt", "*", Principal={"AWS": USER})))
-case("kms-identity-only-no-key-policy-given", "kms:Decrypt", KEY, "allow", principal_arn=USER,
+# resource_policy=None means "not given": a key policy must allow, so the identity alone is conditional.
+case("kms-identity-only-no-key-policy-given", "kms:Decrypt", KEY, "allow", True, principal_arn=USER,
      identity_policies=[pol(allow("kms:Decrypt", KEY))])
 
 # --- root user --------------------------------------------------------------------------------
@@ -652,3 +653,123 @@ case("trust-user-named-boundary-must-allow-assume", "sts:AssumeRole", ROLE, "imp
      boundary=pol(allow("s3:*")), resource_policy=trust({"AWS": USER}))
 case("trust-user-named-boundary-allows-assume", "sts:AssumeRole", ROLE, "allow", principal_arn=USER,
      boundary=pol(allow("sts:AssumeRole")), resource_policy=trust({"AWS": USER}))
+
+
+# --- gaps found by running others' suites (issue 12 item 5) ------------------------------------------
+# Set qualifiers with Null: each value present is "not null"; a missing key has no values, so
+# ForAllValues holds vacuously and ForAnyValue fails.
+cond_case("cond-forall-null-true-absent", {"ForAllValues:Null": {"aws:TagKeys": "true"}}, {"aws:TagKeys": None}, "allow")
+cond_case("cond-forall-null-true-present", {"ForAllValues:Null": {"aws:TagKeys": "true"}}, {"aws:TagKeys": ["env"]},
+          "implicit_deny")
+cond_case("cond-forall-null-false-absent", {"ForAllValues:Null": {"aws:TagKeys": "false"}}, {"aws:TagKeys": None}, "allow")
+cond_case("cond-forall-null-false-present", {"ForAllValues:Null": {"aws:TagKeys": "false"}},
+          {"aws:TagKeys": ["env", "team"]}, "allow")
+cond_case("cond-forany-null-true-absent", {"ForAnyValue:Null": {"aws:TagKeys": "true"}}, {"aws:TagKeys": None},
+          "implicit_deny")
+cond_case("cond-forany-null-true-present", {"ForAnyValue:Null": {"aws:TagKeys": "true"}}, {"aws:TagKeys": ["env"]},
+          "implicit_deny")
+cond_case("cond-forany-null-false-absent", {"ForAnyValue:Null": {"aws:TagKeys": "false"}}, {"aws:TagKeys": None},
+          "implicit_deny")
+cond_case("cond-forany-null-false-empty-list", {"ForAnyValue:Null": {"aws:TagKeys": "false"}}, {"aws:TagKeys": []},
+          "implicit_deny")
+cond_case("cond-forany-null-false-present", {"ForAnyValue:Null": {"aws:TagKeys": "false"}}, {"aws:TagKeys": ["env"]},
+          "allow")
+cond_case("cond-forall-null-unknown-key", {"ForAllValues:Null": {"aws:TagKeys": "true"}}, None, "allow", True)
+# Deny with ForAnyValue:Null on a missing key does not apply.
+case("deny-forany-null-absent-does-not-deny", "s3:PutObject", OBJ, "allow",
+     identity_policies=[pol(allow("s3:*"), deny("s3:PutObject", "*", {"ForAnyValue:Null": {"s3:RequestObjectTagKeys": "false"}}))],
+     context={"s3:RequestObjectTagKeys": None})
+
+# Date conditions with fractional epoch seconds (aws:EpochTime, and policies written that way).
+cond_case("cond-date-fractional-epoch-context", {"DateGreaterThan": {"aws:CurrentTime": "2018-08-10T00:00:00Z"}},
+          {"aws:CurrentTime": "1533859200.25"}, "allow")
+cond_case("cond-date-fractional-epoch-context-before", {"DateGreaterThan": {"aws:CurrentTime": "2018-08-10T00:00:00Z"}},
+          {"aws:CurrentTime": "1533859199.75"}, "implicit_deny")
+cond_case("cond-date-fractional-epoch-policy", {"DateLessThan": {"aws:EpochTime": "1533859200.5"}},
+          {"aws:EpochTime": "1533859200"}, "allow")
+cond_case("cond-date-fractional-epoch-equals", {"DateEquals": {"aws:CurrentTime": "2018-08-10T00:00:00Z"}},
+          {"aws:CurrentTime": "1533859200.0"}, "allow")
+cond_case("cond-date-garbage-never-matches", {"DateLessThan": {"aws:EpochTime": "1533859200.5.1"}},
+          {"aws:EpochTime": "1"}, "implicit_deny")
+
+# Service-linked roles are not subject to SCPs; an ordinary role with the same name elsewhere is.
+SLR = f"arn:aws:iam::{A}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"
+SCP_DENY_EC2 = [[pol(allow("*"), deny("ec2:*"))]]
+case("slr-exempt-from-scp-deny", "ec2:DescribeInstances", "*", "allow", principal_arn=SLR,
+     identity_policies=[pol(allow("ec2:Describe*"))], scps=SCP_DENY_EC2)
+case("slr-exempt-from-scp-allow-list", "ec2:DescribeInstances", "*", "allow", principal_arn=SLR,
+     identity_policies=[pol(allow("ec2:Describe*"))], scps=[[pol(allow("s3:*"))]])
+case("slr-session-exempt-from-scp", "ec2:DescribeInstances", "*", "allow",
+     principal_arn=f"arn:aws:sts::{A}:assumed-role/AWSServiceRoleForElasticLoadBalancing/elb",
+     identity_policies=[pol(allow("ec2:Describe*"))], scps=SCP_DENY_EC2)
+case("slr-still-needs-identity-policy", "ec2:DescribeInstances", "*", "implicit_deny", principal_arn=SLR, scps=SCP_DENY_EC2)
+case("ordinary-role-subject-to-scp", "ec2:DescribeInstances", "*", "deny", principal_arn=ROLE,
+     identity_policies=[pol(allow("ec2:Describe*"))], scps=SCP_DENY_EC2)
+
+# sts:GetCallerIdentity needs no permission and cannot be denied (not even by an SCP).
+case("get-caller-identity-no-policy", "sts:GetCallerIdentity", "*", "allow", principal_arn=USER)
+case("get-caller-identity-explicit-deny", "sts:GetCallerIdentity", "*", "allow", principal_arn=USER,
+     identity_policies=[pol(deny("*"))], scps=[[pol(deny("sts:*"))]])
+case("get-session-token-is-not-exempt", "sts:GetSessionToken", "*", "deny", principal_arn=USER,
+     identity_policies=[pol(allow("sts:*"), deny("sts:*"))])
+
+# A resource-policy statement without Principal/NotPrincipal grants (and denies) nothing.
+case("rp-statement-without-principal-grants-nothing", "s3:GetObject", OBJ, "implicit_deny", principal_arn=USER,
+     resource_account=A, resource_policy=pol(allow("s3:GetObject", BUCKET + "/*")))
+case("rp-statement-without-principal-denies-nothing", "s3:GetObject", OBJ, "allow", principal_arn=USER,
+     resource_account=A, identity_policies=[pol(allow("s3:*"))], resource_policy=pol(deny("s3:*", "*")))
+case("rp-without-principal-cross-account", "s3:GetObject", OBJ, "implicit_deny", principal_arn=USER_B,
+     resource_account=A, identity_policies=[pol(allow("s3:*"))], resource_policy=pol(allow("s3:GetObject", "*")))
+
+# NotPrincipal with Allow: everyone except the principals named.
+NOT_BOB = pol({"Effect": "Allow", "NotPrincipal": {"AWS": f"arn:aws:iam::{A}:user/bob"}, "Action": "s3:GetObject",
+               "Resource": "*"})
+case("rp-notprincipal-allow-excludes-named-user", "s3:GetObject", OBJ, "implicit_deny",
+     principal_arn=f"arn:aws:iam::{A}:user/bob", resource_account=A, resource_policy=NOT_BOB)
+case("rp-notprincipal-allow-anonymous-included", "s3:GetObject", OBJ, "allow", resource_account=A, resource_policy=NOT_BOB)
+case("rp-notprincipal-allow-excludes-account", "s3:GetObject", OBJ, "implicit_deny", principal_arn=USER,
+     resource_account=A, resource_policy=pol({"Effect": "Allow", "NotPrincipal": {"AWS": A}, "Action": "s3:*",
+                                              "Resource": "*"}))
+case("rp-notprincipal-allow-other-account-user-needs-identity", "s3:GetObject", OBJ, "implicit_deny",
+     principal_arn=USER_B, resource_account=A, resource_policy=NOT_BOB)
+case("rp-notprincipal-allow-other-account-user-with-identity", "s3:GetObject", OBJ, "allow",
+     principal_arn=USER_B, resource_account=A, identity_policies=[pol(allow("s3:GetObject"))], resource_policy=NOT_BOB)
+case("rp-notprincipal-allow-excludes-role-of-session", "s3:GetObject", OBJ, "implicit_deny", principal_arn=SESSION,
+     resource_account=A, resource_policy=pol({"Effect": "Allow", "NotPrincipal": {"AWS": ROLE}, "Action": "s3:*",
+                                              "Resource": "*"}))
+
+# resource_policy=None is "not given": cross-account and KMS answers depend on it.
+case("xacct-resource-policy-not-given", "s3:GetObject", OBJ, "allow", True, principal_arn=USER_B, resource_account=A,
+     identity_policies=[pol(allow("s3:GetObject", OBJ))])
+case("xacct-resource-policy-not-given-no-identity", "s3:GetObject", OBJ, "implicit_deny", principal_arn=USER_B,
+     resource_account=A)
+case("xacct-resource-policy-known-empty", "s3:GetObject", OBJ, "implicit_deny", principal_arn=USER_B,
+     resource_account=A, identity_policies=[pol(allow("s3:GetObject", OBJ))], resource_policy={})
+case("kms-key-policy-not-given-no-identity", "kms:Decrypt", KEY, "implicit_deny", principal_arn=USER)
+case("kms-key-policy-not-given-no-principal", "kms:Decrypt", KEY, "allow", True,
+     identity_policies=[pol(allow("kms:Decrypt"))])
+case("kms-key-policy-known-empty", "kms:Decrypt", KEY, "implicit_deny", principal_arn=USER,
+     identity_policies=[pol(allow("kms:Decrypt"))], resource_policy={})
+case("kms-key-policy-not-given-explicit-deny", "kms:Decrypt", KEY, "deny", principal_arn=USER,
+     identity_policies=[pol(allow("kms:*"), deny("kms:Decrypt"))])
+case("trust-policy-not-given", "sts:AssumeRole", ROLE, "allow", True, principal_arn=USER,
+     identity_policies=[pol(allow("sts:AssumeRole"))])
+case("same-account-no-resource-policy-identity-decides", "s3:GetObject", OBJ, "allow", principal_arn=USER,
+     resource_account=A, identity_policies=[pol(allow("s3:GetObject", OBJ))])
+
+# An action of "*" asks for every action: the administrator test.
+case("every-action-star", "*", "*", "allow", principal_arn=USER, identity_policies=[pol(allow("*"))])
+case("every-action-star-colon-star", "*", "*", "allow", principal_arn=USER, identity_policies=[pol(allow("*:*"))])
+case("every-action-not-from-notaction", "*", "*", "implicit_deny", principal_arn=USER,
+     identity_policies=[pol({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})])
+case("every-action-not-from-one-service", "*", "*", "implicit_deny", principal_arn=USER,
+     identity_policies=[pol(allow("s3:*"))])
+case("every-action-narrow-deny-keeps-admin", "*", "*", "allow", principal_arn=USER,
+     identity_policies=[pol(allow("*"), deny("organizations:LeaveOrganization"))])
+case("every-action-deny-star", "*", "*", "deny", principal_arn=USER, identity_policies=[pol(allow("*"), deny("*"))])
+case("every-action-boundary", "*", "*", "implicit_deny", principal_arn=USER, identity_policies=[pol(allow("*"))],
+     boundary=pol(allow("s3:*")))
+case("every-action-scp-allow-list", "*", "*", "implicit_deny", principal_arn=USER, identity_policies=[pol(allow("*"))],
+     scps=[[pol(allow("*"))], [pol(allow("ec2:*"))]])
+case("every-action-conditional", "*", "*", "allow", True, principal_arn=USER,
+     identity_policies=[pol(allow("*", "*", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}))])

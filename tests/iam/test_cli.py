@@ -111,3 +111,72 @@ def test_simulate_repeated_flags_accumulate(tmp_path, capsys):
     _, out = run(capsys, *args)
     got = json.loads(out.out)
     assert (got["decision"], got["conditional"]) == ("allow", True)
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--action", "GetObject", "--resource", "arn:aws:s3:::b/k"], "action 'GetObject' has no service prefix"),
+    (["--action", "s3:", "--resource", "arn:aws:s3:::b/k"], "has no service prefix"),
+    (["--action", "s3:GetObject", "--resource", "my-bucket/k"], "resource 'my-bucket/k' is not an ARN"),
+    (["--action", "s3:GetObject", "--resource", "arn:aws:s3"], "is not an ARN"),
+])
+def test_simulate_rejects_malformed_requests(capsys, argv, needle):
+    code, out = run(capsys, "iam", "simulate", *argv)
+    assert code == 2 and needle in out.err
+    assert out.err.count("\n") == 1 and "Traceback" not in out.err
+
+
+@pytest.mark.parametrize(("statement", "needle"), [
+    ({"Effect": "Permit", "Action": "s3:*", "Resource": "*"}, "has Effect 'Permit'; it must be Allow or Deny"),
+    ({"Effect": "Allow", "Action": "s3:*"}, "has no Resource"),
+    ({"Effect": "Allow", "Action": ["s3:GetObject", "ListBucket"], "Resource": "*"}, "'ListBucket' has no service prefix"),
+    ({"Sid": "Mine", "Effect": "Allow", "Resource": "*"}, "statement 'Mine' has no Action"),
+])
+def test_simulate_rejects_malformed_policies(tmp_path, capsys, statement, needle):
+    pol = write(tmp_path, "p.json", {"Version": "2012-10-17", "Statement": [statement]})
+    for flag in ("--policy", "--boundary"):
+        code, out = run(capsys, "iam", "simulate", flag, pol, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k")
+        assert code == 2 and needle in out.err and out.err.startswith("awsgraph: error: " + pol)
+        assert out.err.count("\n") == 1
+
+
+def test_simulate_trust_policy_needs_no_resource_but_a_bucket_policy_does(tmp_path, capsys):
+    trust = write(tmp_path, "t.json", {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:user/u"},
+                                                      "Action": "sts:AssumeRole"}]})
+    code, out = run(capsys, "iam", "simulate", "--resource-policy", trust, "--principal", "arn:aws:iam::1:user/u",
+                    "--action", "sts:AssumeRole", "--resource", "arn:aws:iam::1:role/r", "--json")
+    assert code == 0 and json.loads(out.out)["decision"] == "allow"
+    code, out = run(capsys, "iam", "simulate", "--resource-policy", trust, "--principal", "arn:aws:iam::1:user/u",
+                    "--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k")
+    assert code == 2 and "has no Resource" in out.err
+
+
+def test_simulate_counts_further_problems_on_one_line(tmp_path, capsys):
+    pol = write(tmp_path, "p.json", {"Statement": [{"Effect": "Maybe", "Action": "x"}]})
+    code, out = run(capsys, "iam", "simulate", "--policy", pol, "--action", "s3:GetObject", "--resource", "*")
+    assert code == 2 and "(and 2 more problems)" in out.err and out.err.count("\n") == 1
+
+
+def test_simulate_scp_may_omit_resource_but_not_effect(tmp_path, capsys):
+    ok = write(tmp_path, "scp.json", {"Statement": [{"Effect": "Allow", "Action": "*"}]})
+    code, out = run(capsys, "iam", "simulate", "--scp", ok, "--action", "s3:GetObject", "--resource", "*", "--json")
+    assert code == 0 and json.loads(out.out)["decision"] == "implicit_deny"
+    bad = write(tmp_path, "bad.json", {"Statement": [{"Effect": "allowed", "Action": "*"}]})
+    code, out = run(capsys, "iam", "simulate", "--scp", bad, "--action", "s3:GetObject", "--resource", "*")
+    assert code == 2 and "must be Allow or Deny" in out.err
+
+
+@pytest.mark.parametrize(("action", "resource", "needle"), [
+    ("GetObject", "arn:aws:s3:::b/k", "has no service prefix"),
+    ("s3:GetObject", "*", "resource '*' is not an ARN"),
+    ("s3:GetObject", "b/k", "resource 'b/k' is not an ARN"),
+])
+def test_who_can_rejects_malformed_requests(tmp_path, capsys, action, resource, needle):
+    code, out = run(capsys, "who-can", action, resource, "--db", str(tmp_path / "none.db"))
+    assert code == 2 and needle in out.err and out.err.count("\n") == 1
+
+
+def test_who_can_rejects_malformed_scp(tmp_path, capsys):
+    bad = write(tmp_path, "scp.json", {"Statement": [{"Effect": "Allow", "Action": "ListBuckets"}]})
+    code, out = run(capsys, "who-can", "s3:GetObject", "arn:aws:s3:::b/k", "--db", str(tmp_path / "none.db"),
+                    "--scp", bad)
+    assert code == 2 and "'ListBuckets' has no service prefix" in out.err

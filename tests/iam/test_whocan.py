@@ -116,3 +116,18 @@ def test_assume_role_uses_trust_policy():
 def test_scps_apply():
     records = [user("k", inline=[("a", doc(allow("s3:*")))]), bucket()]
     assert names(who_can("s3:GetObject", BUCKET + "/k", records, scps=[[doc(allow("ec2:*"))]])) == set()
+
+
+def test_resource_policy_known_absent_or_unknown():
+    """A collected bucket without a policy has none (another account's user gets nothing); a bucket
+    that was not collected has an unknown policy, so that user's answer is conditional."""
+    other = "222222222222"
+    arn = f"arn:aws:iam::{other}:user/olga"
+    olga = Rec(arn, "aws_iam_user", {"arn": arn, "accountId": other},
+               {"UserName": "olga", "Arn": arn, "UserPolicyList": [{"PolicyName": "a", "PolicyDocument":
+                                                                   doc(allow(["s3:*", "sqs:*"]))}]})
+    assert who_can("s3:GetObject", BUCKET + "/k", [olga, bucket()]) == []
+    queue = f"arn:aws:sqs:us-east-1:{A}:not-collected"
+    (ans,) = who_can("sqs:SendMessage", queue, [olga])
+    assert ans.principal == arn and ans.conditional is True
+    assert ans.decision.unknowns == ("resource policy",)

@@ -286,6 +286,11 @@ def test_order_skip_limit(conn: Store) -> None:
         for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.name ORDER BY v.size DESC SKIP 1 LIMIT 1")
     ]
     assert names == ["vol-2"]
+    # ordered by a RETURNed number: as numbers (8, 20, 100), not as text ("100" < "20" < "8")
+    sizes = [r["v.size"] for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.size ORDER BY v.size")]
+    assert sizes == [8, 20, 100]
+    sizes = [r["v.size"] for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.size ORDER BY v.size DESC")]
+    assert sizes == [100, 20, 8]
     assert [r["_key"] for r in q(conn, "FIND aws_ebs_volume ORDER BY aws_ebs_volume.size LIMIT 2")] == [
         "vol-3",
         "vol-2",

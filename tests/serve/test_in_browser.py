@@ -112,7 +112,9 @@ def test_entity_page_with_neighbours(console: Console, db_conn: sqlite3.Connecti
     assert tab.page.locator("#outgoing tbody tr").count() == out
     assert tab.page.locator("#incoming tbody tr").count() == inc
     labels = _column(tab.page, "#outgoing", "relationship")
-    assert all(label.startswith("ALLOWS ") and len(label) > len("ALLOWS ") for label in labels)  # with ports
+    # with ports; network ACL deny entries are DENIES edges of their own
+    assert all(label.split(" ")[0] in ("ALLOWS", "DENIES") and len(label.split(" ")) == 2 for label in labels)
+    assert any(label.startswith("ALLOWS ") for label in labels)
     # Same-named neighbours are told apart by region.
     assert set(_column(tab.page, "#outgoing", "region")) >= {"us-east-1", "eu-west-1"}
     # The neighbourhood graph of the same entity.

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.servers import PgServer, redis_ping
 
 from awsgraph.model import Entity, Relationship
 from awsgraph.query import QueryError, run
@@ -16,9 +15,10 @@ from awsgraph.query.dialect import pg_search_words
 from awsgraph.query.pg_regex import to_postgres
 from awsgraph.query.regex import regex_match
 from awsgraph.store import PostgresStore, StoreError, describe, open_store, open_writer
+from tests.servers import PgServer, redis_ping
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "query"))
-from query_estate import ACCOUNT, ent, load, rel  # noqa: E402
+from query_estate import ACCOUNT, ent, load, rel
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from awsgraph.analysis.view import GraphView, Record
 from awsgraph.iam.patterns import Unresolved, glob_match, matcher
 from awsgraph.model import Entity, Relationship
 from awsgraph.model.keys import account_key, service_key
+from awsgraph.model.tags import tag_key
 
 EVERYONE_KEY = "global:everyone"
 INTERNET_KEY = "global:internet"
@@ -127,12 +128,13 @@ def placeholder(key: str, type_: str, classes: Iterable[str], **props: Any) -> E
 
 def account_placeholder(account: str) -> Entity:
     return placeholder(account_key(account), "aws_account", ("Account",), accountId=account,
-                       displayName=account, name=account)
+                       displayName=account, name=account, vendor="Amazon Web Services")
 
 
 def service_placeholder(account: str, service: str) -> Entity:
     return placeholder(service_key(account, service), service_type(service), ("Service",), accountId=account,
-                       displayName=service.upper() if len(service) <= 3 else service, name=service)
+                       displayName=service.upper() if len(service) <= 3 else service, name=service,
+                       category=["infrastructure"], function=["cloud"])
 
 
 def merge_props(key: str, type_: str, classes: Iterable[str], props: dict[str, Any]) -> Entity:
@@ -155,8 +157,9 @@ def tags_of(rec: Record) -> dict[str, str]:
         if k is not None:
             out[str(k)] = str(t.get("Value", t.get("value", "")))
     for k, v in rec.props.items():
-        if k.startswith("tag.") and k[4:] not in out:
-            out[k[4:]] = str(v)
+        key = tag_key(k)
+        if key is not None and key not in out:
+            out[key] = str(v)
     return out
 
 
@@ -284,7 +287,7 @@ def mapping_filter_keys(target: dict[str, Any]) -> list[list[str]]:
     if t == "domain" and target.get("domainName"):
         return [["_class", "domainName"]]
     if t == "host":
-        return [["_class", "ipAddress"]] if target.get("ipAddress") else [["_class", "hostname"]]
+        return [["_class", "ipAddress"]] if target.get("ipAddress") else [["_class", "fqdn"]]
     if t == "network" and target.get("CIDR"):
         return [["_class", "CIDR"]]
     if t == "aws_vpc" and target.get("vpcId"):

@@ -15,6 +15,7 @@ from typing import Any
 from awsgraph.analysis.common import dicts, mapping, placeholder, tags_of
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.model import Entity, Relationship
+from awsgraph.model.hostnames import host_names
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 PERSON_TYPES = ("employee", "person", "user_person", "okta_user", "google_user")
@@ -23,7 +24,10 @@ PERSON_TYPES = ("employee", "person", "user_person", "okta_user", "google_user")
 # --- users -> persons ----------------------------------------------------------------------
 
 def user_email(rec: Record) -> str | None:
-    name = str(rec.props.get("username") or rec.props.get("name") or (rec.raw or {}).get("UserName") or "")
+    username = rec.props.get("username")
+    if isinstance(username, list):  # User.username is a list in the J1 schema
+        username = username[0] if username else None
+    name = str(username or rec.props.get("name") or (rec.raw or {}).get("UserName") or "")
     if EMAIL.match(name):
         return name.lower()
     tags = tags_of(rec)
@@ -55,7 +59,9 @@ def user_persons(view: GraphView) -> Iterator[Entity | Relationship]:
         key = f"person:{email}"
         if key not in made:
             made.add(key)
-            yield placeholder(key, "employee", ("Person", "User"), email=email, displayName=email)
+            # Person wants first and last names as strings: unknown here, so empty (never guessed).
+            yield placeholder(key, "employee", ("Person", "User"), email=[email], displayName=email, name=email,
+                              firstName="", lastName="")
         yield Relationship(user.key, "IS", key, user.type, "employee", {"email": email}, mapped=True)
 
 
@@ -170,13 +176,14 @@ def dns_connections(view: GraphView) -> Iterator[Entity | Relationship]:
                 continue
             if is_ip:
                 key, typ, cls = f"host:{value}", "host", ("Host",)
-                ph_props: dict[str, Any] = {"ipAddress": value}
+                ph_props: dict[str, Any] = {"ipAddress": value,
+                                            "ipv6Addresses" if ":" in value else "ipv4Addresses": [value]}
             else:
                 name = _dns(value)
                 if not name or name.endswith(".internal") or name in record_names:
                     continue  # another record of ours: it connects what it resolves to itself
                 key, typ, cls = f"host:{name}", "host", ("Host",)
-                ph_props = {"hostname": name}
+                ph_props = host_names(name)  # hostname: the first label; fqdn: the whole name
             if key not in made:
                 made.add(key)
                 yield placeholder(key, typ, cls, displayName=value, **ph_props)
@@ -239,7 +246,8 @@ def vpc_peering(view: GraphView) -> Iterator[Entity | Relationship]:
         region = str(info.get("Region") or "")
         key = f"arn:aws:ec2:{region}:{owner}:vpc/{vid}"
         ph = placeholder(key, "aws_vpc", ("Network",), vpcId=vid, accountId=owner or None,
-                         region=region or None, CIDR=info.get("CidrBlock"), displayName=vid)
+                         region=region or None, CIDR=info.get("CidrBlock"), displayName=vid,
+                         public=False, internal=True)  # what every VPC is (as collected ones say)
         return key, "aws_vpc", True, ph
 
     for pcx in view.entities("aws_vpc_peering_connection"):

@@ -1,13 +1,24 @@
-"""Network ACLs: stateless, evaluated first-match by rule number."""
+"""Network ACLs: stateless, evaluated first-match by rule number.
+
+:func:`nacl_edges` puts each entry in the graph as its own relationship, like security-group
+rules: an ``allow`` entry is ``peer ALLOWS aws_network_acl`` (ingress) or ``aws_network_acl
+ALLOWS peer`` (egress), a ``deny`` entry the same with ``DENIES``; each carries its
+``ruleNumber`` so a reader can apply first-match order. The unchangeable catch-all entry
+(rule 32767, deny everything) is left out: every ACL has it.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from awsgraph.analysis.common import as_int, dicts, mapping
-from awsgraph.analysis.security_groups import OPEN_CIDRS, protocol
-from awsgraph.analysis.view import Record
+from awsgraph.analysis.security_groups import OPEN_CIDRS, cidr_peer, protocol, rule_props, rule_qualifier
+from awsgraph.analysis.view import GraphView, Record
+from awsgraph.model import Entity, Relationship
+
+DEFAULT_RULE = 32767
 
 
 def _nacl_entries(nacl: Record, egress: bool, v6: bool) -> list[dict[str, Any]]:
@@ -64,3 +75,47 @@ def nacl_open(nacl: Record | None, proto: str, lo: int, hi: int, v6: bool = Fals
     if out and not any(nacl_allows(nacl, True, proto, p, v6) for p in (1024, 32768, 49152, 65535)):
         return []  # stateless: the replies must get back out too
     return out
+
+
+def entry_ports(e: dict[str, Any]) -> tuple[int, int]:
+    """(fromPort, toPort) of an ACL entry; ICMP entries give (type, code) as security groups do."""
+    proto = protocol(e.get("Protocol"))
+    if proto in ("tcp", "udp"):
+        pr = mapping(e.get("PortRange"))
+        if pr.get("From") is not None and pr.get("To") is not None:
+            return as_int(pr["From"], 0), as_int(pr["To"], 65535)
+        return 0, 65535
+    if proto in ("icmp", "icmpv6"):
+        icmp = mapping(e.get("IcmpTypeCode"))
+        return as_int(icmp.get("Type"), -1), as_int(icmp.get("Code"), -1)
+    return 0, 65535
+
+
+def nacl_edges(view: GraphView) -> Iterator[Entity | Relationship]:
+    """One ALLOWS (or DENIES) relationship per network ACL entry with an open or public CIDR."""
+    placeholders: dict[str, Entity] = {}
+    rels: list[Relationship] = []
+    for nacl in view.entities("aws_network_acl"):
+        for e in dicts((nacl.raw or {}).get("Entries")):
+            number = as_int(e.get("RuleNumber"), DEFAULT_RULE)
+            cidr = e.get("CidrBlock") or e.get("Ipv6CidrBlock")
+            if number >= DEFAULT_RULE or not isinstance(cidr, str):
+                continue
+            end = cidr_peer(cidr, placeholders)
+            if end is None:
+                continue
+            action = str(e.get("RuleAction", "")).lower()
+            verb = "ALLOWS" if action == "allow" else "DENIES"
+            direction = "egress" if e.get("Egress") else "ingress"
+            proto = protocol(e.get("Protocol"))
+            lo, hi = entry_ports(e)
+            props = rule_props(direction, proto, lo, hi, ipRange=cidr, ruleNumber=number, ruleAction=action)
+            qualifier = rule_qualifier(direction, proto, lo, hi, cidr, rule_number=number)
+            if direction == "ingress":
+                rels.append(Relationship(end[0], verb, nacl.key, end[1], nacl.type, props, mapped=True,
+                                         qualifier=qualifier))
+            else:
+                rels.append(Relationship(nacl.key, verb, end[0], nacl.type, end[1], props, mapped=True,
+                                         qualifier=qualifier))
+    yield from placeholders.values()
+    yield from rels

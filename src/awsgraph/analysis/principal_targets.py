@@ -24,6 +24,9 @@ _SERVICE_ALIASES = {"ecs-tasks": "ecs", "edgelambda": "lambda", "elasticloadbala
 _PRINCIPAL_TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_saml_provider",
                     "aws_iam_oidc_provider")
 
+# Service.category and .function of an identity provider (as the catalog's SAML provider has them)
+_IDP_CLASSIFICATION: dict[str, list[str]] = {"category": ["security"], "function": ["authentication"]}
+
 
 @dataclass(frozen=True)
 class Target:
@@ -34,7 +37,7 @@ class Target:
 
 
 def everyone_entity() -> Entity:
-    return placeholder(EVERYONE_KEY, "everyone", ("Everyone",), displayName="Everyone", public=True)
+    return placeholder(EVERYONE_KEY, "everyone", ("Everyone",), displayName="Everyone", name="Everyone", public=True)
 
 
 def service_name(principal: str) -> str:
@@ -114,9 +117,10 @@ class PrincipalResolver:
                 typ = f"aws_iam_{kind}_provider"
                 ph = placeholder(entry, typ, ("Service",), arn=entry,
                                  accountId=parts[4] if len(parts) == 6 else None,
-                                 displayName=entry.rsplit("/", 1)[-1])
+                                 displayName=entry.rsplit("/", 1)[-1], **_IDP_CLASSIFICATION)
                 return Target(entry, typ, parts[4] if len(parts) == 6 else None, ph)
             key = f"federated:{entry}"
             return Target(key, "aws_iam_identity_provider", None,
-                          placeholder(key, "aws_iam_identity_provider", ("Service",), displayName=entry))
+                          placeholder(key, "aws_iam_identity_provider", ("Service",), displayName=entry,
+                                      **_IDP_CLASSIFICATION))
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsgraph.catalog.spec import Detail, Link, Resource
+from awsgraph.model.hostnames import host_names
 
 EC2_ARN = "arn:{partition}:ec2:{region}:{account}:"
 CONSOLE = "https://console.aws.amazon.com/ec2/v2/home?region={region}#"
@@ -26,8 +27,7 @@ def _instance(item: dict[str, Any]) -> dict[str, Any]:
         "publicIpAddresses": public_ips, "privateIpAddresses": private_ips,
         "ipv4Addresses": sorted(set(public_ips) | set(private_ips)), "ipv6Addresses": ipv6,
         "macAddresses": macs, "public": bool(public_ips),
-        "hostname": item.get("PrivateDnsName") or None,
-        "fqdn": [n for n in (item.get("PublicDnsName"), item.get("PrivateDnsName")) if n],
+        **host_names(item.get("PrivateDnsName"), item.get("PublicDnsName")),
         "imdsv2Required": tokens == "required" if tokens else None,
         "osType": "windows" if (item.get("Platform") or "").lower() == "windows" else "linux",
         "category": "host", "make": "AWS", "model": item.get("InstanceType"), "deviceId": [item.get("InstanceId")],
@@ -184,7 +184,9 @@ VPN_GATEWAY = Resource(
     active="State == 'available'",
     props={"state": "State", "vpnType": "Type", "amazonSideAsn": "AmazonSideAsn",
            "vpcIds": "VpcAttachments[].VpcId", "availabilityZone": "AvailabilityZone"},
-    compute=lambda item: {"public": True, "category": ["network"], "function": ["vpn"]},
+    # "vpn" is no value of Gateway.function: the nearest is remote-access-gateway; gatewayKind says vpn.
+    compute=lambda item: {"public": True, "category": ["network"], "function": ["remote-access-gateway"],
+                          "gatewayKind": "vpn"},
     web_link=VPC_CONSOLE + "VpnGateways:search={VpnGatewayId}",
     links=(Link("HAS", "aws_vpc", values="VpcAttachments[?State=='attached'].VpcId", on="id", reverse=True),),
     service_has=False,
@@ -251,7 +253,7 @@ SUBNET = Resource(
            "availabilityZone": "AvailabilityZone", "public": "MapPublicIpOnLaunch",
            "mapPublicIpOnLaunch": "MapPublicIpOnLaunch", "defaultForAz": "DefaultForAz", "state": "State",
            "availableIpAddressCount": "AvailableIpAddressCount",
-           "CIDRv6": "Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock"},
+           "ipv6CIDR": "Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock"},
     compute=_network,
     raw=("SubnetId", "VpcId", "CidrBlock"),
     web_link=VPC_CONSOLE + "SubnetDetails:subnetId={SubnetId}",
@@ -263,7 +265,7 @@ VPC = Resource(
     props={"vpcId": "VpcId", "CIDR": "CidrBlock", "cidrBlock": "CidrBlock", "isDefault": "IsDefault",
            "default": "IsDefault", "state": "State", "instanceTenancy": "InstanceTenancy",
            "dhcpOptionsId": "DhcpOptionsId", "ownerId": "OwnerId",
-           "CIDRv6": "Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock"},
+           "ipv6CIDR": "Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock"},
     compute=lambda item: {"public": False, "internal": True},
     raw=("VpcId",),
     web_link=VPC_CONSOLE + "VpcDetails:VpcId={VpcId}",

@@ -27,6 +27,9 @@ def _service(item: dict[str, Any]) -> dict[str, Any]:
         "public": net.get("assignPublicIp") == "ENABLED" if net else None,
         # A task a service starts has startedBy = the id of one of the service's deployments.
         "deploymentIds": [d.get("id") for d in svc.get("deployments") or [] if d.get("id")] or None,
+        # Service.category/function: an application whose function AWS cannot tell us
+        "category": ["application"],
+        "function": ["other"],
     }
 
 
@@ -109,7 +112,7 @@ CONTAINER_INSTANCE = Resource(
     active="Instance.status == 'ACTIVE'",
     props={
         "ec2InstanceId": "Instance.ec2InstanceId",
-        "status": "Instance.status",
+        "instanceStatus": "Instance.status",  # Host.status is a device lifecycle state
         "agentConnected": "Instance.agentConnected",
         "runningTasksCount": "Instance.runningTasksCount",
         "pendingTasksCount": "Instance.pendingTasksCount",

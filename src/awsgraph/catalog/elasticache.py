@@ -10,6 +10,7 @@ from typing import Any
 
 from awsgraph.catalog.refs import kms_ref
 from awsgraph.catalog.spec import Detail, Link, Parent, Resource
+from awsgraph.model.hostnames import host_names
 
 CONSOLE = "https://console.aws.amazon.com/elasticache/home?region={region}#/"
 NODE_ARN = "arn:{partition}:elasticache:{region}:{account}:cluster:{CacheClusterId}"
@@ -172,17 +173,16 @@ NODE = Resource(
         "replicationGroupId": "ReplicationGroupId",
         "availabilityZone": "PreferredAvailabilityZone",
         "endpoint": "ReadEndpoint.Address",
-        "hostname": "ReadEndpoint.Address",
         "port": "ReadEndpoint.Port",
         "encrypted": "Encrypted",
         "engine": "Cluster.Engine",
         "engineVersion": "Cluster.EngineVersion",
         "nodeType": "Cluster.CacheNodeType",
-        "status": "Cluster.CacheClusterStatus",
+        "cacheClusterStatus": "Cluster.CacheClusterStatus",  # Host.status is a device lifecycle state
         "securityGroupIds": "Cluster.SecurityGroups[].SecurityGroupId",
         "subnetGroupName": "Cluster.CacheSubnetGroupName",
     },
-    compute=lambda item: {"classification": None},
+    compute=lambda item: {"classification": None, **host_names((item.get("ReadEndpoint") or {}).get("Address"))},
     details=(
         Detail(
             "describe_cache_clusters",

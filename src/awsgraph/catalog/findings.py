@@ -51,9 +51,12 @@ _NUMERIC = {"critical": 10, "high": 8, "medium": 5, "low": 2, "informational": 0
 
 # -- GuardDuty ------------------------------------------------------------------------------
 
+# The spec gives detectors and analyzers the classes Assessment and Scanner, but J1's schemas want
+# category as a string for one and a list for the other: no entity can be both. They scan
+# continuously, so Scanner.
 DETECTOR = Resource(
     type="aws_guardduty_detector",
-    cls=("Assessment", "Scanner"),
+    cls=("Scanner",),
     service="guardduty",
     call="list_detectors",
     id="Value",
@@ -140,7 +143,7 @@ GUARDDUTY_FINDING = Resource(
 
 ANALYZER = Resource(
     type="aws_accessanalyzer_analyzer",
-    cls=("Assessment", "Scanner"),
+    cls=("Scanner",),  # not Assessment too: see DETECTOR
     service="accessanalyzer",
     call="list_analyzers",
     id="arn",
@@ -156,6 +159,7 @@ ANALYZER = Resource(
         "lastResourceAnalyzedAt": "lastResourceAnalyzedAt",
         "statusReason": "statusReason.code",
     },
+    compute=lambda item: {"category": ["access-analysis"]},
     web_link="https://console.aws.amazon.com/access-analyzer/home?region={region}#/analyzers",
 )
 
@@ -212,6 +216,14 @@ ANALYZER_FINDING = Resource(
 
 # -- Inspector (classic) --------------------------------------------------------------------
 
+def _run_summary(item: dict[str, Any]) -> str:
+    run = item.get("Run") or {}
+    counts = run.get("findingCounts") or {}
+    found = ", ".join(f"{n} {sev.lower()}" for sev, n in counts.items() if isinstance(n, int) and n)
+    return f"Inspector assessment run {run.get('name') or item.get('Value')}: {run.get('state') or 'state unknown'}" + (
+        f"; findings: {found}" if found else "")
+
+
 ASSESSMENT = Resource(
     type="aws_inspector_assessment",
     cls=("Assessment",),
@@ -232,7 +244,9 @@ ASSESSMENT = Resource(
         "findingCounts": "Run.findingCounts",
     },
     compute=lambda item: {
-        "category": ["vulnerability-scan"],
+        "category": "vulnerability-scan",
+        "summary": _run_summary(item),
+        "internal": True,  # the schema's default: a run of the account's own Inspector
         "completed": (item.get("Run") or {}).get("state") == "COMPLETED",
     },
     details=(

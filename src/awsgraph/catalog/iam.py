@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,12 +33,39 @@ def _doc(value: Any) -> Any:
     return value
 
 
-def _credential_report(ctx: FetchContext) -> dict[str, dict[str, str]]:
-    """Per-user facts from an existing credential report (never generates one: that is a write)."""
-    try:
-        content = ctx.client("iam").get_credential_report().get("Content", b"")
-    except Exception:
-        return {}  # ReportNotPresent / expired / denied: the report is an optional enrichment
+# Generating takes AWS a few seconds; a report younger than four hours is reused at once.
+REPORT_POLLS = 6
+REPORT_WAIT_SECONDS = (1.0, 2.0, 3.0, 5.0, 8.0)
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return str(((response or {}).get("Error") or {}).get("Code") or type(exc).__name__)
+
+
+def _credential_report(ctx: FetchContext, sleep: Callable[[float], None] = time.sleep) -> dict[str, dict[str, str]]:
+    """Per-user password and MFA facts from the IAM credential report, generated if need be.
+
+    ``GenerateCredentialReport`` is the one non-read the guard allows (documented there); the
+    report holds no secret. Polled a bounded number of times. When it cannot be had (denied,
+    still in progress) users simply lack ``passwordEnabled``/``mfaEnabled``: the questions that
+    need them then answer "unknown: no credential report" rather than a reassuring 0.
+    """
+    iam = ctx.client("iam")
+    content: Any = None
+    for attempt in range(REPORT_POLLS):
+        try:
+            iam.generate_credential_report()
+            content = iam.get_credential_report().get("Content", b"")
+            break
+        except Exception as exc:
+            if _error_code(exc) not in ("ReportInProgress", "ReportNotPresent", "ReportExpired",
+                                        "ReportInProgressException", "ReportNotPresentException"):
+                return {}  # denied or broken: the users say so by lacking the report's facts
+            if attempt + 1 < REPORT_POLLS:
+                sleep(REPORT_WAIT_SECONDS[min(attempt, len(REPORT_WAIT_SECONDS) - 1)])
+    if content is None:
+        return {}
     if isinstance(content, bytes):
         content = content.decode("utf-8", "replace")
     if not isinstance(content, str) or content == "[redacted]":
@@ -104,10 +132,14 @@ def fetch_authorization_details(ctx: FetchContext) -> Iterator[tuple[str, dict[s
             continue  # AWS-managed policies only when something here uses them
         p.setdefault("PolicyName", arn.rsplit("/", 1)[-1])
         p.setdefault("PolicyId", arn)
-        default = next((v for v in p.get("PolicyVersionList", []) or [] if v.get("IsDefaultVersion")), None)
+        versions = [v for v in p.get("PolicyVersionList", []) or [] if isinstance(v, dict)]
+        default = next((v for v in versions if v.get("IsDefaultVersion")), None)
         p["Document"] = _doc(default.get("Document")) if default else None
         p["AwsManaged"] = aws_managed
-        p.pop("PolicyVersionList", None)
+        # The other versions stay: iam:SetDefaultPolicyVersion can bring one back (privesc).
+        p["PolicyVersionList"] = [
+            {"VersionId": v.get("VersionId"), "IsDefaultVersion": bool(v.get("IsDefaultVersion")),
+             "Document": _doc(v.get("Document"))} for v in versions if not v.get("IsDefaultVersion")]
         yield "aws_iam_policy", p
 
 
@@ -125,7 +157,7 @@ def _role_props(item: dict[str, Any]) -> dict[str, Any]:
 
 def _user_props(item: dict[str, Any]) -> dict[str, Any]:
     rep = item.get("CredentialReport") or {}
-    out: dict[str, Any] = {"username": item.get("UserName")}
+    out: dict[str, Any] = {"username": [item["UserName"]] if item.get("UserName") else None}
     if rep:
         out["passwordEnabled"] = rep.get("password_enabled") == "true"
         out["mfaEnabled"] = rep.get("mfa_active") == "true"
@@ -227,8 +259,9 @@ MANAGED_POLICY = Resource(
            "attachmentCount": "AttachmentCount", "awsManaged": "AwsManaged",
            "permissionsBoundaryUsageCount": "PermissionsBoundaryUsageCount", "description": "Description"},
     compute=_policy_props("Document"),
-    raw=("Arn", "PolicyName", "Document"),
-    safe={"Document": POLICY_LANGUAGE},
+    # PolicyVersionList: the non-default versions (documents), which iam:SetDefaultPolicyVersion can restore
+    raw=("Arn", "PolicyName", "Document", "PolicyVersionList"),
+    safe={"Document": POLICY_LANGUAGE, "PolicyVersionList": POLICY_LANGUAGE},
     web_link=CONSOLE + "#/policies/{Arn}",
 )
 
@@ -281,6 +314,7 @@ SPECS = (
            produces=("aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy", "aws_iam_user_policy",
                      "aws_iam_group_policy", "aws_iam_role_policy"),
            scope="global",
-           operations=("iam:get_account_authorization_details", "iam:get_credential_report")),
+           operations=("iam:get_account_authorization_details", "iam:generate_credential_report",
+                       "iam:get_credential_report")),
     ACCESS_KEY, MFA_DEVICE, SAML_PROVIDER, PASSWORD_POLICY,
 )

@@ -23,6 +23,10 @@ def _function(item: dict[str, Any]) -> dict[str, Any]:
         "functionUrlAuthType": url.get("AuthType"),
         "publicUrl": url.get("AuthType") == "NONE" if url else None,
         "inVpc": bool(vpc.get("VpcId")),
+        # Function.memorySize and codeSize are strings in the J1 schema; the numbers stay in
+        # memorySizeMB and codeSizeBytes for comparisons.
+        "memorySize": str(item["MemorySize"]) if item.get("MemorySize") is not None else None,
+        "codeSize": str(item["CodeSize"]) if item.get("CodeSize") is not None else None,
         "category": ["function"],
         "function": ["compute"],
     }
@@ -41,10 +45,10 @@ FUNCTION = Resource(
         "functionName": "FunctionName",
         "runtime": "Runtime",
         "handler": "Handler",
-        "memorySize": "MemorySize",
+        "memorySizeMB": "MemorySize",
         "timeout": "Timeout",
         "role": "Role",
-        "codeSize": "CodeSize",
+        "codeSizeBytes": "CodeSize",
         "description": "Description",
         "version": "Version",
         "lastModified": "LastModified",

@@ -10,6 +10,7 @@ from typing import Any
 
 from awsgraph.catalog.refs import kms_ref, sibling_arn
 from awsgraph.catalog.spec import Detail, Link, Resource
+from awsgraph.model.hostnames import host_names
 
 CONSOLE = "https://console.aws.amazon.com/rds/home?region={region}#"
 
@@ -111,9 +112,9 @@ INSTANCE = Resource(
     active="DBInstanceStatus == 'available'",
     props={
         **COMMON,
-        "status": "DBInstanceStatus",
+        # Host.status is a device lifecycle state: the DB status is dbInstanceStatus.
+        "dbInstanceStatus": "DBInstanceStatus",
         "endpoint": "Endpoint.Address",
-        "hostname": "Endpoint.Address",
         "port": "Endpoint.Port || DbInstancePort",
         "instanceClass": "DBInstanceClass",
         "dbClusterIdentifier": "DBClusterIdentifier",
@@ -129,7 +130,7 @@ INSTANCE = Resource(
         "parameterGroups": "DBParameterGroups[].DBParameterGroupName",
         "monitoringInterval": "MonitoringInterval",
     },
-    compute=_datastore,
+    compute=lambda item: {**_datastore(item), **host_names((item.get("Endpoint") or {}).get("Address"))},
     raw=("PubliclyAccessible", "NetworkType", "VpcSecurityGroups", "DBSubnetGroup.Subnets.SubnetIdentifier",
          "Endpoint.Address"),
     web_link=CONSOLE + "database:id={DBInstanceIdentifier};is-cluster=false",

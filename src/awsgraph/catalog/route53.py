@@ -30,8 +30,17 @@ def _record(item: dict[str, Any]) -> dict[str, Any]:
         "aliasHostedZoneId": alias.get("HostedZoneId"),
         "aliasEvaluateTargetHealth": alias.get("EvaluateTargetHealth"),
         "domainName": str(item.get("Name", "")).rstrip("."),
-        "TTL": item.get("TTL"),
+        "TTL": item.get("TTL") if item.get("TTL") is not None else _alias_ttl(alias_dns),
     }
+
+
+def _alias_ttl(target: str | None) -> int | None:
+    """An alias record has no TTL of its own; AWS fixes it at 60 s for load balancers and S3 website
+    endpoints. Others (a record in the zone, CloudFront, API Gateway) stay unknown."""
+    name = (target or "").lower()
+    if name.endswith(".elb.amazonaws.com") or ".s3-website" in name:
+        return 60
+    return None
 
 
 ZONE_ID = "split('/', Id)[-1]"  # Id comes as "/hostedzone/Z123"; everything else uses the bare id

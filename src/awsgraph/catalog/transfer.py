@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsgraph.catalog.spec import Detail, Link, Parent, Resource
+from awsgraph.model.hostnames import host_names
 
 # "/bucket/prefix" home directories and LOGICAL mappings' targets name the bucket first.
 HOME_BUCKETS = "map(&split('/', @)[1], [HomeDirectory, User.HomeDirectoryMappings[].Target][] | [?starts_with(@, '/')])"
@@ -14,6 +15,9 @@ def _server(item: dict[str, Any]) -> dict[str, Any]:
     server = item.get("Server") or {}
     endpoint = server.get("EndpointType") or item.get("EndpointType")
     details = server.get("EndpointDetails") or {}
+    arn = str(item.get("Arn", ""))
+    endpoint_name = (f"{item.get('ServerId')}.server.transfer.{arn.split(':')[3]}.amazonaws.com"
+                     if item.get("ServerId") and arn.count(":") >= 5 else None)
     return {
         "public": endpoint == "PUBLIC" or bool(details.get("AddressAllocationIds")),
         "protocols": server.get("Protocols"),
@@ -22,17 +26,20 @@ def _server(item: dict[str, Any]) -> dict[str, Any]:
         "subnetIds": details.get("SubnetIds"),
         "securityGroupIds": details.get("SecurityGroupIds"),
         "hostKeyFingerprint": server.get("HostKeyFingerprint"),
-        "hostname": f"{item.get('ServerId')}.server.transfer.{str(item.get('Arn', '')).split(':')[3]}.amazonaws.com"
-        if item.get("ServerId") and str(item.get("Arn", "")).count(":") >= 5
-        else None,
+        "endpoint": endpoint_name,
+        **host_names(endpoint_name),
+        # "file-transfer" is no value of Gateway.function: "other", and gatewayKind says what it is.
         "category": ["network"],
-        "function": ["file-transfer"],
+        "function": ["other"],
+        "gatewayKind": "file-transfer",
     }
 
 
 SERVER = Resource(
     type="aws_transfer_server",
-    cls=("Host", "Gateway"),
+    # The spec says Host and Gateway, but their schemas want category as a string and as a list:
+    # no entity can be both. It is a managed endpoint, so Gateway.
+    cls=("Gateway",),
     service="transfer",
     call="list_servers",
     id="ServerId",
@@ -83,7 +90,7 @@ USER = Resource(
     name="UserName",
     tags="User.Tags",
     props={
-        "username": "UserName",
+        "username": "[UserName]",  # User.username is a list
         "serverId": "ServerId",
         "roleArn": "Role",
         "homeDirectory": "HomeDirectory",

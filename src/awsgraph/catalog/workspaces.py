@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsgraph.catalog.spec import Detail, Link, Parent, Resource
+from awsgraph.model.hostnames import host_names
 
 
 def _workspace(item: dict[str, Any]) -> dict[str, Any]:
@@ -12,7 +13,10 @@ def _workspace(item: dict[str, Any]) -> dict[str, Any]:
         "encrypted": bool(
             item.get("RootVolumeEncryptionEnabled") and item.get("UserVolumeEncryptionEnabled")
         ),
-        "category": ["endpoint"],
+        "category": "endpoint",
+        **host_names(item.get("ComputerName")),
+        "privateIpAddresses": [item["IpAddress"]] if item.get("IpAddress") else None,
+        "ipv4Addresses": [item["IpAddress"]] if item.get("IpAddress") else None,
     }
 
 
@@ -34,7 +38,6 @@ WORKSPACE = Resource(
         "bundleId": "BundleId",
         "subnetId": "SubnetId",
         "computerName": "ComputerName",
-        "hostname": "ComputerName",
         "volumeEncryptionKey": "VolumeEncryptionKey",
         "rootVolumeEncryptionEnabled": "RootVolumeEncryptionEnabled",
         "userVolumeEncryptionEnabled": "UserVolumeEncryptionEnabled",

@@ -26,6 +26,9 @@ for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds", "awsgraph.
             raise
 
 
+COMMAND_MODULES.append(__import__("awsgraph.cli.privesc_cmds", fromlist=["register"]))
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse echoes what it was given (``invalid choice: '...'``): shown inert like any output."""
 

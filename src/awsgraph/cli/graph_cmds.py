@@ -30,7 +30,8 @@ def register(sub: Any) -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_runs)
 
-    d = sub.add_parser("docs", help="regenerate docs/catalog.md, docs/iam-policy.json and docs/j1ql.md from the code")
+    d = sub.add_parser("docs", help="regenerate docs/catalog.md, docs/iam-policy.json, docs/j1ql.md and "
+                                    "docs/privesc-techniques.md from the code")
     d.add_argument("--out", default="docs", help="docs directory (default docs)")
     d.add_argument("--check", action="store_true", help="exit 1 if the committed docs are stale")
     d.set_defaults(func=cmd_docs)
@@ -114,8 +115,25 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     stale = write_docs(args.out, check=args.check)
     stale += write_features(args.out, check=args.check)
+    stale += _write_technique_docs(args.out, check=args.check)
     if args.check and stale:
         raise CliError(f"generated docs are stale: {', '.join(stale)} (run `awsgraph docs`)", code=1)
-    written = f"wrote {args.out}/catalog.md, {args.out}/iam-policy.json and {args.out}/j1ql.md"
+    written = (f"wrote {args.out}/catalog.md, {args.out}/iam-policy.json, {args.out}/j1ql.md and "
+               f"{args.out}/privesc-techniques.md")
     console().print("docs are current" if args.check else written)
     return 0
+
+
+def _write_technique_docs(out_dir: str, *, check: bool) -> list[str]:
+    """docs/privesc-techniques.md from the escalation technique table."""
+    from pathlib import Path
+
+    from awsgraph.iam.techniques import DOCS_NAME, render_docs
+
+    path = Path(out_dir) / DOCS_NAME
+    text = render_docs()
+    stale = [DOCS_NAME] if not path.exists() or path.read_text() != text else []
+    if not check:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return stale

@@ -83,23 +83,58 @@ def _scp_levels(files: list[str] | None) -> list[list[Any]] | None:
     return levels
 
 
+def _check_request(action: str, resource: str, *, star_ok: bool) -> None:
+    from awsgraph.iam.validate import action_problem, resource_problem
+
+    problem = action_problem(action) or resource_problem(resource, star_ok=star_ok)
+    if problem:
+        raise CliError(problem)
+
+
+def _check_policies(docs: list[tuple[str, Any]], *, needs_resource: bool = True) -> None:
+    from awsgraph.iam.validate import first_problem, policy_problems
+
+    problems = [p for where, doc in docs for p in policy_problems(doc, where, needs_resource=needs_resource)]
+    message = first_problem(problems)
+    if message:
+        raise CliError(message)
+
+
+def _check_scps(files: list[str] | None, levels: list[list[Any]] | None) -> None:
+    if files is None or levels is None:
+        return
+    # SCP statements may omit Resource; they must still say Allow/Deny and name real actions.
+    _check_policies([(f, doc) for f, level in zip(files, levels, strict=True) for doc in level],
+                    needs_resource=False)
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from awsgraph.iam import evaluate
 
     if args.resource_policy and not args.principal:
         raise CliError("--resource-policy needs --principal ARN (who is calling)")
+    _check_request(args.action, args.resource, star_ok=True)
+    identity = [(p, _read_json(p)) for p in args.policy]
+    boundary = _read_json(args.boundary) if args.boundary else None
+    resource_policy = _read_json(args.resource_policy) if args.resource_policy else None
+    scps = _scp_levels(args.scp)
+    _check_policies(identity + ([(args.boundary, boundary)] if args.boundary else []))
+    if args.resource_policy:
+        # A role trust policy has no Resource; other resource policies must name one.
+        _check_policies([(args.resource_policy, resource_policy)],
+                        needs_resource=not args.action.strip().lower().startswith("sts:"))
+    _check_scps(args.scp, scps)
     d = evaluate(
         args.action, args.resource,
-        identity_policies=[_read_json(p) for p in args.policy],
-        resource_policy=_read_json(args.resource_policy) if args.resource_policy else None,
+        identity_policies=[doc for _p, doc in identity],
+        resource_policy=resource_policy,
         principal_arn=args.principal, resource_account=args.resource_account,
-        boundary=_read_json(args.boundary) if args.boundary else None,
-        scps=_scp_levels(args.scp), context=parse_context(args.context),
+        boundary=boundary, scps=scps, context=parse_context(args.context),
     )
     if args.json:
         print_json({"decision": d.decision, "conditional": d.conditional,
                     "allowedBy": list(d.allowed_by), "deniedBy": list(d.denied_by),
-                    "conditionalDenies": list(d.conditional_denies)}, indent=None)
+                    "conditionalDenies": list(d.conditional_denies), "unknowns": list(d.unknowns)}, indent=None)
     else:
         console().print(d.explain())
     return 0
@@ -109,6 +144,9 @@ def _who_can(args: argparse.Namespace) -> int:
     from awsgraph.iam.whocan import Rec, who_can
     from awsgraph.store import StoreError, open_store
 
+    _check_request(args.action, args.resource, star_ok=False)
+    scps = _scp_levels(args.scp)
+    _check_scps(args.scp, scps)
     try:
         store = open_store(args.db)
     except (FileNotFoundError, StoreError) as exc:
@@ -124,11 +162,12 @@ def _who_can(args: argparse.Namespace) -> int:
                 records.append(Rec(e.key, e.type, props, raw))
     finally:
         store.close()
-    answers = who_can(args.action, args.resource, records, scps=_scp_levels(args.scp),
+    answers = who_can(args.action, args.resource, records, scps=scps,
                       context=parse_context(args.context))
     if args.json:
         print_json([{"principal": a.principal, "type": a.principal_type, "conditional": a.conditional,
-                     "via": a.via, "unless": list(a.decision.conditional_denies), "note": a.note}
+                     "via": a.via, "unless": list(a.decision.conditional_denies),
+                     "dependsOn": list(a.decision.unknowns), "note": a.note}
                     for a in answers])
         return 0
     out = console()
@@ -142,6 +181,8 @@ def _who_can(args: argparse.Namespace) -> int:
             out.print(inert(f"    via {v}"))
         if a.decision.conditional_denies:
             out.print(inert(f"    unless {', '.join(a.decision.conditional_denies)} applies"))
+        if a.decision.unknowns:
+            out.print(inert(f"    depends on the {', '.join(a.decision.unknowns)}, which was not collected"))
         if a.note:
             out.print(inert(f"    note: {a.note}"))
     return 0

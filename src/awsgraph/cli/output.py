@@ -143,3 +143,7 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, out: Console | None = None)
             t.add_row(*[inert(r.get(c)) for c in cols])
         out.print(t)
     out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+    same = len(rows) - len({tuple(inert(r.get(c)) for c in cols) for r in rows})
+    if same and not any(c.endswith((".region", ".accountId", "._key")) for c in cols):
+        out.print(f"{same} row{'s' if same != 1 else ''} look the same as another: RETURN <alias>.region, "
+                  "<alias>.accountId or <alias>._key to tell them apart")

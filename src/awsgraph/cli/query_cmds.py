@@ -172,14 +172,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
         text = render(question, _parse_params(args.param))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    from awsgraph.questions.coverage import assess
+
     with _connection(args.db) as conn:
         rows = _run(conn, text, args)
+        cov = assess(conn, text, question.needs)
     if args.format == "table":
         out = console(stderr=True)
         out.print(styled(question.title, "bold"))
         out.print(question.why)
         out.print(styled(text, "dim"))
     print_rows(rows, args.format)
+    if cov.level != "complete":  # the rows (stdout) stay as they are; the caveat goes beside them
+        console(stderr=True).print(styled(cov.text, "yellow"))
     return 0
 
 
@@ -203,7 +208,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     _write(args.out, page, force=args.force)
     hits = sum(1 for a in answers if a.rows)
     out = console()
-    out.print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings")
+    shaky = sum(1 for a in answers if a.coverage != "complete")
+    out.print(f"wrote {args.out}: {len(answers)} questions, {hits} with findings"
+              + (f", {shaky} built on partial or missing data" if shaky else ""))
     for acc in coverage.accounts:
         out.print(f"  account {inert(acc.account)}: run {acc.run_id}, {len(acc.incomplete)} step(s) not complete")
     if not coverage.accounts:

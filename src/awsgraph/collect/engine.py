@@ -689,7 +689,7 @@ class Collector:
         for g in groups:
             props: dict[str, PropValue] = {
                 "name": g, "displayName": f"AWS {g.upper() if len(g) <= 4 else g.title()}",
-                "accountId": self.account, "category": "infrastructure", "function": "cloud", "active": True,
+                "accountId": self.account, "category": ["infrastructure"], "function": ["cloud"], "active": True,
                 **stamp,
             }
             e = Entity(key=service_key(self.account, g), type=f"aws_{g}", classes=("Service",), props=props,

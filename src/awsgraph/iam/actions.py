@@ -187,3 +187,25 @@ def applies_to(info: ActionInfo, arn: str) -> bool:
             if own is None or own == rtype or _type_template(arn_service, own) is None:
                 return True
     return False
+
+
+def resource_templates(action: str) -> list[str]:
+    """ARN templates (``arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}``) of the
+    resources an action acts on; the type its name speaks of first (``RunInstances`` -> instance).
+    Empty for an unknown action or one without resource types."""
+    info = lookup(action)
+    if info is None:
+        return []
+    svc = _snapshot()["services"].get(info.service) or {}
+    templates = {k.lower(): v for k, v in (svc.get("resources") or {}).items()}  # names differ in case
+    named = {rtype: tpl for rtype in sorted(info.resource_types) if (tpl := templates.get(rtype.lower()))}
+    noun = info.name.lower()
+    spoken = [tpl for rtype, tpl in named.items() if rtype.replace("-", "").lower() in noun]
+    return spoken or list(named.values())
+
+
+def fill_template(template: str, *, account: str, region: str = "us-east-1", name: str = "awsgraph-probe",
+                  partition: str = "aws") -> str:
+    """A concrete ARN from a template: the account and region given, every other part ``name``."""
+    values = {"partition": partition, "region": region, "account": account}
+    return _TEMPLATE_VAR.sub(lambda m: values.get(m.group(0)[2:-1].lower(), name), template)

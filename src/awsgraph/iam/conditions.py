@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from awsgraph.iam.patterns import LITERAL, Unresolved, arn_like, glob_match, loo
 Tri = bool | None
 
 _MISSING = object()
+_EPOCH = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -49,8 +51,9 @@ def _date(value: Any) -> datetime | None:
     if not text:
         return None
     try:
-        if text.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(text), tz=UTC)
+        if _EPOCH.match(text):
+            # Epoch seconds, possibly fractional ("1533859200.5"), as aws:EpochTime may carry.
+            return datetime.fromtimestamp(float(Decimal(text)), tz=UTC)
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         return None
@@ -191,6 +194,12 @@ def evaluate_operator(operator: str, key: str, policy_values: Any, context: Mapp
     if low == "null":
         want_absent = any(_str(v).strip().lower() == "true" for v in values)
         want_present = any(_str(v).strip().lower() == "false" for v in values)
+        if qualifier in ("forallvalues", "foranyvalue"):
+            # Null asked of each value the key holds: a present value is "not null". A missing
+            # (or empty) key has no values, so ForAllValues holds vacuously and ForAnyValue fails.
+            present = [] if ctx_value is None else [v for v in _as_list(ctx_value) if v is not None]
+            each = [want_present for _ in present]
+            return all(each) if qualifier == "forallvalues" else any(each)
         return (absent and want_absent) or (not absent and want_present)
     if low not in _OPERATORS:
         return None  # an operator we do not know: cannot decide

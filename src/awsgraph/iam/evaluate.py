@@ -9,6 +9,20 @@ policies and role trust policies must always allow: an identity policy alone is 
 Conditions the context cannot decide make the outcome *conditional*: an Allow that depends
 on one still allows (``conditional=True``); a Deny that depends on one does not deny, but
 the outcome is marked conditional.
+
+``resource_policy`` is the resource's own policy document (a role's trust policy for
+``sts:AssumeRole*``). Pass ``{}`` (or a policy without statements) for a resource known to
+have none. ``None`` means *not known*: within one account the identity side decides, as it
+would without a resource policy, except where a resource policy must allow (a KMS key
+policy, a role trust policy) or the caller is from another account. There the answer is
+``allow`` marked ``conditional`` (with ``unknowns``) when the identity side allows, since it
+now depends on a policy awsgraph was not given, and ``implicit_deny`` otherwise.
+
+Special cases AWS documents: ``sts:GetCallerIdentity`` needs no permission and cannot be
+denied; service-linked roles (path ``/aws-service-role/``) are not subject to SCPs; a
+resource-policy statement without ``Principal``/``NotPrincipal`` grants (and denies)
+nothing; an action of ``*`` asks for every action, so only statements whose Action covers
+every action (``*``) match it: ``evaluate("*", "*", ...)`` is the administrator test.
 """
 
 from __future__ import annotations
@@ -33,6 +47,8 @@ class Decision:
     allowed_by: tuple[str, ...] = ()
     denied_by: tuple[str, ...] = ()
     conditional_denies: tuple[str, ...] = ()
+    # What the answer depends on that was not given (e.g. "resource policy").
+    unknowns: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -49,6 +65,8 @@ class Decision:
             parts.append("allowed by " + ", ".join(self.allowed_by))
         if self.conditional_denies:
             parts.append("unless " + ", ".join(self.conditional_denies))
+        if self.unknowns:
+            parts.append("depends on the " + ", ".join(self.unknowns) + " (not given)")
         return "; ".join(parts)
 
 
@@ -83,6 +101,8 @@ def _scan(statements: Sequence[Statement], action: str, resource: str, context: 
             continue
         kind = "self"
         if principal is not None:
+            if st.principals is None:
+                continue  # a resource-policy statement must name its principals to apply
             got = principal_match(st, principal)
             if got is None:
                 continue
@@ -104,6 +124,14 @@ def _account_of_arn(arn: str) -> str | None:
     if len(parts) == 6 and parts[0] == "arn" and parts[4]:
         return parts[4]
     return None
+
+
+def _service_linked(principal: Principal | None) -> bool:
+    """Service-linked roles (and their sessions) are exempt from SCPs."""
+    if principal is None or principal.kind not in ("role", "session"):
+        return False
+    return ":role/aws-service-role/" in principal.arn or (principal.role_name or "").startswith(
+        "AWSServiceRoleFor")
 
 
 def _resource_policy_required(action: str, resource: str) -> bool:
@@ -162,7 +190,11 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
              resource_account: str | None = None, boundary: Any = None,
              scps: Sequence[Any] | None = None, context: Mapping[str, Any] | None = None) -> Decision:
     """Decide whether ``action`` on ``resource`` is allowed; see the module docstring."""
+    if action.strip().lower() == "sts:getcalleridentity":
+        return Decision(ALLOW, allowed_by=("sts:GetCallerIdentity needs no permission",))
     principal = Principal.parse(principal_arn) if principal_arn else None
+    if _service_linked(principal):
+        scps = None
     if resource_account is None:
         resource_account = _account_of_arn(resource)
     ctx = _derived_context(context, principal, resource_account)
@@ -202,8 +234,16 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
     if boundary_scan is not None:
         used += boundary_scan.allowing()
 
+    unknowns: tuple[str, ...] = ()
     if rp_scan is None:
         final = min(scp_state, via_identity)
+        cross_account = (principal is not None and principal.account is not None
+                         and resource_account is not None and principal.account != resource_account)
+        needs_rp = _resource_policy_required(action, resource) or cross_account
+        if needs_rp and final != NO:
+            final = MAYBE  # the resource's own policy must allow too, and it was not given
+            unknowns = ("key policy" if action.lower().startswith("kms:") else
+                        "trust policy" if action.lower().startswith("sts:") else "resource policy",)
     else:
         used += rp_scan.allowing()
         same_account = (
@@ -232,7 +272,8 @@ def evaluate(action: str, resource: str, *, identity_policies: Iterable[Any] = (
         # Still conditional when an unresolved Deny matched: it decides deny vs implicit deny.
         return Decision(IMPLICIT_DENY, bool(maybe), conditional_denies=maybe)
     return Decision(ALLOW, final == MAYBE or bool(maybe),
-                    allowed_by=tuple(dict.fromkeys(st.label() for st in used)), conditional_denies=maybe)
+                    allowed_by=tuple(dict.fromkeys(st.label() for st in used)), conditional_denies=maybe,
+                    unknowns=unknowns)
 
 
 __all__ = ["ALLOW", "DENY", "IMPLICIT_DENY", "Decision", "evaluate"]

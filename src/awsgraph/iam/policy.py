@@ -11,12 +11,20 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 from awsgraph.iam.patterns import LITERAL, action_matches, glob_match
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+EVERY_ACTION = "*"
+
+
+def covers_every_action(pattern: str) -> bool:
+    """``*``, ``*:*`` and the like: a pattern that matches every ``service:Action``."""
+    parts = pattern.strip().split(":")
+    return len(parts) <= 2 and all(part and set(part) == {"*"} for part in parts)
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -53,7 +61,11 @@ class Statement:
         return f"{self.source}:{name}" if self.source else name
 
     def matches_action(self, action: str) -> bool:
-        hit = any(action_matches(p, action) for p in self.actions)
+        if action == EVERY_ACTION:
+            # A request for every action: only an Action element that covers every action
+            # matches it (never NotAction, which always leaves something out).
+            return not self.not_action and any(covers_every_action(p) for p in self.actions)
+        hit = _any_action_matches(self.actions, action)
         return not hit if self.not_action else hit
 
     def matches_resource(self, resource: str, context: Mapping[str, Any] | None) -> bool:
@@ -62,6 +74,12 @@ class Statement:
         ctx = context if self.variables else LITERAL
         hit = any(glob_match(p, resource, ctx) for p in self.resources)
         return not hit if self.not_resource else hit
+
+
+@lru_cache(maxsize=65536)
+def _any_action_matches(patterns: tuple[str, ...], action: str) -> bool:
+    """Whether any pattern matches ``action`` (cached: the same statements meet the same actions often)."""
+    return any(action_matches(p, action) for p in patterns)
 
 
 def load_document(doc: Any) -> dict[str, Any]:
@@ -151,33 +169,7 @@ class Principal:
 
     @staticmethod
     def parse(arn: str | None) -> Principal:
-        if not arn:
-            return Principal("", "anonymous", None)
-        arn = arn.strip()
-        if _ACCOUNT_ID.match(arn):
-            return Principal(f"arn:aws:iam::{arn}:root", "root", arn)
-        if arn.endswith(".amazonaws.com") or arn.endswith(".amazonaws.com.cn") or (
-            "." in arn and not arn.startswith("arn:")
-        ):
-            return Principal(arn, "service" if "amazonaws.com" in arn else "federated", None)
-        parts = arn.split(":", 5)
-        if len(parts) == 6 and parts[0] == "arn":
-            account = parts[4] or None
-            res = parts[5]
-            if parts[2] == "iam":
-                if res == "root":
-                    return Principal(arn, "root", account)
-                if res.startswith("user/"):
-                    return Principal(arn, "user", account)
-                if res.startswith("role/"):
-                    return Principal(arn, "role", account, res.rsplit("/", 1)[-1])
-                if res.startswith(("saml-provider/", "oidc-provider/")):
-                    return Principal(arn, "federated", account)
-            if parts[2] == "sts" and res.startswith("assumed-role/"):
-                bits = res.split("/")
-                return Principal(arn, "session", account, bits[1] if len(bits) > 1 else None)
-            return Principal(arn, "other", account)
-        return Principal(arn, "other", None)
+        return _parse_principal(arn)
 
     @property
     def root_arn(self) -> str | None:
@@ -196,6 +188,37 @@ class Principal:
         parts = entry.split(":", 5)
         return (len(parts) == 6 and parts[2] == "iam" and parts[4] == self.account
                 and parts[5].startswith("role/") and parts[5].rsplit("/", 1)[-1] == self.role_name)
+
+
+@lru_cache(maxsize=65536)
+def _parse_principal(arn: str | None) -> Principal:
+    if not arn:
+        return Principal("", "anonymous", None)
+    arn = arn.strip()
+    if _ACCOUNT_ID.match(arn):
+        return Principal(f"arn:aws:iam::{arn}:root", "root", arn)
+    if arn.endswith(".amazonaws.com") or arn.endswith(".amazonaws.com.cn") or (
+        "." in arn and not arn.startswith("arn:")
+    ):
+        return Principal(arn, "service" if "amazonaws.com" in arn else "federated", None)
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        account = parts[4] or None
+        res = parts[5]
+        if parts[2] == "iam":
+            if res == "root":
+                return Principal(arn, "root", account)
+            if res.startswith("user/"):
+                return Principal(arn, "user", account)
+            if res.startswith("role/"):
+                return Principal(arn, "role", account, res.rsplit("/", 1)[-1])
+            if res.startswith(("saml-provider/", "oidc-provider/")):
+                return Principal(arn, "federated", account)
+        if parts[2] == "sts" and res.startswith("assumed-role/"):
+            bits = res.split("/")
+            return Principal(arn, "session", account, bits[1] if len(bits) > 1 else None)
+        return Principal(arn, "other", account)
+    return Principal(arn, "other", None)
 
 
 def _entry_account(entry: str) -> str | None:
@@ -218,8 +241,6 @@ def principal_match(stmt: Statement, principal: Principal) -> str | None:
     if stmt.principals is None:
         return "self"
     if stmt.not_principal:
-        # NotPrincipal excludes only identities it names: the account entry excludes the
-        # account itself, not its users, so a user is excluded only when listed by ARN.
         listed = [e for vals in stmt.principals.values() for e in vals]
         if principal.kind == "anonymous":
             return None if "*" in listed else "self"
@@ -228,6 +249,13 @@ def principal_match(stmt: Statement, principal: Principal) -> str | None:
             _entry_account(e) == principal.account for e in listed)
         if principal.kind == "root":
             return None if account_listed else "self"
+        if stmt.allow:
+            # Allow with NotPrincipal: everyone except the principals named (an account entry
+            # names every principal of that account).
+            return None if own or account_listed or "*" in listed else "self"
+        # Deny with NotPrincipal excludes only identities it names together with their
+        # account: AWS checks the caller's account as well, so a user listed by ARN alone
+        # is still denied through its account.
         if own and (account_listed or principal.kind in ("service", "federated")):
             return None
         return "self"

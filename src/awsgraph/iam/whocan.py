@@ -119,6 +119,11 @@ class Directory:
                 out += self._own_policies(group, "GroupPolicyList", f"group {gname}: ")
         return out
 
+    def group_policies(self, name: str) -> list[Policy]:
+        """A group's inline and managed policies (what a member gains from it)."""
+        group = self.groups.get(name)
+        return self._own_policies(group, "GroupPolicyList", f"group {name}: ") if group is not None else []
+
     def boundary(self, r: Rec) -> Policy | None:
         pb = r.raw.get("PermissionsBoundary") or {}
         arn = pb.get("PermissionsBoundaryArn") if isinstance(pb, Mapping) else None
@@ -136,20 +141,24 @@ class Directory:
         return r
 
     def resource_policy(self, action: str, resource: str) -> dict[str, Any] | None:
+        """The resource's policy; ``{}`` when the resource was collected without one, ``None``
+        when awsgraph does not know (the resource was not collected)."""
         r = self.resource_record(resource)
         if r is None:
             return None
         if r.type == "aws_iam_role":
             if action.lower().startswith("sts:"):
                 return _doc(r.raw.get("AssumeRolePolicyDocument"))
-            return None
+            return {}
         for k in _RESOURCE_POLICY_KEYS:
             if r.raw.get(k):
                 return _doc(r.raw[k])
         attrs = r.raw.get("Attributes")
         if isinstance(attrs, Mapping) and attrs.get("Policy"):
             return _doc(attrs["Policy"])
-        return None
+        if r.type == "aws_kms_key":
+            return None  # every key has a key policy: one we did not read is unknown, not empty
+        return {}
 
 
 def _describe(label: str) -> str:
@@ -167,7 +176,7 @@ def who_can(action: str, resource: str, records: Iterable[Rec], *, scps: Sequenc
             context: Mapping[str, Any] | None = None, include_denied: bool = False) -> list[Answer]:
     d = Directory(records)
     rp_doc = d.resource_policy(action, resource)
-    rp = compile_policy(rp_doc, "resource policy") if rp_doc else None
+    rp = compile_policy(rp_doc, "resource policy") if rp_doc is not None else None
     res_rec = d.resource_record(resource)
     res_account = None
     if res_rec is not None:

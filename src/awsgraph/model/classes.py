@@ -1,22 +1,35 @@
 """JupiterOne data-model classes awsgraph uses: parent class and required properties.
 
-A vocabulary of our own, checked against the published class schemas (@jupiterone/data-model,
-v0.55 required sets). ``fill_required`` gives a missing required property an explicit null
-(or a sensible default), so every entity carries the keys its classes require.
+A vocabulary of our own, transcribed from the published class schemas of @jupiterone/data-model
+0.64.2 (a test compares it with them when they are at hand). A required property marked ``?``
+accepts null in the class and every class it extends (``Network.public`` does not: ``Entity``
+says boolean). ``fill_required`` gives every missing required property that accepts null an
+explicit null, and fills ``name``/``displayName`` from each other; a required property that
+cannot be null is left for the entity's producer to set (the schema test fails if one does not):
+nothing here invents a value.
+
+``Monitor`` and ``Everyone`` are classes the AWS integration's spec uses that the data model does
+not define; they add no requirement beyond ``Entity``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+_DEVICE = (
+    "category?", "displayName", "ipv4Addresses?", "ipv6Addresses?", "macAddresses?", "publicIpAddresses?",
+    "privateIpAddresses?", "hostname?", "fqdn?", "serial?", "deviceId?", "lastSeenOn?", "make?", "model?",
+    "osName?", "osType?", "osDetails?", "osVersion?",
+)
+
 CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
     'AccessKey': ('Key', ()),
     'AccessPolicy': ('Entity', ()),
     'AccessRole': ('Entity', ()),
-    'Account': ('Entity', ()),
+    'Account': ('Entity', ('vendor',)),
     'Alert': ('RecordEntity', ()),
     'Application': ('Entity', ()),
-    'ApplicationEndpoint': ('Entity', ('address',)),
+    'ApplicationEndpoint': ('Entity', ('address?',)),
     'Assessment': ('Entity', ('category', 'summary', 'internal')),
     'Attacker': ('Entity', ()),
     'Backup': ('Entity', ()),
@@ -33,12 +46,12 @@ CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
     'Control': ('Entity', ()),
     'ControlPolicy': ('Entity', ()),
     'CryptoKey': ('Key', ()),
-    'DataCollection': ('Entity', ('classification',)),
-    'DataObject': ('Entity', ('classification',)),
-    'DataStore': ('Entity', ('classification', 'encrypted')),
+    'DataCollection': ('Entity', ('classification?',)),
+    'DataObject': ('Entity', ('classification?',)),
+    'DataStore': ('Entity', ('classification?', 'encrypted?')),
     'Database': ('Entity', ()),
     'Deployment': ('Entity', ()),
-    'Device': ('Entity', ('category', 'make', 'model', 'serial', 'deviceId', 'lastSeenOn')),
+    'Device': ('Entity', _DEVICE),
     'Directory': ('Entity', ()),
     'Disk': ('DataStore', ()),
     'Document': ('Entity', ()),
@@ -46,15 +59,16 @@ CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
     'DomainRecord': ('Entity', ('type', 'TTL')),
     'DomainZone': ('Entity', ('domainName',)),
     'Entity': ('GraphObject', ('name', 'displayName')),
-    'Finding': ('RecordEntity', ('category', 'severity', 'numericSeverity', 'open')),
+    'Everyone': ('Entity', ()),  # not in the data model: JupiterOne's global principal
+    'Finding': ('RecordEntity', ('category', 'severity?', 'numericSeverity?', 'open')),
     'Firewall': ('Entity', ('category',)),
     'Framework': ('GraphObject', ('name', 'displayName', 'standard', 'version')),
     'Function': ('Entity', ()),
     'Gateway': ('Entity', ('category', 'function', 'public')),
     'GraphObject': ('', ('_key', '_class', '_type')),
     'Group': ('Entity', ()),
-    'Host': ('Entity', ('hostname',)),
-    'HostAgent': ('Entity', ('function', 'lastSeenOn')),
+    'Host': ('Entity', _DEVICE),
+    'HostAgent': ('Entity', ('function', 'lastSeenOn?')),
     'Image': ('Entity', ()),
     'Incident': ('Entity', ('category', 'severity', 'reportable')),
     'Internet': ('GraphObject', ('displayName',)),
@@ -63,10 +77,11 @@ CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
     'Issue': ('Entity', ()),
     'Key': ('Entity', ()),
     'Logs': ('Entity', ()),
+    'Monitor': ('Entity', ()),  # not in the data model: the spec's class for metric alarms
     'Model': ('Entity', ()),
     'Module': ('Entity', ()),
     'NHI': ('Entity', ()),
-    'Network': ('Entity', ('CIDR', 'public', 'internal')),
+    'Network': ('Entity', ('CIDR?', 'public', 'internal?')),
     'NetworkEndpoint': ('Entity', ()),
     'NetworkInterface': ('Entity', ()),
     'Organization': ('Entity', ()),
@@ -104,46 +119,62 @@ CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
     'Team': ('Entity', ()),
     'ThreatIntel': ('RecordEntity', ()),
     'Training': ('RecordEntity', ()),
-    'User': ('Entity', ()),
+    'User': ('Entity', ('firstName?', 'lastName?', 'email?', 'shortLoginId?', 'username?')),
     'UserGroup': ('Entity', ()),
     'Vault': ('Entity', ('name',)),
     'Vendor': ('Entity', ('category',)),
-    'Vulnerability': ('RecordEntity', ('category', 'severity', 'blocking', 'open', 'production', 'public')),
-    'Weakness': ('RecordEntity', ()),
+    'Vulnerability': ('RecordEntity', ('open', 'cveId?')),
+    'Weakness': ('RecordEntity', ('open', 'cweId?')),
     'Workflow': ('Entity', ()),
     'Workload': ('Entity', ()),
 }
 
-DEFAULTS: dict[str, Any] = {
-    "category": ["infrastructure"],
-    "function": ["cloud"],
-    "vendor": "Amazon Web Services",
-    "internal": True,
-    "summary": "",
-}
 
-
-def required_properties(cls: str) -> tuple[str, ...]:
-    """Required properties of ``cls`` including those it inherits."""
+def _required(cls: str) -> list[str]:
     seen: list[str] = []
     current: str | None = cls
     guard = 0
     while current and current in CLASSES and guard < 10:
         parent, req = CLASSES[current]
-        seen.extend(r for r in req if r not in seen)
+        seen.extend(r for r in req if r not in seen and r.rstrip("?") not in seen and r + "?" not in seen)
         current = parent
         guard += 1
-    return tuple(seen)
+    return seen
+
+
+def required_properties(cls: str) -> tuple[str, ...]:
+    """Required properties of ``cls`` including those it inherits."""
+    return tuple(r.rstrip("?") for r in _required(cls))
+
+
+def nullable_required(cls: str) -> tuple[str, ...]:
+    """The required properties of ``cls`` (inherited included) that accept null."""
+    return tuple(r[:-1] for r in _required(cls) if r.endswith("?"))
+
+
+# Properties these classes hold as lists that may arrive as one string (the lower-cased copy of
+# an ``Email`` tag is a string on every other class).
+_LIST_PROPS: dict[str, tuple[str, ...]] = {
+    "User": ("email", "username", "shortLoginId", "emailDomain"),
+    "Person": ("email", "emailDomain", "phone", "userIds"),
+}
+
+
+def conform(props: dict[str, Any], classes: tuple[str, ...] | list[str]) -> None:
+    """Shape ``props`` for its classes: required properties filled (see :func:`fill_required`) and
+    the list-valued properties of User and Person made lists."""
+    fill_required(props, classes)
+    for cls in classes:
+        for prop in _LIST_PROPS.get(cls, ()):
+            if isinstance(props.get(prop), str):
+                props[prop] = [props[prop]]
 
 
 def fill_required(props: dict[str, Any], classes: tuple[str, ...] | list[str]) -> None:
+    if "displayName" not in props and isinstance(props.get("name"), str):
+        props["displayName"] = props["name"]
+    if "name" not in props and isinstance(props.get("displayName"), str):
+        props["name"] = props["displayName"]
     for cls in classes:
-        for prop in required_properties(cls):
-            if prop.startswith("_") or prop in props:
-                continue
-            if prop == "displayName" and "name" in props:
-                props[prop] = props["name"]
-            elif prop == "name" and "displayName" in props:
-                props[prop] = props["displayName"]
-            else:
-                props[prop] = DEFAULTS.get(prop)
+        for prop in nullable_required(cls):
+            props.setdefault(prop, None)

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from awsgraph.model.tags import tag_property
+
 Primitive = str | int | float | bool | None
 PropValue = Primitive | list[Primitive]
 
@@ -21,6 +23,7 @@ PropValue = Primitive | list[Primitive]
 _COPIED_TAGS = {"classification", "owner", "email"}
 # Data-type tags the spec's ProTips describe as booleans.
 _BOOLEAN_TAGS = {"pii", "phi", "pci"}
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 
 
@@ -40,11 +43,11 @@ class Entity:
     incomplete: bool = False
 
     def to_j1(self) -> dict[str, Any]:
-        from awsgraph.model.classes import fill_required
+        from awsgraph.model.classes import conform
 
         out: dict[str, Any] = {"_key": self.key, "_type": self.type, "_class": list(self.classes)}
         out.update(self.props)
-        fill_required(out, self.classes)
+        conform(out, self.classes)
         return out
 
 
@@ -124,7 +127,8 @@ def normalize_tags(tags: Mapping[str, str] | Iterable[Mapping[str, Any]] | None)
     """Turn AWS tags into JupiterOne tag properties.
 
     Accepts either a ``{key: value}`` mapping or AWS's ``[{"Key": k, "Value": v}]`` list
-    (any capitalisation of Key/Value). Returns ``tag.<Key>`` properties with ``true``/``false``
+    (any capitalisation of Key/Value). Returns ``tag.<Key>`` properties (keys outside JupiterOne's
+    property-name pattern encoded by :mod:`awsgraph.model.tags`) with ``true``/``false``
     coerced to booleans and numeric strings to numbers, lower-cased copies of the
     ``Classification``/``Owner``/``Email`` tags, PII/PHI/PCI coerced to booleans, and ``tags``
     listing the keys whose value is true.
@@ -149,9 +153,9 @@ def normalize_tags(tags: Mapping[str, str] | Iterable[Mapping[str, Any]] | None)
         val = _coerce_tag_value(v)
         if k.lower() in _BOOLEAN_TAGS and not isinstance(val, bool):
             val = v.strip().lower() in {"yes", "y", "1", "true"}
-        out[f"tag.{k}"] = val
-        if k.lower() in _COPIED_TAGS:
-            out[k.lower()] = v.lower() if isinstance(v, str) else v
+        out[tag_property(k)] = val
+        if k.lower() in _COPIED_TAGS and (k.lower() != "email" or _EMAIL.match(v.strip())):
+            out[k.lower()] = v.strip().lower() if k.lower() == "email" else v.lower()
         if val is True:
             true_tags.append(k)
     if true_tags:

@@ -310,12 +310,19 @@ def _walk_from(chain: list[str], start: int) -> list[str]:
 
 
 def _order_terms(b: _Builder, query: Query) -> list[tuple[str, bool]]:
-    """(expression, descending) for each ORDER BY term; a RETURN label is its column's position."""
+    """(expression, descending) for each ORDER BY term; a RETURN label is its column's position, or, for a
+    returned property (a JSON column), the property's typed value, so 443 comes before 3389."""
     terms: list[tuple[str, bool]] = []
-    labels = [r.label for r in query.returns or ()]
+    returns = list(query.returns or ())
+    labels = [r.label for r in returns]
     for item in query.order:
         if item.label is not None:
-            terms.append((str(labels.index(item.label) + 1), item.desc))
+            chosen = returns[labels.index(item.label)]
+            if chosen.kind == "prop" and chosen.prop is not None:
+                val = b.d.prop(b.slot_of(chosen).props, chosen.prop)
+                terms += [(expr, item.desc) for expr in b.d.order_exprs(val)]
+            else:
+                terms.append((str(labels.index(item.label) + 1), item.desc))
         else:
             assert item.ref is not None
             slot = b.resolve(item.ref)

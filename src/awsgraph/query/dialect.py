@@ -25,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from awsgraph.model.tags import stored_property
 from awsgraph.query.regex import regex_match
 
 _TEXT_TOKEN = re.compile(r"[^\W_]+|[\ue000-\uf8ff]+")
@@ -216,8 +217,11 @@ class SQLiteDialect(Dialect):
 
     @staticmethod
     def path(prop: str) -> str:
-        """A SQL string literal holding the JSON path of a (possibly dotted) property name."""
-        return "'" + ('$."' + prop + '"').replace("'", "''") + "'"
+        """A SQL string literal holding the JSON path of a (possibly dotted) property name.
+
+        ``tag.<AWS tag key>`` is looked up under its stored name (keys outside JupiterOne's
+        property-name pattern are encoded, see :mod:`awsgraph.model.tags`)."""
+        return "'" + ('$."' + stored_property(prop) + '"').replace("'", "''") + "'"
 
     def prop(self, props: str, prop: str) -> Val:
         path = self.path(prop)

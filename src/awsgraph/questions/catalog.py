@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from awsgraph.questions.coverage import Need
+
 
 @dataclass(frozen=True)
 class Question:
@@ -17,6 +19,13 @@ class Question:
     query: str
     tags: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)  # name -> default value
+    # Facts the answer needs beyond the types it names (see awsgraph.questions.coverage).
+    needs: tuple[Need, ...] = ()
+
+
+# Password and MFA state of users come only from the IAM credential report.
+CREDENTIAL_REPORT = (Need("aws_iam_user", "passwordEnabled", "no credential report"),
+                     Need("aws_iam_user", "mfaEnabled", "no credential report"))
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -26,7 +35,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="Every port the Internet can reach is attack surface; this is the first list an attacker builds.",
         query="FIND Internet THAT ALLOWS AS rule Firewall AS sg THAT PROTECTS Host AS host "
               "WHERE rule.ingress = true RETURN host.displayName, host._type, sg.groupId, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort, host.region, host.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, host.region, host.accountId",
         tags=("network",)),
     Question(
         id="ssh-open-to-internet",
@@ -34,7 +43,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="SSH open to the world invites brute force and exploitation of any weak key or sshd bug.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 22 AND rule.toPort >= 22 RETURN sg.groupId, sg.displayName, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort, sg.region, sg.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="rdp-open-to-internet",
@@ -42,7 +51,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="RDP exposed to the Internet is a leading ransomware entry point.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 3389 AND rule.toPort >= 3389 RETURN sg.groupId, sg.displayName, "
-              "rule.fromPort, rule.toPort, sg.region, sg.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="all-ports-open-to-internet",
@@ -50,7 +59,8 @@ QUESTIONS: tuple[Question, ...] = (
         why="A rule allowing all traffic removes the firewall altogether for whatever it protects.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "(rule.ipProtocol = '*' OR (rule.fromPort <= 0 AND rule.toPort >= 65535)) "
-              "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort, sg.region, sg.accountId",
+              "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
+              "sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="exposed-instances",
@@ -124,12 +134,13 @@ QUESTIONS: tuple[Question, ...] = (
         title="IAM users with a console password but no MFA",
         why="A password without MFA is one phishing e-mail away from account takeover.",
         query="FIND aws_iam_user WITH passwordEnabled = true AND mfaEnabled != true",
-        tags=("iam",)),
+        tags=("iam",),
+        needs=CREDENTIAL_REPORT),
     Question(
         id="users-without-mfa-device",
         title="IAM users with no MFA device at all",
         why="Users with no MFA device cannot have MFA enforced.",
-        query="FIND aws_iam_user THAT !HAS mfa_device",
+        query="FIND aws_iam_user WITH _source = undefined THAT !HAS mfa_device",
         tags=("iam",)),
     Question(
         id="old-access-keys",
@@ -156,17 +167,19 @@ QUESTIONS: tuple[Question, ...] = (
         id="cross-account-trust",
         title="Roles trusted by other AWS accounts",
         why="A cross-account trust lets another account's principals act here.",
-        query="FIND aws_iam_role AS role THAT TRUSTS AS trust (aws_account|aws_iam_role|aws_iam_user) AS who "
-              "WHERE trust.crossAccount = true RETURN role.name, who._type, who.displayName, "
-              "trust.externalIdRequired, role.accountId",
+        # ``>>``: the role is the one that trusts; without it an outside role the edge points at
+        # would be listed as if it were trusted by ours.
+        query="FIND aws_iam_role WITH _source = undefined AS role THAT TRUSTS >> AS trust "
+              "(aws_account|aws_iam_role|aws_iam_user) AS who WHERE trust.crossAccount = true "
+              "RETURN role.name, who._type, who.displayName, trust.externalIdRequired, role.accountId, who.accountId",
         tags=("iam",)),
     Question(
         id="cross-account-trust-without-external-id",
         title="Roles trusted by other accounts without an external id",
         why="Without sts:ExternalId a third party can be tricked into assuming your role (confused deputy).",
-        query="FIND aws_iam_role AS role THAT TRUSTS AS trust (aws_account|aws_iam_role|aws_iam_user) AS who "
-              "WHERE trust.crossAccount = true AND trust.externalIdRequired != true "
-              "RETURN role.name, who.displayName, role.accountId",
+        query="FIND aws_iam_role WITH _source = undefined AS role THAT TRUSTS >> AS trust "
+              "(aws_account|aws_iam_role|aws_iam_user) AS who WHERE trust.crossAccount = true AND "
+              "trust.externalIdRequired != true RETURN role.name, who.displayName, role.accountId, who.accountId",
         tags=("iam",)),
     Question(
         id="weak-password-policy",
@@ -249,7 +262,97 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="users-mapped-to-people",
         title="IAM users and the people they belong to",
-        why="Users that map to no person are often orphaned or shared accounts.",
-        query="FIND aws_iam_user AS u (THAT IS Person AS p)? RETURN u.name, p.email, u.accountId",
+        why="Knowing whose a user is says who to ask before changing or removing it.",
+        # one row per user and person (an optional traversal would also list each mapped user
+        # once more without its person); the unmapped ones are the next question
+        query="FIND aws_iam_user WITH _source = undefined AS u THAT IS >> Person AS p "
+              "RETURN u.name, p.email, u.accountId",
         tags=("iam",)),
+    Question(
+        id="users-not-mapped-to-people",
+        title="IAM users that belong to no known person",
+        why="Users that map to no person are often orphaned or shared accounts.",
+        query="FIND aws_iam_user WITH _source = undefined AS u THAT !IS Person RETURN u.name, u.accountId",
+        tags=("iam",)),
+    Question(
+        id="privilege-escalation",
+        title="Privilege escalation: users and roles that can take over another principal or grant themselves more",
+        why="PassRole, policy writes, access keys and trust policies turn a modest principal into an administrator; "
+            "each edge is one technique the policy evaluator allows (`awsgraph privesc` gives whole paths).",
+        query="FIND (aws_iam_user|aws_iam_role) AS principal THAT MANAGES >> AS escalation (aws_iam_user|aws_iam_role) "
+              "AS target WHERE escalation.escalation = true RETURN principal.name, principal.accountId, "
+              "escalation.technique, escalation.conditional, target.name, target.accountId, target.administrator, "
+              "principal.escalatesToAdmin, principal.escalationPath",
+        tags=("iam",)),
+    # --- attack paths: each row is a whole path from the Internet to what can be read or written.
+    # They read the security-group ALLOWS edges by their generic properties (ingress, ipProtocol,
+    # fromPort, toPort), which hold for one edge per rule as for one merged edge per group pair.
+    Question(
+        id="attack-path-internet-host-data",
+        title="Attack paths: Internet -> exposed instance -> its role -> data it may read or write",
+        why="An exposed instance's role is what an attacker gets with a foothold on it (instance metadata "
+            "credentials); every data store the role's policies reach is one step from the Internet.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
+              "role.name, policy.name, grant.read, grant.write, data._type, data.displayName, data.accountId",
+        tags=("attack-path", "network", "iam", "data")),
+    Question(
+        id="attack-path-internet-sensitive-data",
+        title="Attack paths into data stores tagged PII, PHI or PCI",
+        why="Regulated data one compromised host away from the Internet is the breach regulators ask about; "
+            "the row shows the port, the host, the role, the policy and the store.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(DataStore|CryptoKey) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
+              "WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, "
+              "host.accountId, role.name, policy.name, grant.read, grant.write, data._type, data.displayName, "
+              "data.tag.PII, data.tag.PHI, data.tag.PCI",
+        tags=("attack-path", "data")),
+    Question(
+        id="attack-path-internet-lb-data",
+        title="Attack paths: Internet -> exposed load balancer -> target instance -> its role -> data",
+        why="A load balancer puts private instances on the Internet; their roles are as exposed as the balancer.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> (aws_alb|aws_nlb) AS lb "
+              "THAT CONNECTS >> aws_lb_target_group AS tg THAT HAS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND lb.exposedToInternet = true "
+              "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
+              "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, data._type, "
+              "data.displayName",
+        tags=("attack-path", "network", "iam", "data")),
+    Question(
+        id="attack-path-public-function-data",
+        title="Attack paths: public Lambda function URL -> its role -> data it may read or write",
+        why="A function URL without authentication runs the function for anyone on the Internet, with its role.",
+        query="FIND aws_lambda_function WITH publicUrl = true AS fn THAT HAS >> aws_iam_role AS role "
+              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
+              "RETURN fn.displayName, fn.functionUrl, fn.region, fn.accountId, role.name, policy.name, grant.read, "
+              "grant.write, data._type, data.displayName",
+        tags=("attack-path", "iam", "data")),
+    Question(
+        id="attack-path-internet-host-admin",
+        title="Attack paths: Internet -> exposed instance whose role is, or can become, an administrator",
+        why="An administrator role on an exposed host reads and writes every data store; a role that can "
+            "escalate to one is the same risk a few API calls later (see `awsgraph privesc`).",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "AND (role.administrator = true OR role.escalatesToAdmin = true) "
+              "RETURN rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, host.accountId, "
+              "role.name, role.administrator, role.escalationReaches, role.escalationPath",
+        tags=("attack-path", "iam")),
+    Question(
+        id="attack-path-internet-host-escalation-data",
+        title="Attack paths: Internet -> exposed instance -> its role -> a principal it can escalate to -> data",
+        why="What a role can become counts as much as what it is: one escalation step (assume a role, pass a "
+            "role, take over a user) widens what the foothold reaches.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT MANAGES >> AS escalation (aws_iam_role|aws_iam_user) AS next "
+              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
+              "WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "RETURN rule.fromPort, rule.toPort, host.displayName, host.region, host.accountId, role.name, "
+              "escalation.technique, next.name, policy.name, grant.read, grant.write, data._type, data.displayName",
+        tags=("attack-path", "iam", "data")),
 )

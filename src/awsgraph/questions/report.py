@@ -12,6 +12,7 @@ from typing import Any
 
 from awsgraph.query import QueryError, run_query
 from awsgraph.questions import QUESTIONS, Question, render
+from awsgraph.questions.coverage import UNKNOWN, assess
 from awsgraph.safetext import inert
 from awsgraph.store.base import RunInfo, StepResult
 
@@ -25,6 +26,10 @@ class Answer:
     rows: list[dict[str, Any]]
     error: str | None
     seconds: float
+    # How complete the data behind the rows is: "complete" | "partial" | "unknown", and one line
+    # saying which types and why (empty when complete). See awsgraph.questions.coverage.
+    coverage: str = "complete"
+    coverage_note: str = ""
 
 
 def answer_all(conn: Any, params: Mapping[str, str] | None = None) -> list[Answer]:
@@ -38,7 +43,10 @@ def answer_all(conn: Any, params: Mapping[str, str] | None = None) -> list[Answe
             rows, error = run_query(conn, text), None
         except QueryError as exc:
             rows, error = [], str(exc)
-        out.append(Answer(q, text, rows, error, time.perf_counter() - t0))
+        cov = assess(conn, text, q.needs) if error is None else None
+        out.append(Answer(q, text, rows, error, time.perf_counter() - t0,
+                          coverage=cov.level if cov else UNKNOWN,
+                          coverage_note=cov.note if cov else "the query failed"))
     return out
 
 
