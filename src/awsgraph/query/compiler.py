@@ -41,7 +41,6 @@ class Compiled:
     mode: str  # rows | default | tree
     post_limit: tuple[int, int] | None = None  # (skip, limit) applied in Python
     extra: int = 0  # trailing columns selected only for ORDER BY (the engine ignores them)
-    fixed_order: bool = False  # the joins are written in the order the planner chose
 
 
 class _Builder:
@@ -229,9 +228,7 @@ def compile_query(query: Query, start: int | None = None, dialect: Dialect | Non
     if query.where is not None:
         b.where.append(b.filters.expr(query.where, b.resolve))
     tables = " ".join(b.from_parts)
-    fixed = start is not None and len(b.chain) > 1 and len(b.chain) == len(b.from_parts)
-    if fixed:
-        assert start is not None
+    if start is not None and len(b.chain) > 1 and len(b.chain) == len(b.from_parts):
         tables = b.d.fixed_join.join(_walk_from(b.chain, start))
         b.direct_hops(start)
     body = tables + " WHERE " + " AND ".join(f"({w})" for w in b.where)
@@ -242,7 +239,7 @@ def compile_query(query: Query, start: int | None = None, dialect: Dialect | Non
         shown = [f"{s.sql}.key" for s in b.visible]
         cols, order, extra, grouped = _ordered(b, shown, terms, distinct=True)
         sql = f"SELECT {'' if grouped else 'DISTINCT '}{cols} FROM {body}{grouped}{order}{limit}"
-        return Compiled(sql, b.params, [], "tree", extra=extra, fixed_order=fixed)
+        return Compiled(sql, b.params, [], "tree", extra=extra)
 
     if query.returns is None:
         shown_slots = [b.slots[query.start.alias or ""], *b.frontiers]
@@ -252,10 +249,9 @@ def compile_query(query: Query, start: int | None = None, dialect: Dialect | Non
         distinct = "" if grouped else distinct
         if b.frontiers:
             sql = f"SELECT {distinct}{cols} FROM {body}{grouped}{order}"
-            return Compiled(sql, b.params, [], "default", post_limit=(query.skip, query.limit), extra=extra,
-                            fixed_order=fixed)
+            return Compiled(sql, b.params, [], "default", post_limit=(query.skip, query.limit), extra=extra)
         return Compiled(f"SELECT {distinct}{cols} FROM {body}{grouped}{order}{limit}", b.params, [], "default",
-                        extra=extra, fixed_order=fixed)
+                        extra=extra)
 
     select: list[str] = []
     columns: list[tuple[str, str]] = []
@@ -294,7 +290,7 @@ def compile_query(query: Query, start: int | None = None, dialect: Dialect | Non
     if grouped:
         distinct, grouping = "", grouped
     sql = f"SELECT {distinct}{cols} FROM {body}{grouping}{order}{limit}"
-    return Compiled(sql, b.params, columns, "rows", extra=extra, fixed_order=fixed)
+    return Compiled(sql, b.params, columns, "rows", extra=extra)
 
 
 def _walk_from(chain: list[str], start: int) -> list[str]:

@@ -249,8 +249,6 @@ def _stream(conn: Connection, compiled: Compiled) -> Iterable[tuple[Any, ...]]:
     """The statement's rows as the engine reads them: from a server-side cursor on PostgreSQL."""
     if isinstance(conn, sqlite3.Connection):
         return conn.execute(compiled.sql, compiled.params)
-    # Where the planner chose the walk (compiler.py), PostgreSQL keeps the written join order.
-    conn.execute(f"SET LOCAL join_collapse_limit = {1 if compiled.fixed_order else 8}")
     cur = conn.cursor(name=f"awsgraph_q{next(_CURSORS)}")
     cur.itersize = 1000
     cur.execute(compiled.sql, compiled.params)

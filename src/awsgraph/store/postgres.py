@@ -197,7 +197,8 @@ def connect(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
     import psycopg
     from psycopg.types.json import set_json_loads
 
-    options = "-c default_transaction_read_only=on" if read_only else ""
+    # No JIT: J1QL's statements are short and many; compiling them cost more than it saved (bench/README.md).
+    options = "-c jit=off" + (" -c default_transaction_read_only=on" if read_only else "")
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=15, application_name=_APPLICATION,
                                options=options)
