@@ -48,6 +48,7 @@ class User:
     managed: list[str] = field(default_factory=list)  # customer policy names or AWS ARNs
     groups: list[str] = field(default_factory=list)
     boundary: str | None = None
+    console: bool | None = None  # has a console password (a login profile); None: not known
 
 
 @dataclass
@@ -74,7 +75,9 @@ GROUPS: dict[str, dict[str, Any]] = {
 
 ROOT = f"arn:aws:iam::{ACCT}:root"
 USERS: dict[str, User] = {
-    "victim-admin": User(inline={"everything": EVERYTHING}),
+    "victim-admin": User(inline={"everything": EVERYTHING}, console=False),
+    # an administrator who signs in to the console: its password can be changed (UpdateLoginProfile)
+    "console-admin": User(inline={"everything": EVERYTHING}, console=True),
     # self-escalation
     "p-create-policy-version": User(managed=["cpv-policy"]),
     "p-set-default-policy-version": User(managed=["sdv-policy"]),
@@ -86,7 +89,7 @@ USERS: dict[str, User] = {
     # taking over another principal
     "p-create-access-key": User(inline={"p": doc(allow("iam:CreateAccessKey", arn("user", "victim-admin")))}),
     "p-create-login-profile": User(inline={"p": doc(allow("iam:CreateLoginProfile", arn("user", "victim-admin")))}),
-    "p-update-login-profile": User(inline={"p": doc(allow("iam:UpdateLoginProfile", arn("user", "victim-admin")))}),
+    "p-update-login-profile": User(inline={"p": doc(allow("iam:UpdateLoginProfile", arn("user", "console-admin")))}),
     "p-update-assume-role-policy": User(inline={"p": doc(allow("iam:UpdateAssumeRolePolicy", arn("role", "locked-admin")))}),
     "p-assume-role": User(inline={"p": doc(allow("sts:AssumeRole", arn("role", "admin-role")))}),
     "p-chain": User(inline={"p": doc(allow("sts:AssumeRole", arn("role", "hop-role")))}),
@@ -222,7 +225,8 @@ def records(aws_managed: dict[str, dict[str, Any]] | None = None) -> list[dict[s
         if u.boundary:
             raw["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy",
                                           "PermissionsBoundaryArn": _policy_arn(u.boundary)}
-        add(arn("user", name), "aws_iam_user", raw, name=name)
+        known = {} if u.console is None else {"passwordEnabled": u.console}
+        add(arn("user", name), "aws_iam_user", raw, name=name, **known)
     for name, r in ROLES.items():
         profiles = [{"InstanceProfileName": name, "Arn": f"arn:aws:iam::{ACCT}:instance-profile/{name}"}] if r.profile else []
         raw = {"RoleName": name, "Arn": arn("role", name), "AssumeRolePolicyDocument": r.trust,
@@ -259,6 +263,8 @@ def seed(session: Any, region: str = "us-east-1") -> dict[str, str]:
         if u.boundary:
             kwargs["PermissionsBoundary"] = _policy_arn(u.boundary)
         iam.create_user(**kwargs)
+        if u.console:
+            iam.create_login_profile(UserName=name, Password="Not-a-real-pa55word!")
         for pname, d in u.inline.items():
             iam.put_user_policy(UserName=name, PolicyName=pname, PolicyDocument=json.dumps(d))
         for m in u.managed:

@@ -47,7 +47,7 @@ def test_exactly_the_positives_can_become_administrators(estate: Any) -> None:
 
 def test_administrators_are_whoever_may_do_everything(estate: Any) -> None:
     assert {name(a) for a in estate.admins} == {
-        "victim-admin", "admin-role", "locked-admin", "trusts-someone-else", "lambda-admin", "ec2-admin", "cfn-admin",
+        "victim-admin", "console-admin", "admin-role", "locked-admin", "trusts-someone-else", "lambda-admin", "ec2-admin", "cfn-admin",
         "ecs-admin", "glue-admin", "codebuild-admin", "sagemaker-admin", "datapipeline-admin"}
 
 
