@@ -20,7 +20,7 @@ from moto import mock_aws  # noqa: E402
 
 from tests.helpers import Collected, collect  # noqa: E402
 
-pytest_plugins = ["tests.browser"]  # the shared headless Chromium (Playwright)
+pytest_plugins = ["tests.browser", "tests.servers"]  # headless Chromium (Playwright); private PostgreSQL, Redis
 
 MOTO_CONFIG = {"batch": {"use_docker": False}, "lambda": {"use_docker": False},
                "iam": {"load_aws_managed_policies": True}}

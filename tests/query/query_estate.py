@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 
 from awsgraph.model import Entity, Relationship
-from awsgraph.store import SQLiteStore
+from awsgraph.store import PostgresStore, SQLiteStore, is_url
 
 ACCOUNT = "111122223333"
 NOW_MS = 1_760_000_000_000
@@ -163,3 +163,17 @@ def build(
     scopes = {(ACCOUNT, str(e.props.get("region")), e.type) for e in entities}
     store.finish_run(run, complete_scopes=scopes, partial_scopes=[], derive=lambda _s: ([], rels), summary={})
     return store
+
+
+def load(target: str, entities: list[Entity] | None = None, rels: list[Relationship] | None = None) -> None:
+    """:func:`build` for either store: an SQLite path through a run, a PostgreSQL URL through the bulk loader."""
+    if not is_url(target):
+        build(target, entities, rels).close()
+        return
+    if entities is None or rels is None:
+        entities, rels = estate()
+    store = PostgresStore(target, write=True)
+    try:
+        store.load(entities, rels, complete_scopes={(ACCOUNT, str(e.props.get("region")), e.type) for e in entities})
+    finally:
+        store.close()

@@ -1,7 +1,9 @@
 """The `visualize` page in Debian's Chromium (Playwright): it loads with no console error and draws the graph.
 
 The page is one offline file; these tests open it from disk. The whole-estate overview on the sandbox
-database (grouped, expanded on click) is tested in ``tests/serve/test_in_browser.py``.
+database (grouped, expanded on click) is tested in ``tests/serve/test_in_browser.py``. The page is the
+same whichever store it is drawn from, so these browser tests draw it from SQLite; ``visualize`` on
+PostgreSQL is tested end to end in ``tests/store/test_postgres_cli.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from query_estate import load
 from tests.browser import Tab, click_node, status, wait_ready
 
 from awsgraph.cli import main
@@ -20,6 +23,13 @@ from awsgraph.model import Entity
 from awsgraph.store import SQLiteStore
 from awsgraph.visualize import GraphData, payload, render_html
 from awsgraph.visualize.groups import build_layout, edge_label
+
+
+@pytest.fixture(scope="module")
+def graph_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = str(tmp_path_factory.mktemp("page") / "graph.db")
+    load(path)
+    return path
 
 
 def _write(db: str, out: Path, *extra: str) -> Path:

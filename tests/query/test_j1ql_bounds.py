@@ -6,7 +6,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from query_estate import NOW_MS, ent, rel
 from awsgraph.cli import main
 from awsgraph.query import QueryError, parse, run
 from awsgraph.query.parser import UNIT_MS
+from awsgraph.store import Store, is_url
 
 HOPS = 10
 CARTESIAN = "FIND *" + " THAT RELATES TO *" * HOPS
@@ -50,10 +50,18 @@ def test_cartesian_ten_hops_stops_at_its_deadline(dense_db: str, capsys: pytest.
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def _has_open(pid: int, path: str) -> bool:
+def _querying(pid: int, db: str) -> bool:
+    """The CLI process ``pid`` is past its imports and reading ``db`` (SQLite: the file is open;
+    PostgreSQL: a statement of ours is running on the server)."""
+    if is_url(db):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as pg:
+            return pg.execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                              " AND application_name = 'awsgraph' AND state = 'active'").fetchone() is not None
     fds = Path(f"/proc/{pid}/fd")
     try:
-        return any(os.readlink(fd) == path for fd in fds.iterdir())
+        return any(os.readlink(fd) == os.path.realpath(db) for fd in fds.iterdir())
     except OSError:
         return False
 
@@ -61,7 +69,7 @@ def _has_open(pid: int, path: str) -> bool:
 def test_ctrl_c_stops_a_running_query(dense_db: str) -> None:
     proc = _cli(dense_db, "--timeout", "600", CARTESIAN)
     waited = time.monotonic()
-    while not _has_open(proc.pid, os.path.realpath(dense_db)):  # past the imports: the query is starting
+    while not _querying(proc.pid, dense_db):  # past the imports: the query is starting
         assert proc.poll() is None and time.monotonic() - waited < 120
         time.sleep(0.05)
     time.sleep(1)
@@ -128,7 +136,7 @@ def test_hostile_queries_are_one_query_error(graph_db: str, text: str, message: 
 
 
 @pytest.mark.parametrize("prop", ["it's", "a\\b", "名前", "tag.a:b/c=d", "x" * 5000, "$.y", "a]b"])
-def test_odd_property_names_run(conn: sqlite3.Connection, prop: str) -> None:
+def test_odd_property_names_run(conn: Store, prop: str) -> None:
     name = prop.replace("]", "")
     assert run(conn, f"FIND aws_instance WITH [{name}] = 'x'") == []
     assert run(conn, f"FIND aws_instance AS i RETURN i.[{name}] LIMIT 1") == [{f"i.{name}": None}]
@@ -156,7 +164,7 @@ def test_unknown_type_or_class_says_so_and_suggests(graph_db: str, capsys: pytes
 
 
 # -- regexes ------------------------------------------------------------------------------------------
-def test_regex_operators_and_flags(conn: sqlite3.Connection) -> None:
+def test_regex_operators_and_flags(conn: Store) -> None:
     def k(text: str) -> set[str]:
         return {r["_key"] for r in run(conn, text)}
 
@@ -202,7 +210,7 @@ def test_every_static_date_form(written: str, iso: str) -> None:
     assert where is not None and where.right.value == expected  # type: ignore[union-attr]
 
 
-def test_math_precedence_division_and_dates(conn: sqlite3.Connection) -> None:
+def test_math_precedence_division_and_dates(conn: Store) -> None:
     rows = run(conn, "FIND aws_ebs_volume WITH name = 'vol-2' AS v RETURN 1 + v.size * 3 AS a, (1 + v.size) * 3 AS b,"
                      " v.size / 8 AS c, v.size / 0 AS d, -v.size AS e, v.missing + 1 AS f")
     assert rows == [{"a": 61, "b": 63, "c": 2.5, "d": None, "e": -20, "f": None}]
@@ -218,7 +226,7 @@ def test_iso_date_strings_count_as_dates(docs_db: str) -> None:
     assert len(run(docs_db, "FIND Certificate WITH notAfter > date(2025-05-31T23:00:00+02:00)")) == 1
 
 
-def test_concat_reads_missing_values_as_empty(conn: sqlite3.Connection) -> None:
+def test_concat_reads_missing_values_as_empty(conn: Store) -> None:
     rows = run(conn, "FIND aws_ebs_volume AS v RETURN CONCAT(v.name, ':', v.encrypted, ':', v.size, v.nope) AS s"
                      " ORDER BY s")
     assert [r["s"] for r in rows] == ["vol-1:true:100", "vol-2:false:20", "vol-3::8"]
@@ -232,7 +240,7 @@ def test_list_against_alias_either_way(docs_db: str) -> None:
     assert run(docs_db, base.format("nic.securityGroupIds != sg.groupId")) == []
 
 
-def test_to_is_filler_after_any_verb(conn: sqlite3.Connection) -> None:
+def test_to_is_filler_after_any_verb(conn: Store) -> None:
     with_to = run(conn, "FIND aws_security_group THAT PROTECTS TO >> aws_instance")
     assert {r["_key"] for r in with_to} == {"sg-web", "sg-db"}
     assert run(conn, "FIND aws_instance THAT USES TO aws_ebs_volume") == run(

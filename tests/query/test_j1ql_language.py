@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 
 import pytest
 from query_estate import NOW_MS
 
 from awsgraph.query import QueryError, run_query
+from awsgraph.store import Store
 
 
-def q(conn: sqlite3.Connection, text: str) -> list[dict[str, object]]:
+def q(conn: Store, text: str) -> list[dict[str, object]]:
     return run_query(conn, text, now_ms=NOW_MS)
 
 
@@ -19,7 +20,7 @@ def keys(rows: list[dict[str, object]]) -> set[object]:
 
 
 # -- the issue's examples -----------------------------------------------------------------------
-def test_subnet_to_internet_chain(conn: sqlite3.Connection) -> None:
+def test_subnet_to_internet_chain(conn: Store) -> None:
     rows = q(
         conn,
         "FIND aws_subnet WITH public=true AS n THAT HAS aws_instance AS i THAT PROTECTS "
@@ -38,7 +39,7 @@ def test_subnet_to_internet_chain(conn: sqlite3.Connection) -> None:
     ]
 
 
-def test_firewall_rules_covering_ssh(conn: sqlite3.Connection) -> None:
+def test_firewall_rules_covering_ssh(conn: Store) -> None:
     rows = q(
         conn,
         "FIND Firewall AS fw THAT ALLOWS AS rule * AS src WHERE rule.ingress=true AND "
@@ -47,13 +48,13 @@ def test_firewall_rules_covering_ssh(conn: sqlite3.Connection) -> None:
     assert rows == [{"fw.displayName": "web-sg", "src.displayName": "Internet"}]
 
 
-def test_bucket_allows_everyone_returns_bucket_entities(conn: sqlite3.Connection) -> None:
+def test_bucket_allows_everyone_returns_bucket_entities(conn: Store) -> None:
     rows = q(conn, "FIND aws_s3_bucket THAT ALLOWS Everyone")
     assert keys(rows) == {"bucket-pub"}
     assert rows[0]["_type"] == "aws_s3_bucket" and rows[0]["_class"] == ["DataStore"]
 
 
-def test_admin_principals_through_policies(conn: sqlite3.Connection) -> None:
+def test_admin_principals_through_policies(conn: Store) -> None:
     rows = q(
         conn,
         "FIND (aws_iam_user|aws_iam_group|aws_iam_role) AS p THAT (HAS|ASSIGNED) AccessPolicy AS "
@@ -67,23 +68,23 @@ def test_admin_principals_through_policies(conn: sqlite3.Connection) -> None:
     assert "app-role" not in {r["p.name"] for r in rows}
 
 
-def test_negated_traversal(conn: sqlite3.Connection) -> None:
+def test_negated_traversal(conn: Store) -> None:
     assert keys(q(conn, "FIND aws_ebs_volume THAT !USES aws_instance")) == {"vol-3"}
     assert keys(q(conn, "FIND aws_ebs_volume !THAT USES aws_instance")) == {"vol-3"}
 
 
-def test_not_equal_includes_missing_property(conn: sqlite3.Connection) -> None:
+def test_not_equal_includes_missing_property(conn: Store) -> None:
     assert keys(q(conn, "FIND DataStore WITH encrypted!=true")) == {"vol-2", "vol-3"}
 
 
-def test_count_per_group(conn: sqlite3.Connection) -> None:
+def test_count_per_group(conn: Store) -> None:
     assert q(conn, "FIND Account AS a THAT HAS User AS u RETURN a.name, count(u)") == [
         {"a.name": "prod-account", "count(u)": 2}
     ]
 
 
 # -- selectors ---------------------------------------------------------------------------------
-def test_class_type_star_and_alternation(conn: sqlite3.Connection) -> None:
+def test_class_type_star_and_alternation(conn: Store) -> None:
     assert keys(q(conn, "FIND Host")) == {"i-web", "i-db", "i-batch"}
     assert keys(q(conn, "FIND aws_security_group")) == {"sg-web", "sg-db"}
     assert keys(q(conn, "FIND (aws_iam_role|UserGroup)")) == {"role-app", "group-admins"}
@@ -91,12 +92,12 @@ def test_class_type_star_and_alternation(conn: sqlite3.Connection) -> None:
     assert keys(q(conn, "FIND * WITH name='web-sg'")) == {"sg-web"}
 
 
-def test_multi_class_entity_matches_each_class_once(conn: sqlite3.Connection) -> None:
+def test_multi_class_entity_matches_each_class_once(conn: Store) -> None:
     rows = q(conn, "FIND (DataStore|Disk) WITH size > 0")
     assert sorted(r["_key"] for r in rows) == ["vol-1", "vol-2", "vol-3"]  # type: ignore[type-var]
 
 
-def test_keywords_are_case_insensitive(conn: sqlite3.Connection) -> None:
+def test_keywords_are_case_insensitive(conn: Store) -> None:
     assert keys(q(conn, "find aws_ebs_volume that !uses aws_instance")) == {"vol-3"}
 
 
@@ -125,11 +126,11 @@ def test_keywords_are_case_insensitive(conn: sqlite3.Connection) -> None:
         ("[tag.cost-center] = 42", set()),  # values are typed: a string is not a number
     ],
 )
-def test_with_operators(conn: sqlite3.Connection, flt: str, expected: set[str]) -> None:
+def test_with_operators(conn: Store, flt: str, expected: set[str]) -> None:
     assert keys(q(conn, f"FIND aws_instance WITH {flt}")) == expected
 
 
-def test_numbers_booleans_and_ordering_operators(conn: sqlite3.Connection) -> None:
+def test_numbers_booleans_and_ordering_operators(conn: Store) -> None:
     assert keys(q(conn, "FIND aws_ebs_volume WITH size > 20")) == {"vol-1"}
     assert keys(q(conn, "FIND aws_ebs_volume WITH size >= 20")) == {"vol-1", "vol-2"}
     assert keys(q(conn, "FIND aws_ebs_volume WITH size < 20")) == {"vol-3"}
@@ -139,14 +140,14 @@ def test_numbers_booleans_and_ordering_operators(conn: sqlite3.Connection) -> No
     assert keys(q(conn, "FIND aws_subnet WITH public = true")) == {"subnet-pub"}
 
 
-def test_array_property_matches_any_element(conn: sqlite3.Connection) -> None:
+def test_array_property_matches_any_element(conn: Store) -> None:
     assert keys(q(conn, "FIND User WITH aliases = 'ally'")) == {"user-alice"}
     assert keys(q(conn, "FIND User WITH aliases ^= 'al'")) == {"user-alice"}
     assert keys(q(conn, "FIND User WITH aliases != 'ally'")) == {"user-bob"}
     assert keys(q(conn, "FIND * WITH _class = 'Disk'")) == {"vol-1", "vol-2", "vol-3"}
 
 
-def test_relative_dates(conn: sqlite3.Connection) -> None:
+def test_relative_dates(conn: Store) -> None:
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now - 7 days")) == {"bucket-priv"}
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn < date.now - 1 week")) == {"bucket-pub"}
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now - 2 months")) == {
@@ -157,7 +158,7 @@ def test_relative_dates(conn: sqlite3.Connection) -> None:
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date.now-3day")) == {"bucket-priv"}
 
 
-def test_absolute_dates(conn: sqlite3.Connection) -> None:
+def test_absolute_dates(conn: Store) -> None:
     # NOW_MS is 2025-10-09T08:53:20Z; the public bucket was created 30 days earlier.
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn < date(2025-09-15)")) == {"bucket-pub"}
     assert keys(q(conn, "FIND aws_s3_bucket WITH createdOn > date(2025-10-06T00:00:00Z)")) == {"bucket-priv"}
@@ -166,7 +167,7 @@ def test_absolute_dates(conn: sqlite3.Connection) -> None:
 
 
 # -- traversals -------------------------------------------------------------------------------------
-def test_both_directions_by_default_and_arrows_fix_one(conn: sqlite3.Connection) -> None:
+def test_both_directions_by_default_and_arrows_fix_one(conn: Store) -> None:
     # PROTECTS is stored security group -> instance; walking from the instance still matches.
     assert keys(q(conn, "FIND aws_instance THAT PROTECTS aws_security_group")) == {"i-web", "i-db"}
     assert keys(q(conn, "FIND aws_security_group THAT PROTECTS >> aws_instance")) == {"sg-web", "sg-db"}
@@ -174,12 +175,12 @@ def test_both_directions_by_default_and_arrows_fix_one(conn: sqlite3.Connection)
     assert keys(q(conn, "FIND aws_instance THAT << PROTECTS aws_security_group")) == {"i-web", "i-db"}
 
 
-def test_relates_to_any_verb(conn: sqlite3.Connection) -> None:
+def test_relates_to_any_verb(conn: Store) -> None:
     rows = q(conn, "FIND aws_instance WITH name='web' THAT RELATES TO * AS x RETURN x._key")
     assert {r["x._key"] for r in rows} == {"acct", "subnet-pub", "sg-web", "vol-1"}
 
 
-def test_verb_alternation(conn: sqlite3.Connection) -> None:
+def test_verb_alternation(conn: Store) -> None:
     rows = q(conn, "FIND aws_iam_user AS u THAT (ASSIGNED|IS) * AS x RETURN u.name, x._key")
     assert {(r["u.name"], r["x._key"]) for r in rows} == {
         ("alice", "pol-admin"),
@@ -187,7 +188,7 @@ def test_verb_alternation(conn: sqlite3.Connection) -> None:
     }
 
 
-def test_optional_traversal_adds_related_entities(conn: sqlite3.Connection) -> None:
+def test_optional_traversal_adds_related_entities(conn: Store) -> None:
     assert keys(q(conn, "FIND User (THAT IS Everyone)?")) == {"user-alice", "user-bob", "global:everyone"}
     rows = q(conn, "FIND User AS u (THAT IS Everyone AS e)? RETURN u.name, e.name")
     assert {(r["u.name"], r["e.name"]) for r in rows} == {
@@ -197,7 +198,7 @@ def test_optional_traversal_adds_related_entities(conn: sqlite3.Connection) -> N
     }
 
 
-def test_traversal_after_optional_continues_from_both(conn: sqlite3.Connection) -> None:
+def test_traversal_after_optional_continues_from_both(conn: Store) -> None:
     # alice HAS nothing, but Everyone (reached optionally) is ALLOWed by the public bucket;
     # bob is CONTAINed by the admins group.
     rows = q(
@@ -208,7 +209,7 @@ def test_traversal_after_optional_continues_from_both(conn: sqlite3.Connection) 
     assert {(r["x.name"], r["y.name"]) for r in rows} == {("Everyone", "public-site"), ("bob", "admins")}
 
 
-def test_where_compares_aliases(conn: sqlite3.Connection) -> None:
+def test_where_compares_aliases(conn: Store) -> None:
     rows = q(
         conn,
         "FIND aws_instance AS a THAT RELATES TO aws_account AS acct THAT RELATES TO aws_instance AS b "
@@ -223,7 +224,7 @@ def test_where_compares_aliases(conn: sqlite3.Connection) -> None:
     assert {(r["a.name"], r["b.name"]) for r in rows} == {("web", "db"), ("db", "web")}
 
 
-def test_where_on_relationship_property_lists(conn: sqlite3.Connection) -> None:
+def test_where_on_relationship_property_lists(conn: Store) -> None:
     rows = q(
         conn,
         "FIND aws_s3_bucket AS b THAT ALLOWS AS perm AccessPolicy WHERE perm.actions = 's3:GetObject' "
@@ -233,7 +234,7 @@ def test_where_on_relationship_property_lists(conn: sqlite3.Connection) -> None:
 
 
 # -- RETURN ------------------------------------------------------------------------------------------
-def test_return_names_alias_star_and_objects(conn: sqlite3.Connection) -> None:
+def test_return_names_alias_star_and_objects(conn: Store) -> None:
     rows = q(conn, "FIND aws_subnet WITH public=true AS n RETURN n.name AS subnet, n.*")
     assert rows[0]["subnet"] == "public-a"
     assert rows[0]["n._key"] == "subnet-pub" and rows[0]["n.public"] is True
@@ -242,7 +243,7 @@ def test_return_names_alias_star_and_objects(conn: sqlite3.Connection) -> None:
     assert isinstance(rows[0]["n"], dict) and rows[0]["n"]["_key"] == "subnet-pub"
 
 
-def test_return_by_implicit_type_alias(conn: sqlite3.Connection) -> None:
+def test_return_by_implicit_type_alias(conn: Store) -> None:
     rows = q(conn, "FIND aws_subnet THAT HAS aws_instance RETURN aws_subnet.name, aws_instance.name")
     assert {(r["aws_subnet.name"], r["aws_instance.name"]) for r in rows} == {
         ("public-a", "web"),
@@ -250,7 +251,7 @@ def test_return_by_implicit_type_alias(conn: sqlite3.Connection) -> None:
     }
 
 
-def test_aggregates(conn: sqlite3.Connection) -> None:
+def test_aggregates(conn: Store) -> None:
     rows = q(
         conn, "FIND aws_ebs_volume AS v RETURN count(v), min(v.size), max(v.size), sum(v.size), avg(v.size)"
     )
@@ -267,7 +268,7 @@ def test_aggregates(conn: sqlite3.Connection) -> None:
     assert rows == [{"region": "us-east-1", "n": 2}, {"region": "eu-west-1", "n": 1}]
 
 
-def test_return_tree(conn: sqlite3.Connection) -> None:
+def test_return_tree(conn: Store) -> None:
     rows = q(
         conn, "FIND aws_subnet WITH public=true THAT HAS aws_instance THAT USES aws_ebs_volume RETURN TREE"
     )
@@ -277,7 +278,7 @@ def test_return_tree(conn: sqlite3.Connection) -> None:
     assert {e["_class"] for e in tree["edges"]} == {"HAS", "USES"}  # type: ignore[index]
 
 
-def test_order_skip_limit(conn: sqlite3.Connection) -> None:
+def test_order_skip_limit(conn: Store) -> None:
     names = [r["v.name"] for r in q(conn, "FIND aws_ebs_volume AS v RETURN v.name ORDER BY v.size")]
     assert names == ["vol-3", "vol-2", "vol-1"]
     names = [
@@ -296,19 +297,18 @@ def test_order_skip_limit(conn: sqlite3.Connection) -> None:
     ]
 
 
-def test_default_limit_is_250(tmp_path: object) -> None:
-    from query_estate import build, ent
+def test_default_limit_is_250(make_db: Callable[..., str]) -> None:
+    from query_estate import ent
 
     from awsgraph.query import DEFAULT_LIMIT
 
     assert DEFAULT_LIMIT == 250
-    db = f"{tmp_path}/many.db"
-    build(db, [ent(f"q-{i}", "aws_sqs_queue", ["Queue"]) for i in range(300)], []).close()
+    db = make_db("many", [ent(f"q-{i}", "aws_sqs_queue", ["Queue"]) for i in range(300)], [])
     assert len(run_query(db, "FIND aws_sqs_queue")) == 250
     assert len(run_query(db, "FIND aws_sqs_queue LIMIT 1000")) == 300
 
 
-def test_unique_removes_duplicate_rows(conn: sqlite3.Connection) -> None:
+def test_unique_removes_duplicate_rows(conn: Store) -> None:
     text = (
         "FIND (aws_iam_user|aws_iam_group) AS p THAT (HAS|ASSIGNED) AccessPolicy THAT ALLOWS AS perm * "
         "WHERE perm.admin=true RETURN p.name"
@@ -359,7 +359,7 @@ def test_syntax_errors_point_at_the_position(text: str, message: str, column: in
     assert str(err).splitlines()[-1].index("^") - 2 == column - 1
 
 
-def test_malformed_queries_only_raise_query_errors(conn: sqlite3.Connection) -> None:
+def test_malformed_queries_only_raise_query_errors(conn: Store) -> None:
     """Random token soup: every failure is a QueryError with a position, never a crash."""
     import random
 

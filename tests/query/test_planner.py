@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from query_estate import build, ent, rel
+from query_estate import ent, rel
 
 from awsgraph.query import compile_query, execute, parse
+from awsgraph.query.engine import connection_of, dialect_for
 from awsgraph.query.planner import choose_start
+from awsgraph.store import Store, open_store
 
 CHAINS = [
     "FIND aws_subnet WITH public=true AS n THAT HAS aws_instance AS i THAT PROTECTS aws_security_group AS sg "
@@ -31,25 +32,27 @@ def canonical(rows: list[dict[str, object]]) -> list[str]:
 
 
 @pytest.mark.parametrize("text", CHAINS)
-def test_every_start_gives_the_same_rows(conn: sqlite3.Connection, text: str) -> None:
+def test_every_start_gives_the_same_rows(conn: Store, text: str) -> None:
     query = parse(text)
-    expected = canonical(execute(conn, compile_query(query)))
+    dialect = dialect_for(conn)
+    expected = canonical(execute(conn, compile_query(query, dialect=dialect)))
     assert expected, "the chain should match something in the estate"
     for start in range(len(query.steps) + 1):
-        assert canonical(execute(conn, compile_query(query, start))) == expected, start
+        assert canonical(execute(conn, compile_query(query, start, dialect))) == expected, start
 
 
-def test_walks_from_the_small_side_of_a_hub(tmp_path: Path) -> None:
+def test_walks_from_the_small_side_of_a_hub(make_db: Callable[..., str]) -> None:
     acct = ent("acct", "aws_account", ["Account"], name="hub")
     users = [ent(f"u{i}", "aws_iam_user", ["User"]) for i in range(3)]
     queues = [ent(f"q{i}", "aws_sqs_queue", ["Queue"]) for i in range(400)]
     rels = [rel(acct, "HAS", x) for x in [*users, *queues]]
-    store = build(str(tmp_path / "hub.db"), [acct, *users, *queues], rels)
-    conn = store.connection
+    store = open_store(make_db("hub", [acct, *users, *queues], rels))
+    conn = connection_of(store)
     # Starting at the one account would walk its 403 HAS edges; from the 3 users it is 3 edges.
-    assert choose_start(conn, parse("FIND Account AS a THAT HAS User AS u RETURN a.name, count(u)")) == 1
+    d = dialect_for(conn)
+    assert choose_start(conn, parse("FIND Account AS a THAT HAS User AS u RETURN a.name, count(u)"), d) == 1
     # One named user is cheaper to start from than the account's 403 edges.
-    assert choose_start(conn, parse("FIND aws_iam_user WITH name='u1' THAT HAS Account")) == 0
+    assert choose_start(conn, parse("FIND aws_iam_user WITH name='u1' THAT HAS Account"), d) == 0
     # Starting anywhere in the middle is allowed: the walk goes right, then left.
-    assert choose_start(conn, parse("FIND aws_sqs_queue THAT HAS Account THAT HAS User")) == 2
+    assert choose_start(conn, parse("FIND aws_sqs_queue THAT HAS Account THAT HAS User"), d) == 2
     store.close()

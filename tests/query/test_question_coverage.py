@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from awsgraph.query import run_query
 from awsgraph.questions import QUESTIONS, get, render
 from awsgraph.questions.coverage import assess, types_read
 from awsgraph.questions.report import answer_all, render_report
-from awsgraph.store import SQLiteStore
+from awsgraph.store import SQLiteStore, open_store
 from awsgraph.store.base import StepResult
 
 OTHER = "999988887777"
@@ -156,8 +155,9 @@ def test_users_are_listed_once_with_or_without_their_person(store: SQLiteStore) 
 
 
 def test_every_answer_carries_coverage(graph_db: str) -> None:
-    conn = sqlite3.connect(graph_db)
-    answers = answer_all(conn)
+    store = open_store(graph_db)
+    answers = answer_all(store)
+    store.close()
     assert len(answers) == len(QUESTIONS)
     for a in answers:
         assert a.coverage in ("complete", "partial", "unknown"), a.question.id

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from awsgraph.cli import main
 from awsgraph.query import parse, run_query
 from awsgraph.questions import QUESTIONS, get, render
+from awsgraph.store import Store
 
 
 def test_at_least_25_questions_with_all_fields() -> None:
@@ -24,16 +24,16 @@ def test_at_least_25_questions_with_all_fields() -> None:
         parse(render(q))  # every question is valid J1QL with its default parameters
 
 
-def test_every_question_runs(conn: sqlite3.Connection) -> None:
+def test_every_question_runs(conn: Store) -> None:
     for q in QUESTIONS:
         assert isinstance(run_query(conn, render(q)), list), q.id
 
 
-def ask(conn: sqlite3.Connection, qid: str, **params: str) -> list[dict[str, object]]:
+def ask(conn: Store, qid: str, **params: str) -> list[dict[str, object]]:
     return run_query(conn, render(get(qid), params))
 
 
-def test_answers_on_the_estate(conn: sqlite3.Connection) -> None:
+def test_answers_on_the_estate(conn: Store) -> None:
     assert [r["sg.groupId"] for r in ask(conn, "ssh-open-to-internet")] == ["sg-web"]
     assert {r["_key"] for r in ask(conn, "unencrypted-volumes")} == {"vol-2", "vol-3"}
     assert [r["r.displayName"] for r in ask(conn, "buckets-allowing-everyone")] == ["public-site"]
@@ -41,7 +41,7 @@ def test_answers_on_the_estate(conn: sqlite3.Connection) -> None:
     assert {r["_key"] for r in ask(conn, "users-without-mfa-device")} == {"user-alice", "user-bob"}
 
 
-def test_region_allow_list_is_a_parameter(conn: sqlite3.Connection) -> None:
+def test_region_allow_list_is_a_parameter(conn: Store) -> None:
     q = get("unauthorized-regions")
     assert "regions" in q.params
     rows = ask(conn, "unauthorized-regions", regions="us-east-1")

@@ -38,7 +38,7 @@ def two_runs(tmp_path: Path) -> str:
 
 def test_created_updated_deleted_and_unknown(two_runs: str) -> None:
     store = SQLiteStore(two_runs)
-    result = diff_runs(store.connection).to_json()
+    result = diff_runs(store).to_json()
     assert (result["from"], result["to"]) == (1, 2)
     ents = result["entities"]
     assert [c["key"] for c in ents["created"]] == ["q-d"]
@@ -57,7 +57,7 @@ def test_created_updated_deleted_and_unknown(two_runs: str) -> None:
 
 def test_first_run_against_the_empty_graph(two_runs: str) -> None:
     store = SQLiteStore(two_runs)
-    result = diff_runs(store.connection, 0, 1).to_json()
+    result = diff_runs(store, 0, 1).to_json()
     assert sorted(c["key"] for c in result["entities"]["created"]) == ["q-a", "q-b", "t-1"]
     assert result["entities"]["deleted"] == [] and result["entities"]["updated"] == []
     assert len(result["relationships"]["created"]) == 2
@@ -67,9 +67,9 @@ def test_first_run_against_the_empty_graph(two_runs: str) -> None:
 def test_bad_run_ids(two_runs: str) -> None:
     store = SQLiteStore(two_runs)
     with pytest.raises(DiffError, match="not a finished run"):
-        diff_runs(store.connection, 1, 7)
+        diff_runs(store, 1, 7)
     with pytest.raises(DiffError, match="earlier run"):
-        diff_runs(store.connection, 2, 1)
+        diff_runs(store, 2, 1)
     store.close()
 
 

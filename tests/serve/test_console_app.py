@@ -97,10 +97,10 @@ def test_nothing_but_reads(client: Any) -> None:
 
 
 def test_the_database_is_opened_read_only(small_db: str) -> None:
-    conn = open_readonly(small_db)
+    store = open_readonly(small_db)
     with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only"):
-        conn.execute("DELETE FROM entities")
-    conn.close()
+        store.connection.execute("DELETE FROM entities")
+    store.close()
     with pytest.raises(DatabaseError, match="does not exist"):
         open_readonly(small_db + ".missing")
 
@@ -114,8 +114,9 @@ def test_rows_are_capped(client: Any) -> None:
 
 def test_a_runaway_statement_is_stopped(small_db: str) -> None:
     t0 = time.monotonic()
-    with pytest.raises(QueryTimeout), reading(small_db, 0.3) as conn:
-        conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+    with pytest.raises(QueryTimeout), reading(small_db, 0.3) as store:
+        store.connection.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+                                 " SELECT count(*) FROM c")
     assert time.monotonic() - t0 < 10
 
 

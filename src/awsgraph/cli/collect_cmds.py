@@ -28,7 +28,7 @@ from awsgraph.collect.config import (
 from awsgraph.collect.run import RunSummary, open_session, run_collection
 from awsgraph.collect.session import CredentialError
 from awsgraph.output_files import OutputError
-from awsgraph.store.sqlite import StoreError, open_store
+from awsgraph.store import StoreError, open_writer
 
 
 def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = True) -> None:
@@ -129,7 +129,7 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = open_store(cfg.db, write=True)
+        store = open_writer(cfg.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     err = console(stderr=True)

@@ -7,6 +7,8 @@ from awsgraph.cli.output import console as _console
 
 # The one default database file of every command, the demo included.
 DEFAULT_DB = "awsgraph.db"
+# What --db takes in the read commands: a file, or a PostgreSQL database (the shared store).
+DB_HELP = f"database file, or postgresql://user@host:port/dbname (default {DEFAULT_DB})"
 
 
 class CliError(Exception):

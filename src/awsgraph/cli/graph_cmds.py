@@ -7,18 +7,18 @@ import datetime as dt
 from typing import Any
 
 from awsgraph.cli import output
-from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.common import DB_HELP, DEFAULT_DB, CliError, console
 from awsgraph.cli.output import inert, print_json
 from awsgraph.cli.summary import describe_unserved, gap_label
 from awsgraph.collect.errors import UNSERVED
 from awsgraph.output_files import OutputError
+from awsgraph.store import StoreError, open_store
 from awsgraph.store.base import RunInfo, StepResult
-from awsgraph.store.sqlite import StoreError, open_store
 
 
 def register(sub: Any) -> None:
     e = sub.add_parser("export", help="write the live graph as jsonl or the JupiterOne SDK layout")
-    e.add_argument("--db", default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    e.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     e.add_argument("--format", choices=["jsonl", "j1"], default="jsonl")
     e.add_argument("--out", required=True, help="output directory (files in it are private: 0600)")
     e.add_argument("--force", action="store_true",
@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
     e.set_defaults(func=cmd_export)
 
     r = sub.add_parser("runs", help="list runs, their changes, and the steps that were not complete")
-    r.add_argument("--db", default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    r.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_runs)
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.common import DB_HELP, DEFAULT_DB, CliError, console
 from awsgraph.cli.output import inert, print_json
 
 
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     who = sub.add_parser("who-can", help="list the principals that can perform ACTION on RESOURCE_ARN")
     who.add_argument("action", metavar="ACTION")
     who.add_argument("resource", metavar="RESOURCE_ARN")
-    who.add_argument("--db", default=DEFAULT_DB, help=f"the graph database (default {DEFAULT_DB})")
+    who.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     who.add_argument("--scp", nargs="+", action="extend", default=None, metavar="FILE",
                      help="SCP levels to apply to every principal, root first (default: each principal's "
                           "own, from the collected organization)")
@@ -150,8 +150,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _who_can(args: argparse.Namespace) -> int:
     from awsgraph.iam.whocan import Rec, who_can
-    from awsgraph.store import open_store
-    from awsgraph.store.sqlite import StoreError
+    from awsgraph.store import StoreError, open_store
 
     _check_request(args.action, args.resource, star_ok=False)
     scps = _scp_levels(args.scp)

@@ -11,8 +11,8 @@ from awsgraph.collect.config import EXTERNAL_ID, InstanceConfig
 from awsgraph.collect.org import ACCOUNT_ID, ROLE_NAME, OrgError, OrgOptions, OrgSummary, run_organization
 from awsgraph.collect.run import open_session
 from awsgraph.collect.session import CredentialError
+from awsgraph.store import open_writer
 from awsgraph.store.base import StoreBusy, StoreError
-from awsgraph.store.sqlite import open_store
 
 BUSY_EXIT = 1
 
@@ -92,7 +92,7 @@ def execute_org(cfg: InstanceConfig, args: argparse.Namespace) -> OrgSummary:
     except CredentialError as exc:
         raise CliError(str(exc)) from exc
     try:
-        store = open_store(cfg.db, write=True)
+        store = open_writer(cfg.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     try:

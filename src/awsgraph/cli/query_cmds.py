@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from awsgraph.cli import output
-from awsgraph.cli.common import DEFAULT_DB, CliError, console
+from awsgraph.cli.common import DB_HELP, DEFAULT_DB, CliError, console
 from awsgraph.cli.output import inert, print_json, styled
 from awsgraph.output_files import OutputError, write_html
 from awsgraph.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, run, tune
-from awsgraph.store.sqlite import StoreError, open_store
+from awsgraph.store import Store, StoreError, describe, is_url, open_store
 
 
 def register(sub: Any) -> None:
@@ -64,7 +63,7 @@ def register(sub: Any) -> None:
 
 
 def _db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    p.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
 
 
 def _fmt(p: argparse.ArgumentParser) -> None:
@@ -94,8 +93,9 @@ def _params(p: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def _connection(path: str) -> Iterator[sqlite3.Connection]:
-    if not os.path.exists(path):
+def _connection(path: str) -> Iterator[Store]:
+    """The graph ``--db`` names, open read-only: a file or a ``postgresql://`` URL."""
+    if not is_url(path) and not os.path.exists(path):
         raise CliError(f"database {path!r} does not exist (run `awsgraph collect` or `awsgraph demo` first)")
     try:
         store = open_store(path)
@@ -103,12 +103,12 @@ def _connection(path: str) -> Iterator[sqlite3.Connection]:
         raise CliError(str(exc)) from exc
     try:
         tune(store.connection)
-        yield store.connection
+        yield store
     finally:
         store.close()
 
 
-def _run(conn: sqlite3.Connection, text: str, args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
+def _run(conn: Store, text: str, args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
     timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
     max_rows = getattr(args, "max_rows", DEFAULT_MAX_ROWS)
     if max_rows < 1:
@@ -242,7 +242,8 @@ def cmd_visualize(args: argparse.Namespace) -> int:
             data = collect(conn, args.query, args.max_nodes)
         except QueryError as exc:
             raise CliError(f"query error: {exc}") from exc
-    title = f"awsgraph: {args.query}" if args.query else f"awsgraph: {os.path.basename(args.db)}"
+    name = describe(args.db) if is_url(args.db) else os.path.basename(args.db)
+    title = f"awsgraph: {args.query}" if args.query else f"awsgraph: {name}"
     _write(args.out, render_html(data, title), force=args.force)
     note = f" (capped at {args.max_nodes}: use --query or --max-nodes)" if data.truncated else ""
     console().print(f"wrote {args.out}: {len(data.vertices)} entities, {len(data.edges)} relationships{note}")

@@ -8,15 +8,15 @@ import sys
 import threading
 from typing import Any
 
-from awsgraph.cli.common import CliError
-from awsgraph.cli.query_cmds import DEFAULT_DB
+from awsgraph.cli.common import DB_HELP, DEFAULT_DB, CliError
+from awsgraph.store import describe
 
 DEFAULT_PORT = 8765
 
 
 def register(sub: Any) -> None:
     s = sub.add_parser("serve", help="a local read-only web console: J1QL, questions, entities, runs, diffs")
-    s.add_argument("--db", default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    s.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     s.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     s.add_argument("--host", default=None,
@@ -34,8 +34,11 @@ def warm_up(server: Any) -> None:
     from awsgraph.query import QueryError
     from awsgraph.serve import DatabaseError
 
+    failures: tuple[type[BaseException], ...] = (QueryError, DatabaseError, sqlite3.Error)
+    if "psycopg" in sys.modules:
+        failures += (sys.modules["psycopg"].Error,)
     # On failure the page that needs them computes them again and shows the error.
-    with contextlib.suppress(QueryError, DatabaseError, sqlite3.Error):
+    with contextlib.suppress(*failures):
         server.warm()
 
 
@@ -59,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(host):
         print(f"awsgraph: warning: listening on {host}: anyone who can reach it can read the whole graph "
               "(there is no login)", file=sys.stderr, flush=True)
-    print(f"awsgraph serve: {server.url} (read-only view of {args.db}; Ctrl-C stops)", flush=True)
+    print(f"awsgraph serve: {server.url} (read-only view of {describe(args.db)}; Ctrl-C stops)", flush=True)
     threading.Thread(target=warm_up, args=(server,), name="awsgraph-warm-up", daemon=True).start()
     try:
         server.run()

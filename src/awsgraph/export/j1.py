@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from awsgraph.output_files import is_our_j1_json, private_dir, write_private
-from awsgraph.store.sqlite import open_store
+from awsgraph.store import open_store
 
 BATCH = 250
 

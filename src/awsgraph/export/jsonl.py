@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from awsgraph.output_files import is_our_jsonl, private_dir, private_file
-from awsgraph.store.sqlite import open_store
+from awsgraph.store import open_store
 
 
 def export_jsonl(db: str, out_dir: str, *, force: bool = False) -> dict[str, int]:

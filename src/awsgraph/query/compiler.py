@@ -40,6 +40,7 @@ class Compiled:
     columns: list[tuple[str, str]]  # (kind, label): kind is json | props | all | agg | expr
     mode: str  # rows | default | tree
     post_limit: tuple[int, int] | None = None  # (skip, limit) applied in Python
+    extra: int = 0  # trailing columns selected only for ORDER BY (the engine ignores them)
 
 
 class _Builder:
@@ -140,8 +141,8 @@ class _Builder:
             return prev_key
         rel = self.new("r", "relationship")
         ent = self.new("e", "entity")
-        self.from_parts.append(f"JOIN relationships {rel.sql}")
-        self.from_parts.append(f"JOIN entities {ent.sql}")
+        self.from_parts.append(f"{self.d.plain_join} relationships {rel.sql}")
+        self.from_parts.append(f"{self.d.plain_join} entities {ent.sql}")
         self.chain += [f"relationships {rel.sql}", f"entities {ent.sql}"]
         self.hops.append((len(self.where), rel, step, prev_key, ent))
         self.where.append(self.edge_sql(rel, step, prev_key, f"{ent.sql}.key"))
@@ -169,7 +170,7 @@ class _Builder:
 
     def optional_group(self, group: OptionalGroup, prev_key: str) -> str:
         branch = self.new("o", "branch").sql
-        self.from_parts.append(f"JOIN (SELECT 0 AS b UNION ALL SELECT 1 AS b) {branch}")
+        self.from_parts.append(f"{self.d.plain_join} (SELECT 0 AS b UNION ALL SELECT 1 AS b) {branch}")
         key = prev_key
         taken: list[str] = []
         for step in self.flatten(group.steps):
@@ -232,21 +233,25 @@ def compile_query(query: Query, start: int | None = None, dialect: Dialect | Non
         b.direct_hops(start)
     body = tables + " WHERE " + " AND ".join(f"({w})" for w in b.where)
     limit = f" LIMIT {b.param(query.limit)} OFFSET {b.param(query.skip)}"
-    order = _order_sql(b, query)
+    terms = _order_terms(b, query)
 
     if query.tree:
-        cols = ", ".join(f"{s.sql}.key" for s in b.visible)
-        sql = f"SELECT DISTINCT {cols} FROM {body}{order}{limit}"
-        return Compiled(sql, b.params, [], "tree")
+        shown = [f"{s.sql}.key" for s in b.visible]
+        cols, order, extra, grouped = _ordered(b, shown, terms, distinct=True)
+        sql = f"SELECT {'' if grouped else 'DISTINCT '}{cols} FROM {body}{grouped}{order}{limit}"
+        return Compiled(sql, b.params, [], "tree", extra=extra)
 
     if query.returns is None:
-        shown = [b.slots[query.start.alias or ""], *b.frontiers]
-        cols = ", ".join(f"{s.sql}.key, {s.sql}.props" for s in shown)
+        shown_slots = [b.slots[query.start.alias or ""], *b.frontiers]
+        shown = [f"{s.sql}.key, {s.sql}.props" for s in shown_slots]
         distinct = "DISTINCT " if query.steps else ""
+        cols, order, extra, grouped = _ordered(b, shown, terms, distinct=bool(distinct), width=2)
+        distinct = "" if grouped else distinct
         if b.frontiers:
-            sql = f"SELECT {distinct}{cols} FROM {body}{order}"
-            return Compiled(sql, b.params, [], "default", post_limit=(query.skip, query.limit))
-        return Compiled(f"SELECT {distinct}{cols} FROM {body}{order}{limit}", b.params, [], "default")
+            sql = f"SELECT {distinct}{cols} FROM {body}{grouped}{order}"
+            return Compiled(sql, b.params, [], "default", post_limit=(query.skip, query.limit), extra=extra)
+        return Compiled(f"SELECT {distinct}{cols} FROM {body}{grouped}{order}{limit}", b.params, [], "default",
+                        extra=extra)
 
     select: list[str] = []
     columns: list[tuple[str, str]] = []
@@ -281,8 +286,11 @@ def compile_query(query: Query, start: int | None = None, dialect: Dialect | Non
     has_agg = any(k == "agg" for k, _ in columns)
     distinct = "DISTINCT " if query.unique and not has_agg else ""
     grouping = f" GROUP BY {', '.join(group)}" if has_agg and group else ""
-    sql = f"SELECT {distinct}{', '.join(select)} FROM {body}{grouping}{order}{limit}"
-    return Compiled(sql, b.params, columns, "rows")
+    cols, order, extra, grouped = _ordered(b, select, terms, distinct=bool(distinct))
+    if grouped:
+        distinct, grouping = "", grouped
+    sql = f"SELECT {distinct}{cols} FROM {body}{grouping}{order}{limit}"
+    return Compiled(sql, b.params, columns, "rows", extra=extra)
 
 
 def _walk_from(chain: list[str], start: int) -> list[str]:
@@ -297,26 +305,52 @@ def _walk_from(chain: list[str], start: int) -> list[str]:
     return order
 
 
-def _order_sql(b: _Builder, query: Query) -> str:
-    if not query.order:
-        return ""
-    terms = []
+def _order_terms(b: _Builder, query: Query) -> list[tuple[str, bool]]:
+    """(expression, descending) for each ORDER BY term; a RETURN label is its column's position, or, for a
+    returned property (a JSON column), the property's typed value, so 443 comes before 3389."""
+    terms: list[tuple[str, bool]] = []
     returns = list(query.returns or ())
     labels = [r.label for r in returns]
     for item in query.order:
         if item.label is not None:
             chosen = returns[labels.index(item.label)]
             if chosen.kind == "prop" and chosen.prop is not None:
-                # the column holds JSON text; sort on the typed value, so 443 comes before 3389
-                expr = b.d.prop(b.slot_of(chosen).props, chosen.prop).value
+                val = b.d.prop(b.slot_of(chosen).props, chosen.prop)
+                terms += [(expr, item.desc) for expr in b.d.order_exprs(val)]
             else:
-                expr = str(labels.index(item.label) + 1)
+                terms.append((str(labels.index(item.label) + 1), item.desc))
         else:
             assert item.ref is not None
             slot = b.resolve(item.ref)
-            expr = b.d.prop(slot.props, item.ref.prop).value
-        terms.append(expr + (" DESC" if item.desc else ""))
-    return " ORDER BY " + ", ".join(terms)
+            terms += [(expr, item.desc) for expr in b.d.order_exprs(b.d.prop(slot.props, item.ref.prop))]
+    return terms
+
+
+def _ordered(b: _Builder, shown: list[str], terms: list[tuple[str, bool]], *, distinct: bool,
+             width: int = 1) -> tuple[str, str, int, str]:
+    """The select list, the ORDER BY clause, how many columns were added for it, and a GROUP BY clause
+    that replaces DISTINCT (or '').
+
+    SELECT DISTINCT ... ORDER BY x needs x among the selected columns on PostgreSQL. There a DISTINCT
+    query groups by its shown columns instead, selects each ORDER BY expression's smallest (largest,
+    descending) value in the group after them, and orders by those columns' positions: the rows and
+    their number stay those of DISTINCT.
+    """
+    if not terms:
+        return ", ".join(shown), "", 0, ""
+    if not (distinct and b.d.order_terms_selected):
+        return ", ".join(shown), " ORDER BY " + ", ".join(e + (" DESC" if d else "") for e, d in terms), 0, ""
+    count = len(shown) * width
+    extra: list[str] = []
+    positions = []
+    for expr, desc in terms:
+        if expr.isdigit():
+            positions.append(expr + (" DESC" if desc else ""))
+        else:
+            extra.append(f"{'MAX' if desc else 'MIN'}({expr})")
+            positions.append(str(count + len(extra)) + (" DESC" if desc else ""))
+    return (", ".join([*shown, *extra]), " ORDER BY " + ", ".join(positions), len(extra),
+            " GROUP BY " + ", ".join(shown))
 
 
 def _has_aggregate(node: Operand) -> bool:

@@ -1,10 +1,10 @@
 """How one store's SQL reads JSON properties, compares, matches, searches text and does date math.
 
 The compiler (:mod:`awsgraph.query.compiler`, :mod:`awsgraph.query.filters`) builds one plan
-for every store; everything that differs between SQL engines goes through a :class:`Dialect`.
-Only SQLite is implemented here. A PostgreSQL dialect implements the same methods over
-``jsonb`` (``props -> 'x'``, ``jsonb_typeof``, ``jsonb_array_elements``, ``~`` / ``~*`` for
-regexes, its own text search for :meth:`Dialect.text_search`).
+for every store; everything that differs between SQL engines goes through a :class:`Dialect`:
+:class:`SQLiteDialect` (JSON1, FTS5, RE2 through a registered function) and
+:class:`PostgresDialect` (``jsonb`` operators, ``props @> ...`` equality on a GIN index, its own
+text search over a ``tsvector`` index, regexes rewritten for PostgreSQL's engine).
 
 A property is read as a :class:`Val`: two SQL expressions, its value and its JSON type.
 Type tests use the names ``text``, ``number``, ``true``, ``false``, ``null``, ``array`` and
@@ -58,10 +58,15 @@ class Dialect(ABC):
         return column
 
     fixed_join = " JOIN "  # a join the engine must perform in the written order
+    plain_join = "JOIN"  # an inner join whose conditions are in WHERE
 
     def not_(self, condition: str) -> str:
         """True when ``condition`` is false or NULL."""
         return f"(COALESCE({condition}, FALSE) = FALSE)"
+
+    # SELECT DISTINCT ... ORDER BY x needs x among the selected columns (PostgreSQL); the compiler
+    # then selects the ORDER BY terms after the shown columns and the engine ignores them.
+    order_terms_selected = False
 
     # -- reading properties --------------------------------------------------------------------
     @abstractmethod
@@ -109,6 +114,23 @@ class Dialect(ABC):
     @abstractmethod
     def regex(self, text: str, pattern: str, flags: str, mode: str) -> str:
         """``text`` matches the regex in parameter SQL ``pattern``; mode is search, start or end."""
+
+    def regex_value(self, pattern: str, flags: str, mode: str) -> object:
+        """What to bind as ``pattern`` for :meth:`regex` (raises RegexError for what the engine cannot do)."""
+        return pattern
+
+    def equals_literal(self, props: str, prop: str, value: object, param: Callable[[object], str]) -> str | None:
+        """An indexable test for ``prop = value`` (a string, number or boolean literal; an array matches
+        when an element does), or None to let the compiler spell it out."""
+        return None
+
+    def order_exprs(self, val: Val) -> list[str]:
+        """ORDER BY expressions for a property (each takes the same ASC/DESC)."""
+        return [val.value]
+
+    def aggregate(self, func: str, val: Val) -> str:
+        """MIN/MAX/AVG/SUM of a property."""
+        return f"{func.upper()}({self.aggregate_arg(val)})"
 
     @abstractmethod
     def same_element(self, left: tuple[str, str], right: tuple[str, str]) -> str:
@@ -326,3 +348,170 @@ def prepare_sqlite(conn: sqlite3.Connection) -> SQLiteDialect:
     conn.create_function("j1_regexp", 4, regex_match, deterministic=True)
     conn.create_function("j1_text_match", 2, text_match, deterministic=True)
     return SQLiteDialect(text_index=has_text_index(conn))
+
+
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+# Word boundaries of PostgreSQL's text search (store/postgres.py's awsgraph_text): ASCII spaces, punctuation
+# and symbols; any non-ASCII character is part of a word.
+_PG_WORD = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
+PG_MAX_WORD = 256
+
+
+def pg_search_words(text: str) -> list[str]:
+    """The words of a search text as PostgreSQL's index holds them (ASCII lower-cased)."""
+    return [w for w in dict.fromkeys(_PG_WORD.findall(ascii_lower(text))) if len(w) <= PG_MAX_WORD]
+
+
+def _tsquery(words: list[str]) -> str:
+    """``'w1' & 'w2'``: each word a quoted lexeme (backslash and quote escaped), all required."""
+    return " & ".join("'" + w.replace("\\", "\\\\").replace("'", "\\'") + "'" for w in words)
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL over ``jsonb``. A property is read as ``props -> 'name'`` (jsonb); its value is cast
+    only where its type is known, so no row can make a cast fail.
+
+    Full-text search (``FIND "text"``) is the rule :meth:`Dialect.text_search` states, with
+    PostgreSQL's text search doing the word part: each word of the text must be a lexeme of
+    ``awsgraph_text(props)`` (a GIN-indexed ``tsvector`` of the entity's value words), and one value
+    must contain the text, ASCII case ignored. Words are split at ASCII spaces, punctuation and
+    symbols; a non-ASCII punctuation mark (SQLite's tokenizer splits there) joins the words around
+    it, and a word over 256 characters is matched as text only.
+
+    Regexes are rewritten for PostgreSQL's engine (:mod:`awsgraph.query.pg_regex`): the same matches
+    for the patterns it accepts, a clear error for the few RE2 features it has no spelling of.
+    """
+
+    name = "postgresql"
+    # PostgreSQL reorders these joins with its own statistics; the planner's walk still matters there: it
+    # decides which end of each hop is looked up by key (measured: bench/README.md, "J1QL on PostgreSQL").
+    fixed_join = " CROSS JOIN "
+    plain_join = "CROSS JOIN"  # PostgreSQL's JOIN needs ON
+    order_terms_selected = True
+    text_index = True
+
+    def placeholder(self, name: str) -> str:
+        return f"%({name})s"
+
+    def positional(self) -> str:
+        return "%s"
+
+    @staticmethod
+    def key(prop: str) -> str:
+        """A property name as an SQL string literal (``%`` doubled: psycopg reads the statement's %)."""
+        return "'" + prop.replace("'", "''").replace("%", "%%") + "'"
+
+    def prop(self, props: str, prop: str) -> Val:
+        value = f"({props} -> {self.key(prop)})"
+        return Val(value, f"jsonb_typeof{value}")
+
+    def prop_json(self, props: str, prop: str) -> str:
+        return f"({props} -> {self.key(prop)})"
+
+    def elements(self, props: str, prop: str, alias: str) -> tuple[str, Val]:
+        value = f"({props} -> {self.key(prop)})"
+        source = f"(CASE WHEN jsonb_typeof{value} = 'array' THEN {value} ELSE '[]'::jsonb END)"
+        element = Val(f"{alias}.value", f"jsonb_typeof({alias}.value)")
+        return f"jsonb_array_elements({source}) AS {alias}(value)", element
+
+    def is_type(self, val: Val, kind: str) -> str:
+        if kind in ("true", "false"):
+            return f"({val.value} = '{kind}'::jsonb)"
+        name = {"text": "string", "number": "number"}.get(kind, kind)
+        return f"({val.type} = '{name}')"
+
+    def missing(self, val: Val) -> str:
+        return f"(COALESCE({val.type}, 'null') = 'null')"
+
+    def text(self, val: Val) -> str:
+        return f"({val.value} #>> '{{}}')"
+
+    def number(self, val: Val) -> str:
+        return f"(CASE WHEN {val.type} = 'number' THEN ({val.value})::numeric END)"
+
+    def aggregate_arg(self, val: Val) -> str:
+        return self.number(val)
+
+    def aggregate(self, func: str, val: Val) -> str:
+        if func in ("min", "max"):
+            # Numbers before strings (as SQLite orders them), the smallest or largest; a jsonb result.
+            order = "DESC" if func == "max" else "ASC"
+            return (f"(array_agg({val.value} ORDER BY ({val.type} = 'string') {order}, {val.value} {order})"
+                    f" FILTER (WHERE {val.type} IN ('number', 'string')))[1]")
+        return f"{func.upper()}({self.number(val)})"
+
+    def order_exprs(self, val: Val) -> list[str]:
+        # SQLite's order: missing values first, then numbers, then strings (by code point).
+        kind = f"(CASE {val.type} WHEN 'number' THEN 1 WHEN 'string' THEN 2 ELSE 0 END)"
+        return [kind, self.number(val), f"(CASE WHEN {val.type} = 'string' THEN {self.text(val)} END) COLLATE \"C\""]
+
+    def contains(self, text: str, needle: str) -> str:
+        return f"(strpos({text}, {needle}::text) > 0)"
+
+    def starts_with(self, text: str, prefix: str) -> str:
+        return f"starts_with({text}, {prefix}::text)"
+
+    def ends_with(self, text: str, suffix: str) -> str:
+        return f"(length({suffix}::text) > 0 AND right({text}, length({suffix}::text)) = {suffix}::text)"
+
+    def regex(self, text: str, pattern: str, flags: str, mode: str) -> str:
+        op = "~*" if "i" in flags else "~"
+        return f"(left({text}, 1000000) {op} {pattern}::text)"
+
+    def regex_value(self, pattern: str, flags: str, mode: str) -> object:
+        from awsgraph.query.pg_regex import to_postgres
+
+        return to_postgres(pattern, mode)
+
+    def equals_literal(self, props: str, prop: str, value: object, param: Callable[[object], str]) -> str | None:
+        # props @> {"p": v} or props @> {"p": [v]}: both answered by the GIN index on props.
+        scalar = param(json.dumps({prop: value}))
+        listed = param(json.dumps({prop: [value]}))
+        return f"({props} @> {scalar}::jsonb OR {props} @> {listed}::jsonb)"
+
+    def same_element(self, left: tuple[str, str], right: tuple[str, str]) -> str:
+        (lp, lprop), (rp, rprop) = left, right
+        lv, rv = self.prop(lp, lprop), self.prop(rp, rprop)
+        scalar = f"({lv.value} = {rv.value} AND {lv.type} IN ('string', 'number', 'boolean'))"
+
+        def listed(v: Val) -> str:
+            return (f"jsonb_array_elements(CASE WHEN {v.type} = 'array' THEN {v.value}"
+                    f" ELSE jsonb_build_array({v.value}) END)")
+
+        lists = (f"EXISTS (SELECT 1 FROM {listed(lv)} AS a(value), {listed(rv)} AS b(value) WHERE a.value = b.value"
+                 " AND jsonb_typeof(a.value) IN ('string', 'number', 'boolean'))")
+        return f"({scalar} OR (({lv.type} = 'array' OR {rv.type} = 'array') AND {lists}))"
+
+    def date_ms(self, val: Val) -> str:
+        return (f"(CASE {val.type} WHEN 'number' THEN ({val.value})::numeric"
+                f" WHEN 'string' THEN awsgraph_iso_ms({self.text(val)})::numeric END)")
+
+    def divide(self, left: str, right: str) -> str:
+        return f"(CAST({left} AS double precision) / NULLIF({right}, 0))"
+
+    def concat_part(self, val: Val) -> str:
+        return f"(CASE WHEN {val.type} = 'null' THEN '' ELSE COALESCE({self.text(val)}, '') END)"
+
+    def literal_text(self, value_sql: str) -> str:
+        return f"COALESCE(CAST({value_sql} AS text), '')"
+
+    def any_tag_value(self, props: str, value: str) -> str:
+        return (f"EXISTS (SELECT 1 FROM jsonb_each({props}) t WHERE starts_with(t.key, 'tag.')"
+                f" AND jsonb_typeof(t.value) = 'string' AND t.value #>> '{{}}' = {value}::text)")
+
+    def text_search(self, entity: str, text: str, param: Callable[[object], str]) -> str:
+        needle = param(ascii_lower(text))
+        verify = (f"EXISTS (SELECT 1 FROM jsonb_path_query({entity}.props, 'strict $.**') v"
+                  " WHERE jsonb_typeof(v) IN ('string', 'number')"
+                  f" AND strpos(translate(v #>> '{{}}', '{_UPPER}', '{_LOWER}'), {needle}::text) > 0)")
+        words = pg_search_words(text)
+        if not words:
+            return verify  # no word to look up: a scan
+        return f"(awsgraph_text({entity}.props) @@ {param(_tsquery(words))}::tsquery AND {verify})"
+
+    def text_search_candidates(self, text: str) -> tuple[str, list[object]] | None:
+        words = pg_search_words(text)
+        if not words:
+            return None
+        return ("SELECT 1 FROM entities WHERE awsgraph_text(props) @@ %s::tsquery AND deleted_run IS NULL",
+                [_tsquery(words)])

@@ -1,33 +1,39 @@
 """Run compiled J1QL against a store and shape the rows as JupiterOne returns them.
 
-Every query is bounded: a deadline (30 s unless told otherwise) and Ctrl-C stop SQLite through
-its progress handler; rows are streamed from the cursor and at most ``max_rows`` are kept
-(the result says so in a note); malformed input of any kind ends as a :class:`QueryError`.
+Every query is bounded: a deadline (30 s unless told otherwise) and Ctrl-C stop it (SQLite through
+its progress handler; PostgreSQL through ``statement_timeout`` and a cancel request, which psycopg
+sends on Ctrl-C); rows are streamed from the cursor (a server-side cursor on PostgreSQL) and at
+most ``max_rows`` are kept (the result says so in a note); malformed input of any kind ends as a
+:class:`QueryError`. ``db`` is a store, an SQLite or psycopg connection, or what ``--db`` names.
 """
 
 from __future__ import annotations
 
+import decimal
 import difflib
+import itertools
 import json
 import signal
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from awsgraph.query.ast import OptionalGroup, Query, Selector, Traversal
 from awsgraph.query.compiler import Compiled, compile_query
-from awsgraph.query.dialect import Dialect, prepare_sqlite
+from awsgraph.query.dialect import Dialect, PostgresDialect, prepare_sqlite
 from awsgraph.query.errors import QueryError
 from awsgraph.query.parser import parse
 from awsgraph.query.planner import chain_of, choose_start
-from awsgraph.store.sqlite import SQLiteStore, open_store
+from awsgraph.store import GraphReads, open_store
 
 Row = dict[str, Any]
+Connection = Any  # an sqlite3.Connection or a psycopg Connection
+Target = Any  # a store, a connection, or a database path / URL
 DEFAULT_TIMEOUT = 30.0  # seconds
 DEFAULT_MAX_ROWS = 10_000
 _PROGRESS_STEPS = 10_000  # SQLite VM steps between deadline checks (well under a millisecond)
@@ -44,7 +50,7 @@ class Rows(list[Row]):
 
 
 def run_query(
-    db: sqlite3.Connection | SQLiteStore | str | Path, text: str, *, now_ms: int | None = None,
+    db: Target, text: str, *, now_ms: int | None = None,
     timeout: float | None = DEFAULT_TIMEOUT, max_rows: int | None = DEFAULT_MAX_ROWS,
 ) -> list[Row]:
     """:func:`run` for callers that want the rows only (the list is a :class:`Rows`)."""
@@ -52,7 +58,7 @@ def run_query(
 
 
 def run(
-    db: sqlite3.Connection | SQLiteStore | str | Path, text: str, *, now_ms: int | None = None,
+    db: Target, text: str, *, now_ms: int | None = None,
     timeout: float | None = DEFAULT_TIMEOUT, max_rows: int | None = DEFAULT_MAX_ROWS,
 ) -> Rows:
     """Run a J1QL query and return its rows (and notes).
@@ -64,10 +70,9 @@ def run(
     """
     with _as_query_error(text):
         query = parse(text, now_ms=now_ms)
-    if isinstance(db, SQLiteStore):
-        db = db.connection
-    if isinstance(db, sqlite3.Connection):
-        return _run(db, query, text, timeout, max_rows)
+    conn = connection_of(db)
+    if conn is not None:
+        return _run(conn, query, text, timeout, max_rows)
     store = open_store(str(db), must_exist=True)
     try:
         tune(store.connection)
@@ -76,12 +81,36 @@ def run(
         store.close()
 
 
-def _run(conn: sqlite3.Connection, query: Query, text: str, timeout: float | None, max_rows: int | None) -> Rows:
+def connection_of(db: Target) -> Connection | None:
+    """The connection to query for a store or a connection; None for a path or URL."""
+    if isinstance(db, sqlite3.Connection):
+        return db
+    if isinstance(db, GraphReads):
+        return db.connection
+    if _is_pg(db):
+        return db
+    return None
+
+
+def _is_pg(conn: Any) -> bool:
+    psycopg = sys.modules.get("psycopg")  # not imported: not a psycopg connection
+    return psycopg is not None and isinstance(conn, psycopg.Connection)
+
+
+def dialect_for(conn: Target) -> Dialect:
+    """The dialect of a connection or store (for SQLite, with the functions it calls registered on it)."""
+    conn = connection_of(conn) or conn
+    if isinstance(conn, sqlite3.Connection):
+        return prepare_sqlite(conn)
+    return PostgresDialect()
+
+
+def _run(conn: Connection, query: Query, text: str, timeout: float | None, max_rows: int | None) -> Rows:
     with _as_query_error(text), bounded(conn, timeout, text):
-        dialect = prepare_sqlite(conn)
+        dialect = dialect_for(conn)
         rows = execute(conn, plan(conn, query, dialect), text, max_rows=max_rows)
         rows.notes += unknown_names(conn, query)
-        if any(s.search is not None for s in _selectors(query)) and not dialect.text_index:
+        if any(s.search is not None for s in _selectors(query)) and not getattr(dialect, "text_index", True):
             rows.notes.append("this database has no full-text index yet, so the search scanned every entity "
                               "(the next `awsgraph collect` builds it)")
         return rows
@@ -95,12 +124,24 @@ class _Stop:
 _BOUNDED: set[int] = set()  # ids of connections inside :func:`bounded` right now
 
 
+def _deadline_error(timeout: float | None, text: str) -> QueryError:
+    return QueryError(f"the query was stopped at its {timeout:g} s deadline (allow longer with --timeout, "
+                      "or narrow it with WITH filters or a smaller LIMIT)", text)
+
+
 @contextmanager
-def bounded(conn: sqlite3.Connection, timeout: float | None, text: str = "") -> Iterator[_Stop]:
-    """Stop SQLite work on ``conn`` past ``timeout`` seconds, or on Ctrl-C (then KeyboardInterrupt)."""
+def bounded(conn: Connection, timeout: float | None, text: str = "") -> Iterator[_Stop]:
+    """Stop work on ``conn`` past ``timeout`` seconds, or on Ctrl-C (then KeyboardInterrupt).
+
+    On PostgreSQL the bounded work runs in one read transaction (a server-side cursor needs one).
+    """
     stop = _Stop()
     if id(conn) in _BOUNDED:  # already bounded by a caller: its deadline holds
         yield stop
+        return
+    if not isinstance(conn, sqlite3.Connection):
+        with _bounded_pg(conn, timeout, text):
+            yield stop
         return
     _BOUNDED.add(id(conn))
     deadline = time.monotonic() + timeout if timeout else None
@@ -125,8 +166,7 @@ def bounded(conn: sqlite3.Connection, timeout: float | None, text: str = "") -> 
         if stop.reason == "interrupt":
             raise KeyboardInterrupt from None
         if stop.reason == "deadline":
-            raise QueryError(f"the query was stopped at its {timeout:g} s deadline (allow longer with --timeout, "
-                             "or narrow it with WITH filters or a smaller LIMIT)", text) from None
+            raise _deadline_error(timeout, text) from None
         raise
     finally:
         _BOUNDED.discard(id(conn))
@@ -135,6 +175,25 @@ def bounded(conn: sqlite3.Connection, timeout: float | None, text: str = "") -> 
             signal.signal(signal.SIGINT, previous)
     if stop.reason == "interrupt":
         raise KeyboardInterrupt
+
+
+@contextmanager
+def _bounded_pg(conn: Connection, timeout: float | None, text: str) -> Iterator[None]:
+    """A transaction whose statements stop at ``timeout`` seconds each (``statement_timeout``). Ctrl-C:
+    psycopg cancels the running statement and raises KeyboardInterrupt."""
+    import psycopg
+
+    _BOUNDED.add(id(conn))
+    try:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL statement_timeout = {max(1, round(timeout * 1000)) if timeout else 0}")
+            yield
+    except psycopg.errors.QueryCanceled as exc:
+        if "statement timeout" in str(exc):
+            raise _deadline_error(timeout, text) from None
+        raise KeyboardInterrupt from None  # a cancel request: Ctrl-C
+    finally:
+        _BOUNDED.discard(id(conn))
 
 
 @contextmanager
@@ -152,21 +211,30 @@ def _as_query_error(text: str) -> Iterator[None]:
         if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
             raise  # the deadline or Ctrl-C: :func:`bounded` says which
         raise QueryError(f"the query could not run: {exc}", text) from None
+    except Exception as exc:
+        psycopg = sys.modules.get("psycopg")
+        if psycopg is None or not isinstance(exc, psycopg.Error) or isinstance(exc, psycopg.errors.QueryCanceled):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise QueryError(f"the query could not run: {first}", text) from None
 
 
-def tune(conn: sqlite3.Connection) -> None:
-    """Read-heavy settings for a connection the query layer opened itself.
+def tune(conn: Connection) -> None:
+    """Read-heavy settings for an SQLite connection the query layer opened itself (none for PostgreSQL).
 
     Memory-mapped reads and a larger page cache matter on big graphs, where a traversal
     touches pages all over the file.
     """
+    if not isinstance(conn, sqlite3.Connection):
+        return
     conn.execute("PRAGMA mmap_size=8589934592")
     conn.execute("PRAGMA cache_size=-262144")
 
 
-def plan(conn: sqlite3.Connection, query: Query, dialect: Dialect | None = None) -> Compiled:
+def plan(conn: Target, query: Query, dialect: Dialect | None = None) -> Compiled:
     """Compile ``query`` with the join order the planner costs cheapest on this database."""
-    dialect = dialect or prepare_sqlite(conn)
+    conn = connection_of(conn) or conn
+    dialect = dialect or dialect_for(conn)
     if len(query.steps) == 0 or chain_of(query) is None:
         return compile_query(query, dialect=dialect)
     with _as_query_error(query.text):
@@ -174,35 +242,62 @@ def plan(conn: sqlite3.Connection, query: Query, dialect: Dialect | None = None)
     return compile_query(query, start, dialect)
 
 
-def execute(conn: sqlite3.Connection, compiled: Compiled, text: str = "", *, max_rows: int | None = None,
+_CURSORS = itertools.count(1)
+
+
+def _stream(conn: Connection, compiled: Compiled) -> Iterable[tuple[Any, ...]]:
+    """The statement's rows as the engine reads them: from a server-side cursor on PostgreSQL."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.execute(compiled.sql, compiled.params)
+    cur = conn.cursor(name=f"awsgraph_q{next(_CURSORS)}")
+    cur.itersize = 1000
+    cur.execute(compiled.sql, compiled.params)
+    return cur
+
+
+def _decoder(conn: Connection) -> Callable[[Any], Any]:
+    """How a JSON column comes back: text on SQLite, already decoded (``jsonb``) on PostgreSQL."""
+    return json.loads if isinstance(conn, sqlite3.Connection) else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def execute(conn: Target, compiled: Compiled, text: str = "", *, max_rows: int | None = None,
             timeout: float | None = DEFAULT_TIMEOUT) -> Rows:
     """Run ``compiled``, streaming rows; at most ``max_rows`` rows (tree: entities and relationships) are kept.
 
     Unless a caller already bounds ``conn`` (:func:`run` does), the run stops at ``timeout`` seconds.
     """
+    conn = connection_of(conn) or conn
     cap = max_rows if max_rows is not None and max_rows > 0 else None
+    loads = _decoder(conn)
     with _as_query_error(text), bounded(conn, timeout, text):
+        cur = _stream(conn, compiled)
         if compiled.mode == "tree":
-            return _tree(conn, conn.execute(compiled.sql, compiled.params), cap)
-        cur = conn.execute(compiled.sql, compiled.params)
+            return _tree(conn, cur, cap, compiled.extra)
         if compiled.mode == "default":
-            return _default_rows(cur, compiled.post_limit, cap)
+            return _default_rows(cur, compiled.post_limit, cap, loads, compiled.extra)
         out = Rows()
+        width = len(compiled.columns)
         for values in cur:
             if cap is not None and len(out) >= cap:
                 return _capped(out, cap)
-            out.append(_shape(compiled.columns, values))
+            out.append(_shape(compiled.columns, values[:width], loads))
         return out
 
 
-def _shape(columns: list[tuple[str, str]], values: tuple[Any, ...]) -> Row:
+def _shape(columns: list[tuple[str, str]], values: tuple[Any, ...], loads: Callable[[Any], Any] = json.loads) -> Row:
     row: Row = {}
     for (kind, label), value in zip(columns, values, strict=True):
+        if isinstance(value, decimal.Decimal):  # PostgreSQL's numeric
+            value = int(value) if value == value.to_integral_value() and abs(value) < 2**63 else float(value)
         if kind in ("json", "props"):
-            row[label] = json.loads(value) if value is not None else None
+            row[label] = loads(value) if value is not None else None
         elif kind == "all":
             alias = label[:-2]
-            for k, v in (json.loads(value) if value is not None else {}).items():
+            for k, v in (loads(value) if value is not None else {}).items():
                 row[f"{alias}.{k}"] = v
         elif kind in ("expr", "agg") and isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
             row[label] = int(value)  # 10 / 2 is 5, as J1QL (JavaScript numbers) shows it
@@ -218,13 +313,14 @@ def _capped(rows: Rows, cap: int) -> Rows:
     return rows
 
 
-def _default_rows(raw: Iterator[tuple[Any, ...]], post_limit: tuple[int, int] | None, cap: int | None) -> Rows:
+def _default_rows(raw: Iterable[tuple[Any, ...]], post_limit: tuple[int, int] | None, cap: int | None,
+                  loads: Callable[[Any], Any] = json.loads, extra: int = 0) -> Rows:
     seen: set[str] = set()
     out = Rows()
     skip, limit = post_limit if post_limit is not None else (0, None)
     wanted = None if limit is None else skip + limit
     for values in raw:
-        for i in range(0, len(values), 2):
+        for i in range(0, len(values) - extra, 2):
             key, props = values[i], values[i + 1]
             if key is None or key in seen:
                 continue
@@ -233,7 +329,7 @@ def _default_rows(raw: Iterator[tuple[Any, ...]], post_limit: tuple[int, int] | 
             if cap is not None and len(seen) - skip >= cap:
                 return _capped(_window(out, skip), cap)
             seen.add(key)
-            out.append(json.loads(props))
+            out.append(loads(props))
     return _window(out, skip)
 
 
@@ -243,12 +339,12 @@ def _window(rows: Rows, skip: int) -> Rows:
     return rows
 
 
-def _tree(conn: sqlite3.Connection, raw: Iterator[tuple[Any, ...]], cap: int | None) -> Rows:
+def _tree(conn: Connection, raw: Iterable[tuple[Any, ...]], cap: int | None, extra: int = 0) -> Rows:
     keys: list[str] = []
     seen: set[str] = set()
     truncated = False
     for values in raw:
-        for key in values:
+        for key in values[:len(values) - extra]:
             if key is not None and key not in seen:
                 seen.add(key)
                 keys.append(key)
@@ -264,13 +360,18 @@ def _tree(conn: sqlite3.Connection, raw: Iterator[tuple[Any, ...]], cap: int | N
     return rows
 
 
-def _fetch(conn: sqlite3.Connection, table: str, keys: list[str]) -> list[Row]:
+def _mark(conn: Connection) -> str:
+    return "?" if isinstance(conn, sqlite3.Connection) else "%s"
+
+
+def _fetch(conn: Connection, table: str, keys: list[str]) -> list[Row]:
     found: dict[str, Row] = {}
+    loads = _decoder(conn)
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
-        marks = ",".join("?" * len(chunk))
+        marks = ",".join([_mark(conn)] * len(chunk))
         for key, props in conn.execute(f"SELECT key, props FROM {table} WHERE key IN ({marks})", chunk):
-            found[key] = json.loads(props)
+            found[key] = loads(props)
     return [found[k] for k in keys if k in found]
 
 
@@ -289,7 +390,7 @@ def _selectors(query: Query) -> list[Selector]:
     return found
 
 
-def unknown_names(conn: sqlite3.Connection, query: Query) -> list[str]:
+def unknown_names(conn: Connection, query: Query) -> list[str]:
     """A note for every class or type the query names that no live entity in the graph has."""
     notes: list[str] = []
     checked: set[str] = set()
@@ -299,8 +400,8 @@ def unknown_names(conn: sqlite3.Connection, query: Query) -> list[str]:
                 continue
             checked.add(name)
             is_class = name[:1].isupper()
-            sql = ("SELECT 1 FROM entity_classes WHERE class = ? LIMIT 1" if is_class
-                   else "SELECT 1 FROM entities WHERE type = ? AND deleted_run IS NULL LIMIT 1")
+            sql = (f"SELECT 1 FROM entity_classes WHERE class = {_mark(conn)} LIMIT 1" if is_class
+                   else f"SELECT 1 FROM entities WHERE type = {_mark(conn)} AND deleted_run IS NULL LIMIT 1")
             if conn.execute(sql, (name,)).fetchone() is not None:
                 continue
             kind = "class" if is_class else "type"
@@ -310,7 +411,7 @@ def unknown_names(conn: sqlite3.Connection, query: Query) -> list[str]:
     return notes
 
 
-def _names(conn: sqlite3.Connection) -> list[str]:
+def _names(conn: Connection) -> list[str]:
     """Every live type and class, by skipping through their indexes (one seek per distinct name)."""
     types = [r[0] for r in conn.execute(
         "WITH RECURSIVE t(v) AS (SELECT min(type) FROM entities WHERE deleted_run IS NULL"

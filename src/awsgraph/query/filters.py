@@ -10,6 +10,7 @@ value as an empty string. Engine-specific SQL comes from the :class:`~awsgraph.q
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from awsgraph.query.ast import (
 )
 from awsgraph.query.dialect import Dialect, Val
 from awsgraph.query.errors import QueryError
+from awsgraph.query.regex import RegexError
 
 _NEGATED = {"!=": "=", "!~=": "~=", "!^=": "^=", "!$=": "$="}
 _ORDERING = {">", "<", ">=", "<="}
@@ -106,18 +108,30 @@ class FilterCompiler:
             raise QueryError("true/false only work with = and !=", self.query, node.pos)
         if op in ("~=", "^=", "$=") and value.kind not in ("str", "regex"):
             raise QueryError(f"{op} needs a quoted string or a /regex/", self.query, node.pos)
-        scalar = self.scalar_test(val, op, value)
+        if op == "=" and value.kind in ("str", "num", "bool") and _finite(value.value):
+            indexed = self.d.equals_literal(slot.props, prop, value.value, self.param)
+            if indexed is not None:
+                return indexed
+        scalar = self.scalar_test(val, op, value, node)
         from_item, element = self.d.elements(slot.props, prop, "j")
         return (f"({scalar} OR ({self.d.is_type(val, 'array')} AND EXISTS(SELECT 1 FROM {from_item}"
-                f" WHERE {self.scalar_test(element, op, value)})))")
+                f" WHERE {self.scalar_test(element, op, value, node)})))")
 
-    def scalar_test(self, val: Val, op: str, value: Value) -> str:
+    def regex_param(self, value: Value, op: str, pos: int) -> str:
+        mode = _REGEX_MODE[op]
+        try:
+            return self.param(self.d.regex_value(str(value.value), value.flags, mode))
+        except RegexError as exc:
+            raise QueryError(f"invalid regex: {exc}", self.query, pos) from None
+
+    def scalar_test(self, val: Val, op: str, value: Value, node: Comparison) -> str:
         d = self.d
         if value.kind == "bool":
             return d.is_type(val, "true" if value.value else "false")
-        p = self.param(value.value)
         if value.kind == "regex":
+            p = self.regex_param(value, op, node.pos)
             return f"({d.is_type(val, 'text')} AND {d.regex(d.text(val), p, value.flags, _REGEX_MODE[op])})"
+        p = self.param(value.value)
         if value.kind == "str":
             text = d.text(val)
             if op == "~=":
@@ -164,7 +178,8 @@ class FilterCompiler:
     def compare_one(self, left: str, op: str, right: Operand, resolve: Resolve, mode: str, pos: int) -> str:
         d = self.d
         if isinstance(right, Value) and right.kind == "regex":
-            return f"({d.regex(d.literal_text(left), self.param(right.value), right.flags, _REGEX_MODE[op])})"
+            p = self.regex_param(right, op, pos)
+            return f"({d.regex(d.literal_text(left), p, right.flags, _REGEX_MODE[op])})"
         if isinstance(right, Value) and right.kind == "undefined":
             if op != "=":
                 raise QueryError("undefined only works with = and !=", self.query, pos)
@@ -208,8 +223,7 @@ class FilterCompiler:
         slot = resolve(PropRef(node.alias, node.prop or "", node.pos))
         if node.func == "count" and node.prop is None:
             return f"COUNT(DISTINCT {slot.sql}.key)"
-        val = self.d.prop(slot.props, node.prop or "")
-        return f"{node.func.upper()}({self.d.aggregate_arg(val)})"
+        return self.d.aggregate(node.func, self.d.prop(slot.props, node.prop or ""))
 
     # -- smart classes ------------------------------------------------------------------------------
     def smart_class(self, slot: Slot, name: str) -> str:
@@ -231,6 +245,10 @@ class FilterCompiler:
 
 
 _NO_NODE = Comparison(PropRef(None, "", 0), "=", Value("undefined", None), 0)
+
+
+def _finite(value: object) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _is_text(node: Operand) -> bool:

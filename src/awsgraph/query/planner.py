@@ -10,9 +10,9 @@ the compiler then fixes that join order.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from awsgraph.query.ast import (
     BoolExpr,
@@ -30,6 +30,7 @@ from awsgraph.query.ast import (
 )
 from awsgraph.query.dialect import Dialect, SQLiteDialect
 
+Connection = Any  # an sqlite3 or psycopg connection: both run ``execute(sql, params)``
 _COUNT_CAP = 100_000  # beyond this a selector is simply "large"
 _DEGREE_CAP = 20_000  # a hub counts as "huge" long before its true degree is known
 _SAMPLE_KEYS = 4
@@ -46,7 +47,7 @@ def chain_of(query: Query) -> tuple[list[Selector], list[Traversal]] | None:
     return [query.start, *(s.target for s in steps)], steps
 
 
-def choose_start(conn: sqlite3.Connection, query: Query, dialect: Dialect | None = None) -> int:
+def choose_start(conn: Connection, query: Query, dialect: Dialect | None = None) -> int:
     found = chain_of(query)
     if found is None or len(found[0]) < 2:
         return 0
@@ -147,7 +148,7 @@ def _selector_where(sel: Selector, alias: str, d: Dialect) -> tuple[str, list[ob
     return cond, params
 
 
-def _count(conn: sqlite3.Connection, sel: Selector, d: Dialect) -> float:
+def _count(conn: Connection, sel: Selector, d: Dialect) -> float:
     types = [n for n in sel.names if not n[:1].isupper()]
     classes = [n for n in sel.names if n[:1].isupper()]
     total = 0
@@ -166,19 +167,19 @@ def _count(conn: sqlite3.Connection, sel: Selector, d: Dialect) -> float:
     return float(max(total, 1))
 
 
-def _capped(conn: sqlite3.Connection, sql: str, params: Sequence[object], cap: int = _COUNT_CAP) -> int:
-    row = conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {cap})", params).fetchone()
+def _capped(conn: Connection, sql: str, params: Sequence[object], cap: int = _COUNT_CAP) -> int:
+    row = conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {cap}) AS capped", params).fetchone()
     return int(row[0])
 
 
-def _sample_keys(conn: sqlite3.Connection, sel: Selector, d: Dialect) -> list[str]:
+def _sample_keys(conn: Connection, sel: Selector, d: Dialect) -> list[str]:
     """A few live entities of the selector, read straight from the type or class index."""
     types = [n for n in sel.names if not n[:1].isupper()]
     classes = [n for n in sel.names if n[:1].isupper()]
     keys: list[str] = []
     if not sel.names:
         sql = f"SELECT key FROM entities WHERE deleted_run IS NULL LIMIT {_SAMPLE_KEYS}"
-        return [r[0] for r in conn.execute(sql)]
+        return [r[0] for r in conn.execute(sql, [])]
     if types:
         marks = _marks(d, len(types))
         sql = f"SELECT key FROM entities WHERE type IN ({marks}) AND deleted_run IS NULL LIMIT {_SAMPLE_KEYS}"
@@ -200,7 +201,7 @@ class _Side:
 
 
 def _side(
-    conn: sqlite3.Connection, source: Selector, target: Selector, step: Traversal, forward: bool, d: Dialect
+    conn: Connection, source: Selector, target: Selector, step: Traversal, forward: bool, d: Dialect
 ) -> _Side:
     keys = _sample_keys(conn, source, d)
     if not keys:
@@ -230,7 +231,7 @@ def _side(
 
 
 def _hop(
-    conn: sqlite3.Connection, left: Selector, right: Selector, step: Traversal, n_left: float, n_right: float,
+    conn: Connection, left: Selector, right: Selector, step: Traversal, n_left: float, n_right: float,
     d: Dialect,
 ) -> tuple[_Side, _Side]:
     """Both ends of one hop, with the share of the incompletely sampled end (a hub, whose first

@@ -22,11 +22,13 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from awsgraph.catalog import CATALOG
 from awsgraph.catalog.spec import Resource
 from awsgraph.query import QueryError, parse, run_query
 from awsgraph.query.ast import OptionalGroup, Selector, Step, Traversal
+from awsgraph.query.engine import connection_of
 
 COMPLETE, PARTIAL, UNKNOWN = "complete", "partial", "unknown"
 _RANK = {COMPLETE: 0, PARTIAL: 1, UNKNOWN: 2}
@@ -115,10 +117,11 @@ class _Steps:
     any_run: bool = False
 
 
-def _steps(conn: sqlite3.Connection, types: set[str]) -> _Steps:
+def _steps(conn: Any, types: set[str]) -> _Steps:
     """Scopes say which (account, region, type) each run completed; steps say why one did not,
     and whether a cap cut a listing short."""
     out = _Steps()
+    conn = connection_of(conn) or conn  # a store reads through its connection (SQLite or PostgreSQL)
     try:
         scopes = conn.execute(
             "SELECT s.run_id, s.account, s.region, s.type, s.complete FROM scopes s"
@@ -138,7 +141,8 @@ def _steps(conn: sqlite3.Connection, types: set[str]) -> _Steps:
         if int(run_id) != latest.get(str(account)):
             continue
         try:
-            names = [str(t) for t in json.loads(raw_types or "[]") if str(t) in types]
+            listed = raw_types if isinstance(raw_types, list) else json.loads(raw_types or "[]")  # jsonb: a list
+            names = [str(t) for t in listed if str(t) in types]
         except ValueError:
             continue
         for t in names:
@@ -184,7 +188,7 @@ def _type_problem(t: str, steps: _Steps) -> tuple[str, str] | None:
     return level, f"{t} {why}"
 
 
-def assess(conn: sqlite3.Connection, query: str, needs: Iterable[Need] = ()) -> Coverage:
+def assess(conn: Any, query: str, needs: Iterable[Need] = ()) -> Coverage:
     """How complete the data behind ``query``'s answer is."""
     try:
         selectors = selector_types(query)
@@ -218,7 +222,7 @@ def assess(conn: sqlite3.Connection, query: str, needs: Iterable[Need] = ()) -> 
     return Coverage(worst, _short(note, MAX_NOTE))
 
 
-def _need(conn: sqlite3.Connection, need: Need) -> tuple[str, str]:
+def _need(conn: Any, need: Need) -> tuple[str, str]:
     base = f"FIND {need.type} WITH _source = undefined"
     try:
         total = run_query(conn, f"{base} AS x RETURN count(x)")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import sqlite3
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
@@ -33,7 +32,8 @@ class Answer:
     coverage_note: str = ""
 
 
-def answer_all(conn: sqlite3.Connection, params: Mapping[str, str] | None = None) -> list[Answer]:
+def answer_all(conn: Any, params: Mapping[str, str] | None = None) -> list[Answer]:
+    """Every question's answer from ``conn``: an open store (or a connection, a path, a URL)."""
     out = []
     for q in QUESTIONS:
         own = {k: v for k, v in (params or {}).items() if k in q.params}

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import re
-import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from flask import Flask, Response, abort, render_template, request
 from awsgraph.collect.errors import UNSERVED
 from awsgraph.query import QueryError
 from awsgraph.serve.db import DatabaseError, QueryTimeout, Result, reading, run_bounded
+from awsgraph.store import GraphReads, describe, is_url
 from awsgraph.visualize import VENDOR_JS, collect, compact, payload, script_json
 from awsgraph.visualize.groups import edge_label, entity_label
 
@@ -131,6 +131,14 @@ def jsonify(**values: Any) -> Response:
 
 
 def _signature(path: str) -> tuple[Any, ...]:
+    """What changes when a run writes the database: the file's (and its WAL's) size and time, or, for
+    PostgreSQL, the runs table."""
+    if is_url(path):
+        try:
+            with reading(path, 10.0) as store:
+                return store.change_mark()
+        except (DatabaseError, QueryTimeout):
+            return (None,)
     out: list[Any] = []
     for suffix in ("", "-wal"):
         try:
@@ -157,16 +165,17 @@ def create_app(settings: Settings) -> Flask:
         return reading(settings.db, max(settings.timeout, ONCE_TIMEOUT))
 
     def whole() -> bytes:
-        with read_once() as conn:
-            data = collect(conn, None, settings.max_graph_nodes)
-        title = f"the whole graph of {os.path.basename(settings.db)}"
+        with read_once() as store:
+            data = collect(store, None, settings.max_graph_nodes)
+        name = describe(settings.db) if is_url(settings.db) else os.path.basename(settings.db)
+        title = f"the whole graph of {name}"
         return script_json(payload(data, title, with_props=False)).encode()
 
     def every_answer() -> list[Any]:
         from awsgraph.questions.report import answer_all
 
-        with read_once() as conn:
-            return answer_all(conn)
+        with read_once() as store:
+            return answer_all(store)
 
     def warm() -> None:
         """Compute the whole graph's data and every answer ahead of the first visit to them."""
@@ -219,8 +228,8 @@ def create_app(settings: Settings) -> Flask:
         error = None
         if text:
             try:
-                with read() as conn:
-                    result = run_bounded(conn, text, settings.max_rows, settings.timeout)
+                with read() as store:
+                    result = run_bounded(store, text, settings.max_rows, settings.timeout)
             except QueryError as exc:
                 error = str(exc)
         page = render_template("console.html", q=text, view=view, result=result, error=error,
@@ -234,8 +243,8 @@ def create_app(settings: Settings) -> Flask:
         if not text:
             return jsonify(error="give a J1QL query as ?q="), 400
         try:
-            with read() as conn:
-                result = run_bounded(conn, text, settings.max_rows, settings.timeout)
+            with read() as store:
+                result = run_bounded(store, text, settings.max_rows, settings.timeout)
         except QueryError as exc:
             return jsonify(error=str(exc)), 400
         return jsonify(rows=result.rows, truncated=result.truncated, seconds=round(result.seconds, 3))
@@ -246,8 +255,8 @@ def create_app(settings: Settings) -> Flask:
         if text is None:
             return Response(whole_graph.get(_signature(settings.db), whole), mimetype="application/json")
         try:
-            with read() as conn:
-                data = collect(conn, text, settings.max_query_nodes)
+            with read() as store:
+                data = collect(store, text, settings.max_query_nodes)
         except QueryError as exc:
             return jsonify(error=str(exc)), 400
         return jsonify(**payload(data, text, with_props=False))
@@ -255,11 +264,11 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/api/entity")
     def api_entity() -> Response | tuple[Response, int]:
         key = request.args.get("key", "")
-        with read() as conn:
-            row = conn.execute("SELECT props FROM entities WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        with read() as store:
+            found = store.entity(key)
+        if found is None:
             return jsonify(error="no such entity"), 404
-        return jsonify(props=compact(json.loads(row[0])))
+        return jsonify(props=compact(found.props))
 
     @app.get("/graph")
     def graph() -> str:
@@ -287,35 +296,35 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/entity")
     def entity() -> str | tuple[str, int]:
         key = request.args.get("key", "")
-        with read() as conn:
-            row = conn.execute("SELECT props, deleted_run, first_run, last_run FROM entities WHERE key = ?",
-                               (key,)).fetchone()
-            if row is None:
+        with read() as store:
+            found = store.entity(key)
+            if found is None:
                 return render_template("error.html", message=f"no entity with key {visible(key)}"), 404
-            props = json.loads(row[0])
-            out = _neighbours(conn, "from_key", "to_key", key, settings.max_rows)
-            inc = _neighbours(conn, "to_key", "from_key", key, settings.max_rows)
+            props = found.props
+            out = _neighbours(store, key, True, settings.max_rows)
+            inc = _neighbours(store, key, False, settings.max_rows)
         quoted = "'" + key.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        return render_template("entity.html", props=props, key=key, deleted_run=row[1], first_run=row[2],
-                               last_run=row[3], outgoing=out, incoming=inc, max_rows=settings.max_rows,
+        return render_template("entity.html", props=props, key=key, deleted_run=found.deleted_run,
+                               first_run=found.first_run, last_run=found.last_run, outgoing=out, incoming=inc,
+                               max_rows=settings.max_rows,
                                focus_fragment=urllib.parse.urlencode({"focus": key}),
                                as_query=f"FIND * WITH _key = {quoted}")
 
     @app.get("/runs")
     def runs() -> str:
-        with read() as conn:
-            listing = _runs(conn)
+        with read() as store:
+            listing = _runs(store)
         return render_template("runs.html", runs=listing)
 
     @app.get("/runs/<int:run_id>")
     def run(run_id: int) -> str | tuple[str, int]:
-        with read() as conn:
-            found = [r for r in _runs(conn) if r["id"] == run_id]
+        with read() as store:
+            found = [r for r in _runs(store) if r["id"] == run_id]
             if not found:
                 abort(404)
-            steps = conn.execute(
-                "SELECT step, account, region, status, reason, entities, calls, duration, capped FROM steps"
-                " WHERE run_id = ? ORDER BY status = 'success', step, account, region", (run_id,)).fetchall()
+            steps = [(s.step, s.account, s.region, s.status, s.reason, s.entities, s.calls, s.duration, s.capped)
+                     for s in sorted(store.steps(run_id),
+                                     key=lambda s: (s.status == "success", s.step, s.account, s.region))]
         return render_template("run.html", run=found[0], steps=steps, labels=found[0]["labels"])
 
     @app.get("/diff")
@@ -331,10 +340,10 @@ def create_app(settings: Settings) -> Flask:
             return int(raw)
 
         from_run, to_run = number("from"), number("to")
-        with read() as conn:
-            listing = _runs(conn)
+        with read() as store:
+            listing = _runs(store)
             try:
-                result = diff_runs(conn, from_run, to_run)
+                result = diff_runs(store, from_run, to_run)
                 error = None
             except DiffError as exc:
                 result, error = None, str(exc)
@@ -347,31 +356,24 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
-def _neighbours(conn: sqlite3.Connection, here: str, there: str, key: str, cap: int) -> dict[str, Any]:
-    rows = conn.execute(
-        f"SELECT r.props, e.props FROM relationships r LEFT JOIN entities e ON e.key = r.{there}"
-        f" WHERE r.{here} = ? AND r.deleted_run IS NULL ORDER BY r.verb, r.{there} LIMIT ?", (key, cap + 1)).fetchall()
-    items = [{"rel": compact(json.loads(r)), "other": json.loads(o) if o else None} for r, o in rows[:cap]]
+def _neighbours(store: GraphReads, key: str, outgoing: bool, cap: int) -> dict[str, Any]:
+    rows = store.neighbours(key, outgoing=outgoing, cap=cap + 1)
+    items = [{"rel": compact(r), "other": o} for r, o in rows[:cap]]
     return {"items": items, "truncated": len(rows) > cap}
 
 
-def _runs(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def _runs(store: Any) -> list[dict[str, Any]]:
     """Runs with what they covered, never their whole configuration (it names roles and endpoints)."""
-    bad: dict[int, dict[str, int]] = {}
-    for rid, status, n in conn.execute(
-            "SELECT run_id, status, count(*) FROM steps WHERE status != 'success' GROUP BY run_id, status"):
-        bad.setdefault(rid, {})[status] = n
+    bad = store.step_status_counts()
     out = []
-    for rid, started, finished, status, config, summary in conn.execute(
-            "SELECT id, started_at, finished_at, status, config, summary FROM runs ORDER BY id DESC"):
-        cfg = json.loads(config) if config else {}
-        summ = json.loads(summary) if summary else {}
+    for run in reversed(store.runs()):
+        cfg, summ = run.config or {}, run.summary or {}
         regions = cfg.get("resolvedRegions") or cfg.get("regions") or []
         # an API the endpoint does not implement is its gap, not a failure (awsgraph.collect.errors)
         labels = {UNSERVED: "not served by the emulator" if cfg.get("endpoint_url") else "not served by the endpoint"}
-        out.append({"id": rid, "started": started, "finished": finished, "status": status,
+        out.append({"id": run.id, "started": run.started_at, "finished": run.finished_at, "status": run.status,
                     "account": cfg.get("account") or summ.get("account") or "",
                     "regions": ", ".join(map(str, regions)) if isinstance(regions, list) else str(regions),
                     "changes": summ.get("changes") or {}, "labels": labels,
-                    "not_success": {labels.get(k, k): n for k, n in bad.get(rid, {}).items()}})
+                    "not_success": {labels.get(k, k): n for k, n in bad.get(run.id, {}).items()}})
     return out

@@ -1,16 +1,17 @@
-"""Reading the graph for the console: read-only connections, and every query bounded in rows and time."""
+"""Reading the graph for the console: read-only stores, and every query bounded in rows and time."""
 
 from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from awsgraph.query import QueryError, execute, parse, plan, tune
-from awsgraph.store.sqlite import StoreError, open_store
+from awsgraph.store import Store, StoreError, open_store
 
 
 class DatabaseError(Exception):
@@ -21,32 +22,45 @@ class QueryTimeout(QueryError):
     pass
 
 
-def open_readonly(path: str) -> sqlite3.Connection:
-    """A connection that cannot write: the store's read-only opening (SQLite's read-only mode,
-    foreign or corrupt files refused untouched) plus ``query_only``."""
+def open_readonly(path: str) -> Store:
+    """A store that cannot write: the store's read-only opening (SQLite's read-only mode plus
+    ``query_only``, foreign or corrupt files refused untouched; PostgreSQL's read-only transactions)."""
     try:
-        conn = open_store(path).connection
+        store = open_store(path)
     except StoreError as exc:
         raise DatabaseError(str(exc)) from exc
-    conn.execute("PRAGMA query_only=ON")
-    tune(conn)
-    return conn
+    if isinstance(store.connection, sqlite3.Connection):
+        store.connection.execute("PRAGMA query_only=ON")
+        tune(store.connection)
+    return store
+
+
+def _timed_out(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return "interrupted" in str(exc)
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.errors.QueryCanceled)
 
 
 @contextmanager
-def reading(path: str, timeout: float) -> Iterator[sqlite3.Connection]:
-    """A read-only connection whose statements stop once ``timeout`` seconds have passed."""
-    conn = open_readonly(path)
-    deadline = time.monotonic() + timeout
-    conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 20_000)
+def reading(path: str, timeout: float) -> Iterator[Store]:
+    """A read-only store whose statements stop once ``timeout`` seconds have passed (SQLite: since
+    opening; PostgreSQL: each statement)."""
+    store = open_readonly(path)
+    conn: Any = store.connection
+    if isinstance(conn, sqlite3.Connection):
+        deadline = time.monotonic() + timeout
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 20_000)
+    else:
+        conn.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
     try:
-        yield conn
-    except sqlite3.OperationalError as exc:
-        if "interrupted" in str(exc):
+        yield store
+    except Exception as exc:
+        if _timed_out(exc):
             raise QueryTimeout(f"stopped after {timeout:g} s (the console's time limit)") from exc
         raise
     finally:
-        conn.close()
+        store.close()
 
 
 @dataclasses.dataclass
@@ -56,15 +70,15 @@ class Result:
     seconds: float
 
 
-def run_bounded(conn: sqlite3.Connection, text: str, max_rows: int, timeout: float) -> Result:
+def run_bounded(store: Store, text: str, max_rows: int, timeout: float) -> Result:
     """Run J1QL with its LIMIT lowered to ``max_rows`` (one more, to know whether rows were cut)."""
     t0 = time.perf_counter()
     query = parse(text)
     capped = dataclasses.replace(query, limit=min(query.limit, max_rows + 1))
     try:
-        rows = execute(conn, plan(conn, capped), text)
+        rows = execute(store, plan(store, capped), text, timeout=timeout)
     except QueryError as exc:
-        if "interrupted" in str(exc):
+        if "interrupted" in str(exc) or "deadline" in str(exc):
             raise QueryTimeout(f"the query was stopped after {timeout:g} s (the console's time limit)",
                                text) from exc
         raise

@@ -60,6 +60,7 @@ from awsgraph.store.base import (
     StoreError,
     UnitCommit,
 )
+from awsgraph.store.reads import GraphReads
 from awsgraph.store.text_index import ensure_text_index
 
 SCHEMA_VERSION = 1  # the changes since are additive: earlier versions still read these files
@@ -212,7 +213,7 @@ class _Heartbeat(threading.Thread):
                 self.store.heartbeat(self.run_id)
 
 
-class SQLiteStore:
+class SQLiteStore(GraphReads):
     """The embedded default store. ``write=True`` creates or migrates the file (collectors only);
     ``write=False`` opens an existing awsgraph database read-only."""
 

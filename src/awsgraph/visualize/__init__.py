@@ -14,11 +14,11 @@ import hashlib
 import html
 import json
 import re
-import sqlite3
 from importlib import resources
 from typing import Any
 
 from awsgraph.query import execute, parse, plan
+from awsgraph.store.reads import GraphReads
 from awsgraph.visualize.groups import build_layout, edge_label, entity_class, entity_label
 
 VENDOR_JS = "cytoscape-3.35.0.min.js"
@@ -41,31 +41,22 @@ class GraphData:
 
 
 def collect(
-    conn: sqlite3.Connection, query: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
+    store: GraphReads, query: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
 ) -> GraphData:
-    """The whole live graph, or the subgraph a J1QL query matches (as ``RETURN TREE``)."""
-    scopes: dict[str, tuple[str | None, str | None]] = {}
+    """The whole live graph, or the subgraph a J1QL query matches (as ``RETURN TREE``), from an open store."""
     if query:
         parsed = parse(query)
         parsed = dataclasses.replace(parsed, tree=True, returns=None, limit=max(parsed.limit, max_nodes))
-        tree = execute(conn, plan(conn, parsed), query)[0]
+        tree = execute(store, plan(store, parsed), query)[0]
         vertices, edges = list(tree["vertices"]), list(tree["edges"])
-        wanted = [v["_key"] for v in vertices[: max_nodes + 1]]
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            for key, account, region in conn.execute(
-                    f"SELECT key, account, region FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk):
-                scopes[key] = (account, region)
+        scopes = store.entity_scopes([v["_key"] for v in vertices[: max_nodes + 1]])
     else:
         vertices = []
-        for key, account, region, props in conn.execute(
-                "SELECT key, account, region, props FROM entities WHERE deleted_run IS NULL ORDER BY key LIMIT ?",
-                (max_nodes + 1,)):
-            vertices.append(json.loads(props))
+        scopes = {}
+        for key, account, region, props in store.live_entities(max_nodes + 1):
+            vertices.append(props)
             scopes[key] = (account, region)
-        edges = [json.loads(p) for (p,) in conn.execute(
-            "SELECT props FROM relationships WHERE deleted_run IS NULL ORDER BY key LIMIT ?",
-            (max_nodes * MAX_EDGES_PER_NODE,))]
+        edges = list(store.live_relationships(max_nodes * MAX_EDGES_PER_NODE))
     truncated = len(vertices) > max_nodes
     vertices = vertices[:max_nodes]
     keys = {v["_key"] for v in vertices}
