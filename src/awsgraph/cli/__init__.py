@@ -27,6 +27,7 @@ for _optional in ("awsgraph.cli.query_cmds", "awsgraph.cli.iam_cmds", "awsgraph.
 
 
 COMMAND_MODULES.append(__import__("awsgraph.cli.privesc_cmds", fromlist=["register"]))
+COMMAND_MODULES.append(__import__("awsgraph.cli.worker_cmds", fromlist=["register"]))
 
 
 class _Parser(argparse.ArgumentParser):

@@ -28,7 +28,7 @@ from awsgraph.collect.config import (
 from awsgraph.collect.run import RunSummary, open_session, run_collection
 from awsgraph.collect.session import CredentialError
 from awsgraph.output_files import OutputError
-from awsgraph.store import StoreError, open_writer
+from awsgraph.store import StoreError, describe, open_writer
 
 
 def _add_collect_flags(p: argparse.ArgumentParser, *, with_credentials: bool = True) -> None:
@@ -145,7 +145,7 @@ def execute(cfg: InstanceConfig, *, as_json: bool = False, verbose: bool = False
         print_json(summary.to_dict())
     else:
         print_summary(out, summary, verbose=verbose, emulator=bool(cfg.endpoint_url))
-        out.print(f"graph written to {cfg.db}")
+        out.print(f"graph written to {describe(cfg.db)}")
     return summary
 
 

@@ -7,11 +7,12 @@ import argparse
 from awsgraph.cli.common import CliError, console
 from awsgraph.cli.org_summary import OrgProgressBar, print_org_summary
 from awsgraph.cli.output import print_json
+from awsgraph.cli.worker_cmds import add_broker_flags, check_broker, check_shared_db, time_limit
 from awsgraph.collect.config import EXTERNAL_ID, InstanceConfig
 from awsgraph.collect.org import ACCOUNT_ID, ROLE_NAME, OrgError, OrgOptions, OrgSummary, run_organization
 from awsgraph.collect.run import open_session
 from awsgraph.collect.session import CredentialError
-from awsgraph.store import open_writer
+from awsgraph.store import describe, open_writer
 from awsgraph.store.base import StoreBusy, StoreError
 
 BUSY_EXIT = 1
@@ -30,6 +31,7 @@ def add_org_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--exclude-accounts", metavar="ID,ID", help="every account of the organization but these")
     g.add_argument("--accounts-file", metavar="FILE",
                    help="TOML file of [[account]] entries (roleArn, externalId): accounts without Organizations")
+    add_broker_flags(g)
 
 
 def add_wait_flag(p: argparse.ArgumentParser) -> None:
@@ -63,6 +65,8 @@ def org_options(args: argparse.Namespace) -> OrgOptions:
             raise CliError("--account-workers only goes with --org or --accounts-file")
     if org and file:
         raise CliError("--org and --accounts-file are two ways to name the accounts: use one")
+    if not (org or file) and (args.broker is not None or args.task_time_limit is not None):
+        raise CliError("--broker and --task-time-limit go with --org or --accounts-file (workers collect accounts)")
     if org and not args.member_role_name:
         raise CliError("--org needs --member-role-name NAME (the role to assume in each member account)")
     if args.member_role_name is not None and not ROLE_NAME.match(args.member_role_name):
@@ -95,10 +99,18 @@ def execute_org(cfg: InstanceConfig, args: argparse.Namespace) -> OrgSummary:
         store = open_writer(cfg.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    dispatch = None
+    if args.broker is not None:
+        from awsgraph.workers.dispatch import CeleryDispatch
+
+        check_broker(args.broker)
+        check_shared_db(cfg.db)
+        dispatch = CeleryDispatch(args.broker, cfg, store, in_flight=opts.account_workers,
+                                  time_limit=time_limit(args))
     try:
         with OrgProgressBar(err) as progress:
             summary = run_organization(cfg, opts, store, source=session, progress=progress,
-                                       on_wait=lambda message: err.print(message))
+                                       on_wait=lambda message: err.print(message), dispatch=dispatch)
     except StoreBusy as exc:
         raise CliError(str(exc), BUSY_EXIT) from exc
     except OrgError as exc:
@@ -110,5 +122,5 @@ def execute_org(cfg: InstanceConfig, args: argparse.Namespace) -> OrgSummary:
     else:
         out = console()
         print_org_summary(out, summary)
-        out.print(f"graph written to {cfg.db}")
+        out.print(f"graph written to {describe(cfg.db)}")
     return summary

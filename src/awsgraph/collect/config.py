@@ -65,6 +65,8 @@ class InstanceConfig:
             d["external_id"] = "***"
         if d.get("endpoint_url"):
             d["endpoint_url"] = scrub_url_text(d["endpoint_url"])  # no user:password@ or query kept
+        if "://" in str(d.get("db") or ""):
+            d["db"] = scrub_url_text(d["db"])  # a PostgreSQL URL: no password kept
         return d
 
     def stamp(self) -> dict[str, Any]:

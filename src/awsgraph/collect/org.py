@@ -146,6 +146,12 @@ class OrgProgress(Protocol):
     def deriving(self, done: int, total: int) -> None: ...
 
 
+class Dispatch(Protocol):
+    """Runs the units of run ``run_id`` elsewhere and returns one outcome per target."""
+
+    def __call__(self, targets: list[AccountTarget], run_id: int, progress: OrgProgress) -> list[AccountOutcome]: ...
+
+
 class NoProgress:
     def planned(self, total: int) -> None:
         pass
@@ -337,8 +343,11 @@ def run_account_unit(target: AccountTarget, cfg: InstanceConfig, store: GraphSto
 # -- the run -----------------------------------------------------------------------------------
 def run_organization(cfg: InstanceConfig, opts: OrgOptions, store: GraphStore, *, source: AwsSession,
                      progress: OrgProgress | None = None, catalog: Sequence[Spec] = CATALOG,
-                     on_wait: Any = None) -> OrgSummary:
-    """Plan, collect every account (``opts.account_workers`` at a time), then derive once."""
+                     on_wait: Any = None, dispatch: Dispatch | None = None) -> OrgSummary:
+    """Plan, collect every account (``opts.account_workers`` at a time), then derive once.
+
+    ``dispatch`` runs the units somewhere else (workers: ``awsgraph.workers``) and returns their
+    outcomes; by default they run on threads of this process."""
     started = time.monotonic()
     prog = progress or NoProgress()
     if opts.accounts_file:
@@ -352,17 +361,20 @@ def run_organization(cfg: InstanceConfig, opts: OrgOptions, store: GraphStore, *
     run_id = store.begin_run(config, wait=opts.wait, on_wait=on_wait)
     outcomes: list[AccountOutcome] = []
     try:
-        workers = max(1, min(opts.account_workers, len(plan.targets)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsgraph-account") as pool:
-            queue = list(plan.targets)
-            running: set[Future[AccountOutcome]] = set()
-            while queue or running:
-                while queue and len(running) < workers:
-                    target = queue.pop(0)
-                    running.add(pool.submit(run_account_unit, target, cfg, store, run_id, source=source,
-                                            progress=prog, catalog=catalog))
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                outcomes.extend(fut.result() for fut in finished)
+        if dispatch is not None:
+            outcomes = dispatch(plan.targets, run_id, prog)
+        else:
+            workers = max(1, min(opts.account_workers, len(plan.targets)))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsgraph-account") as pool:
+                queue = list(plan.targets)
+                running: set[Future[AccountOutcome]] = set()
+                while queue or running:
+                    while queue and len(running) < workers:
+                        target = queue.pop(0)
+                        running.add(pool.submit(run_account_unit, target, cfg, store, run_id, source=source,
+                                                progress=prog, catalog=catalog))
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    outcomes.extend(fut.result() for fut in finished)
         derive_started = time.monotonic()
         derived = derive_run(store, run_id, progress=lambda d, t, _a: prog.deriving(d, t))
         derived["derive_ms"] = int((time.monotonic() - derive_started) * 1000)

@@ -21,19 +21,13 @@ def open_store(target: str, *, write: bool = False, must_exist: bool = True) -> 
     Problems raise :class:`StoreError` with a one-line message (a URL's password is never shown).
     """
     if is_url(target):
-        if write:  # the run lifecycle on PostgreSQL is part B of issue 15
-            raise StoreError("collecting into PostgreSQL is not available yet: collect into an SQLite file; "
-                             "the read commands (query, ask, report, visualize, diff, runs, who-can, export, serve) "
-                             "take a postgresql:// URL")
-        return PostgresStore(target)
+        return PostgresStore(target, write=write)
     return _sqlite.open_store(target, write=write, must_exist=must_exist)
 
 
-def open_writer(target: str) -> SQLiteStore:
-    """The store a collection writes (``collect``, ``demo``): an SQLite file, for now (see :func:`open_store`)."""
-    store = open_store(target, write=True)
-    assert isinstance(store, SQLiteStore)
-    return store
+def open_writer(target: str) -> Store:
+    """The store a collection writes (``collect``, ``demo``, a worker): an SQLite file, or a PostgreSQL URL."""
+    return open_store(target, write=True)
 
 
 def describe(target: str) -> str:

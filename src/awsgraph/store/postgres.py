@@ -25,15 +25,20 @@ tests and benchmarks :meth:`PostgresStore.load` writes one finished run with ``C
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from awsgraph.store.base import RunInfo, StepResult, StoredEntity, StoreError
+from awsgraph.store.derivation import DeriveWrites
 from awsgraph.store.reads import GraphReads
+from awsgraph.store.runs import Heartbeat
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,7 +87,9 @@ CREATE TABLE IF NOT EXISTS runs(
   pid integer, host text, proc_start text, heartbeat double precision);
 CREATE TABLE IF NOT EXISTS run_units(
   run_id bigint NOT NULL, unit text NOT NULL, status text NOT NULL, started_at double precision,
-  finished_at double precision, pid integer, host text, reason text, summary jsonb, PRIMARY KEY(run_id, unit));
+  finished_at double precision, pid integer, host text, reason text, summary jsonb, attempts integer,
+  PRIMARY KEY(run_id, unit));
+ALTER TABLE run_units ADD COLUMN IF NOT EXISTS attempts integer;
 CREATE TABLE IF NOT EXISTS steps(
   run_id bigint NOT NULL, step text COLLATE "C" NOT NULL, account text COLLATE "C", region text COLLATE "C",
   service text, types jsonb, status text NOT NULL, reason text, entities integer, calls integer,
@@ -118,9 +125,16 @@ CREATE TABLE IF NOT EXISTS history(
   type text, props jsonb);
 CREATE INDEX IF NOT EXISTS history_run ON history(run_id, kind);
 CREATE INDEX IF NOT EXISTS history_key ON history(key, kind, run_id);
+DO $$ BEGIN  -- the first shape of staged (jsonb, no raw_hash) never held rows: no writer used it
+  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+             AND table_name = 'staged' AND column_name = 'props' AND data_type = 'jsonb') THEN
+    DROP TABLE staged;
+  END IF;
+END $$;
 CREATE UNLOGGED TABLE IF NOT EXISTS staged(
-  run_id bigint NOT NULL, unit text NOT NULL, key text NOT NULL, fragment text NOT NULL DEFAULT '',
-  type text NOT NULL, account text, region text, props jsonb NOT NULL, links jsonb, raw jsonb, hash text NOT NULL,
+  run_id bigint NOT NULL, unit text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+  fragment text COLLATE "C" NOT NULL DEFAULT '', type text NOT NULL, account text, region text,
+  props text NOT NULL, links text, raw text, hash text NOT NULL, raw_hash text,
   PRIMARY KEY(run_id, unit, key, fragment));
 CREATE TABLE IF NOT EXISTS idents(
   kind text NOT NULL, value text NOT NULL, key text NOT NULL, account text NOT NULL, PRIMARY KEY(kind, value, key));
@@ -136,6 +150,23 @@ CREATE TABLE IF NOT EXISTS dirty(account text PRIMARY KEY, gen bigint NOT NULL);
 """
 
 _SCHEMA_LOCK = 0x61777367  # advisory lock key ("awsg"): one writer creates or migrates the schema at a time
+# Advisory locks of the run lifecycle, in the two-key space (which never meets the one-key space above):
+_RUNS_LOCK = 0x61777301  # (this, 0): begin_run's look at the runs table
+_DERIVE_LOCK = 0x61777302  # (this, 0): one cross-account pass at a time
+_ENTITY_LOCK = 0x61777303  # (this, hashtext(key)): one unit at a time merges an entity several units write
+_STAGED_COLUMNS = "run_id, unit, key, fragment, type, account, region, props, links, raw, hash, raw_hash"
+_CURSORS = itertools.count()
+_SQL: dict[str, str] = {}
+
+
+def _pg_sql(sql: str) -> str:
+    """The shared SQL (``?`` placeholders) in psycopg's spelling (``%s``)."""
+    out = _SQL.get(sql)
+    if out is None:
+        if len(_SQL) > 2000:  # statements with IN lists of every length: keep the cache bounded
+            _SQL.clear()
+        out = _SQL[sql] = sql.replace("%", "%%").replace("?", "%s")
+    return out
 
 
 def is_url(target: str) -> bool:
@@ -210,9 +241,19 @@ def connect(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
         raise StoreError(f"not a usable PostgreSQL URL {display_url(url)}: {_first_line(exc)}") from None
 
 
-class PostgresStore(GraphReads):
+class PostgresStore(DeriveWrites, GraphReads):
     """The shared store. ``write=False`` (every read command) opens an existing awsgraph database
-    read-only; ``write=True`` creates its tables when they are missing."""
+    read-only; ``write=True`` creates its tables when they are missing, and writes runs.
+
+    The run lifecycle is :class:`~awsgraph.store.runs.RunWrites` and
+    :class:`~awsgraph.store.derivation.DeriveWrites`, as in SQLite; what PostgreSQL does its own
+    way is here. Several processes (workers) write one database: each unit commits in a
+    transaction of its own, row locks keep them apart, and the entities two units both write (an
+    account's fragments) are merged under a transaction-level advisory lock on the key; a commit
+    that loses a deadlock is tried again. One run holds the database at a time (an advisory lock
+    around ``begin_run``'s look at the runs table), and one derivation (a session-level advisory
+    lock for the whole cross-account pass). Staging is ``COPY``.
+    """
 
     kind = "postgresql"
     _null_safe_equals = "IS NOT DISTINCT FROM"
@@ -225,6 +266,11 @@ class PostgresStore(GraphReads):
         self.url = url
         self.path = display_url(url)  # what messages and page titles show
         self.writable = write
+        self._lock = threading.RLock()
+        self._history_rows: dict[str, int] = {}
+        self._heartbeats: dict[int, Heartbeat] = {}
+        self.reaped: list[str] = []
+        self._retryable = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
         self._db = connect(url, read_only=not write)
         try:
             if write:
@@ -260,19 +306,77 @@ class PostgresStore(GraphReads):
         return self._db
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterable[tuple[Any, ...]]:
-        return self._db.execute(sql.replace("?", "%s"), list(params))
+        return self._db.execute(_pg_sql(sql), list(params))
 
     @staticmethod
     def _doc(value: Any) -> Any:
         return value  # jsonb comes back decoded
 
     def close(self) -> None:
-        self._db.close()
+        for run_id in list(self._heartbeats):
+            self._stop_heartbeat(run_id)
+        with self._lock:
+            self._db.close()
 
-    # -- writing runs: part B of issue 15 -----------------------------------------------------------
-    def begin_run(self, config: dict[str, Any]) -> int:
-        raise StoreError("collecting into PostgreSQL is not available yet: read commands can use a PostgreSQL "
-                         "graph; `awsgraph collect` writes SQLite for now")
+    # -- the primitives of RunWrites ------------------------------------------------------------------
+    def _x(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        return self._db.execute(_pg_sql(sql), list(params))
+
+    def _xmany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self._db.cursor() as cur:
+                cur.executemany(_pg_sql(sql), rows)
+
+    def _stream(self, sql: str, params: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+        # A server-side cursor (inside the caller's transaction): a large unit arrives in batches.
+        with self._db.cursor(name=f"awsgraph_stream_{next(_CURSORS)}") as cur:
+            cur.itersize = 500
+            cur.execute(_pg_sql(sql), list(params))
+            yield from cur
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        with self._lock, self._db.transaction():
+            yield self._db
+
+    def _history(self, run_id: int, kind: str, key: str, op: str, etype: str | None, props: str | None) -> int:
+        row = self._db.execute("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(%s,%s,%s,%s,%s,%s)"
+                               " RETURNING id", [run_id, kind, key, op, etype, props]).fetchone()
+        return int(row[0]) if row else 0
+
+    def _lock_runs(self) -> None:
+        self._db.execute("SELECT pg_advisory_xact_lock(%s, 0)", [_RUNS_LOCK])
+
+    def _lock_shared_entity(self, key: str) -> None:
+        self._db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_ENTITY_LOCK, key])
+
+    def _write_staged(self, rows: list[tuple[Any, ...]]) -> None:
+        latest = {(r[0], r[1], r[2], r[3]): r for r in rows}  # a key staged twice in one batch: the last
+        with self._transaction(), self._db.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS staged_in (LIKE staged) ON COMMIT DELETE ROWS")
+            with cur.copy(f"COPY staged_in({_STAGED_COLUMNS}) FROM STDIN") as copy:
+                for row in latest.values():
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO staged({_STAGED_COLUMNS}) SELECT {_STAGED_COLUMNS} FROM staged_in"
+                        " ON CONFLICT(run_id, unit, key, fragment) DO UPDATE SET type=excluded.type,"
+                        " account=excluded.account, region=excluded.region, props=excluded.props,"
+                        " links=excluded.links, raw=excluded.raw, hash=excluded.hash, raw_hash=excluded.raw_hash")
+
+    def heartbeat(self, run_id: int) -> None:
+        # its own short connection: the store's may be inside a unit's transaction
+        with connect(self.url, read_only=False) as conn:
+            conn.execute("UPDATE runs SET heartbeat = %s WHERE id = %s AND status = 'running'", [time.time(), run_id])
+
+    @contextlib.contextmanager
+    def derive_lock(self) -> Iterator[None]:
+        """One derivation at a time across every process writing the database (workers, a second
+        run): a session-level advisory lock, released when the pass ends or the connection drops."""
+        with self._lock:
+            self._db.execute("SELECT pg_advisory_lock(%s, 0)", [_DERIVE_LOCK])
+            try:
+                yield
+            finally:
+                self._db.execute("SELECT pg_advisory_unlock(%s, 0)", [_DERIVE_LOCK])
 
     # -- reading ----------------------------------------------------------------------------------
     def iter_entities(self, types: Iterable[str] | None = None, *, with_raw: bool = False,
@@ -284,14 +388,16 @@ class PostgresStore(GraphReads):
         if source is not None:
             where.append("source = %s")
             params.append(source)
-        if account is not None:
+        if account:
             where.append("account = %s")
             params.append(account)
+        elif account is not None:  # "": the entities without an account
+            where.append("account IS NULL")
         if types is not None:
             where.append("type = ANY(%s)")
             params.append(list(types))
         # A server-side cursor: a million entities stream in batches instead of arriving at once.
-        with self._db.transaction(), self._db.cursor(name="awsgraph_entities") as cur:
+        with self._lock, self._db.transaction(), self._db.cursor(name="awsgraph_entities") as cur:
             cur.itersize = 2000
             cur.execute(f"SELECT {cols} FROM entities WHERE {' AND '.join(where)} ORDER BY key", params)
             for row in cur:
@@ -305,7 +411,7 @@ class PostgresStore(GraphReads):
         return row[0] if row and row[0] else None
 
     def relationships(self) -> Iterator[dict[str, Any]]:
-        with self._db.transaction(), self._db.cursor(name="awsgraph_relationships") as cur:
+        with self._lock, self._db.transaction(), self._db.cursor(name="awsgraph_relationships") as cur:
             cur.itersize = 5000
             cur.execute("SELECT props FROM relationships WHERE deleted_run IS NULL ORDER BY key")
             for (props,) in cur:
