@@ -58,51 +58,56 @@ def _new_account(org: Any, name: str) -> str:
         CreateAccountRequestId=req["CreateAccountStatus"]["Id"])["CreateAccountStatus"]["AccountId"])
 
 
-@pytest.fixture(scope="module")
-def estate() -> Iterator[Org]:
+def build_estate() -> Org:
     """Management account, a prod OU whose SCP denies s3:DeleteBucket, a dev OU, and three
     members: prod and dev hold an admin role each, a bucket and a VPC peered with the other;
-    dev's deployer role trusts prod's admin role."""
+    dev's deployer role trusts prod's admin role. Seeds whatever boto3 reaches: in-process moto,
+    or a moto server (``AWS_ENDPOINT_URL``)."""
+    org = boto3.client("organizations", region_name="us-east-1")
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    prod_ou = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+    dev_ou = org.create_organizational_unit(ParentId=root, Name="dev")["OrganizationalUnit"]["Id"]
+    prod, dev, spare = (_new_account(org, n) for n in ("prod", "dev", "spare"))
+    org.move_account(AccountId=prod, SourceParentId=root, DestinationParentId=prod_ou)
+    org.move_account(AccountId=dev, SourceParentId=root, DestinationParentId=dev_ou)
+    scp = org.create_policy(
+        Name="no-bucket-deletes", Description="prod keeps its buckets", Type="SERVICE_CONTROL_POLICY",
+        Content=_doc({"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}),
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=scp, TargetId=prod_ou)
+    boto3.client("iam").create_account_alias(AccountAlias="acme-mgmt")
+    trust_mgmt = _doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"},
+                       "Action": "sts:AssumeRole"})
+    vpcs = {}
+    for name, account in (("prod", prod), ("dev", dev)):
+        s = member_session(account)
+        iam = s.client("iam")
+        iam.create_role(RoleName="admin", AssumeRolePolicyDocument=trust_mgmt)
+        iam.put_role_policy(RoleName="admin", PolicyName="everything", PolicyDocument=json.dumps(ALL))
+        s.client("s3").create_bucket(Bucket=f"{name}-data-{account}")
+        vpcs[name] = s.client("ec2").create_vpc(CidrBlock="10.1.0.0/16" if name == "prod" else "10.2.0.0/16"
+                                                )["Vpc"]["VpcId"]
+    member_session(dev).client("iam").create_role(
+        RoleName="deployer", AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{prod}:role/admin"},
+             "Action": "sts:AssumeRole"}))
+    # prod's bucket lets the dev account in (its principals' own policies decide who)
+    member_session(prod).client("s3").put_bucket_policy(Bucket=f"prod-data-{prod}", Policy=_doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{dev}:root"}, "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::prod-data-{prod}", f"arn:aws:s3:::prod-data-{prod}/*"]}))
+    pcx = member_session(prod).client("ec2").create_vpc_peering_connection(
+        VpcId=vpcs["prod"], PeerVpcId=vpcs["dev"], PeerOwnerId=dev)["VpcPeeringConnection"]
+    member_session(dev).client("ec2").accept_vpc_peering_connection(
+        VpcPeeringConnectionId=pcx["VpcPeeringConnectionId"])
+    return Org(org_id, root, prod_ou, dev_ou, prod, dev, spare, scp, vpcs["prod"], vpcs["dev"])
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[Org]:
     with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
-        org = boto3.client("organizations", region_name="us-east-1")
-        org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
-        root = org.list_roots()["Roots"][0]["Id"]
-        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
-        prod_ou = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
-        dev_ou = org.create_organizational_unit(ParentId=root, Name="dev")["OrganizationalUnit"]["Id"]
-        prod, dev, spare = (_new_account(org, n) for n in ("prod", "dev", "spare"))
-        org.move_account(AccountId=prod, SourceParentId=root, DestinationParentId=prod_ou)
-        org.move_account(AccountId=dev, SourceParentId=root, DestinationParentId=dev_ou)
-        scp = org.create_policy(
-            Name="no-bucket-deletes", Description="prod keeps its buckets", Type="SERVICE_CONTROL_POLICY",
-            Content=_doc({"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}),
-        )["Policy"]["PolicySummary"]["Id"]
-        org.attach_policy(PolicyId=scp, TargetId=prod_ou)
-        boto3.client("iam").create_account_alias(AccountAlias="acme-mgmt")
-        trust_mgmt = _doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"},
-                           "Action": "sts:AssumeRole"})
-        vpcs = {}
-        for name, account in (("prod", prod), ("dev", dev)):
-            s = member_session(account)
-            iam = s.client("iam")
-            iam.create_role(RoleName="admin", AssumeRolePolicyDocument=trust_mgmt)
-            iam.put_role_policy(RoleName="admin", PolicyName="everything", PolicyDocument=json.dumps(ALL))
-            s.client("s3").create_bucket(Bucket=f"{name}-data-{account}")
-            vpcs[name] = s.client("ec2").create_vpc(CidrBlock="10.1.0.0/16" if name == "prod" else "10.2.0.0/16"
-                                                    )["Vpc"]["VpcId"]
-        member_session(dev).client("iam").create_role(
-            RoleName="deployer", AssumeRolePolicyDocument=_doc(
-                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{prod}:role/admin"},
-                 "Action": "sts:AssumeRole"}))
-        # prod's bucket lets the dev account in (its principals' own policies decide who)
-        member_session(prod).client("s3").put_bucket_policy(Bucket=f"prod-data-{prod}", Policy=_doc(
-            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{dev}:root"}, "Action": "s3:*",
-             "Resource": [f"arn:aws:s3:::prod-data-{prod}", f"arn:aws:s3:::prod-data-{prod}/*"]}))
-        pcx = member_session(prod).client("ec2").create_vpc_peering_connection(
-            VpcId=vpcs["prod"], PeerVpcId=vpcs["dev"], PeerOwnerId=dev)["VpcPeeringConnection"]
-        member_session(dev).client("ec2").accept_vpc_peering_connection(
-            VpcPeeringConnectionId=pcx["VpcPeeringConnectionId"])
-        yield Org(org_id, root, prod_ou, dev_ou, prod, dev, spare, scp, vpcs["prod"], vpcs["dev"])
+        yield build_estate()
 
 
 def _cfg(db: str) -> InstanceConfig:

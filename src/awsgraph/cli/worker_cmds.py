@@ -15,7 +15,7 @@ BROKER_SCHEMES = ("redis://", "rediss://", "amqp://", "amqps://", "pyamqp://")
 MAX_TIME_LIMIT = 24 * 3600
 
 
-def add_broker_flags(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+def add_broker_flags(p: argparse.ArgumentParser | argparse._ArgumentGroup, *, required: bool = False) -> None:
     p.add_argument("--broker", required=required, metavar="URL",
                    help="Celery broker: redis://HOST:PORT/N (or amqp://... for RabbitMQ)")
     p.add_argument("--task-time-limit", type=int, metavar="SECONDS", default=None,
