@@ -200,3 +200,36 @@ def test_a_worker_killed_mid_task_loses_nothing(
                              " HAVING count(*) > 1").fetchall()
         assert dupes == []
     assert any("WorkerLostError" in w.log.read_text(errors="replace") for w in workers)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["worker", "--broker", "redis://127.0.0.1:1/0", "--db", "graph.db"], "workers write a shared PostgreSQL graph"),
+    (["worker", "--broker", "http://x", "--db", "postgresql://u@h/db"], "--broker wants a Celery broker URL"),
+    (["worker", "--broker", "redis://h/0", "--db", "postgresql://u@h/db", "--task-time-limit", "5"],
+     "--task-time-limit must be between"),
+    (["collect", "--broker", "redis://h/0", "--db", "postgresql://u@h/db"], "go with --org or --accounts-file"),
+])
+def test_worker_flags_are_checked_in_one_line(argv: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_a_task_message_carries_no_secret_and_names_only_run_and_account() -> None:
+    from awsgraph.collect.org import AccountTarget
+    from awsgraph.workers.messages import MessageError, describe, read_message, task_message
+
+    cfg = InstanceConfig(regions=["us-east-1"], role_arn="arn:aws:iam::123456789012:role/audit",
+                         external_id="ext-0123456789", db="postgresql://u:hunter2@db:5432/graph?sslkey=k",
+                         endpoint_url="http://user:pw@emulator:4566/?x=y")
+    target = AccountTarget("210987654321", "prod", "arn:aws:iam::210987654321:role/member", "member-ext")
+    message = task_message(7, cfg.db, target, cfg)
+    text = json.dumps(message)
+    assert "hunter2" not in text and "sslkey" not in text and "pw@" not in text and "x=y" not in text
+    assert describe(message) == "run=7 account=210987654321"
+    with pytest.raises(MessageError, match="this worker writes"):
+        read_message(message, db="postgresql://u@other:5432/graph", profile=None)
+    run, back, unit_cfg, start = read_message(message, db="postgresql://u:pw2@db:5432/graph", profile="audit")
+    assert (run, back) == (7, target) and unit_cfg.role_arn is None and unit_cfg.profile == "audit"
+    assert (start.role_arn, start.external_id) == (cfg.role_arn, cfg.external_id)
