@@ -29,14 +29,14 @@ from awsgraph.collect.run import open_session
 from awsgraph.store import open_store
 from awsgraph.store.base import VOLATILE_PROPS
 from awsgraph.store.sqlite import SQLiteStore
-from tests.collect.test_org import MEMBER_ROLE, MGMT, build_estate
+from tests.collect.test_org import MEMBER_ROLE, MGMT, Org, build_estate
 
 SERVICES = "iam,ec2,s3"
 RUN_FIELDS = VOLATILE_PROPS  # what changes between two runs over the same estate (a role's last use)
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
+def moto() -> Iterator[tuple[str, Org]]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -45,13 +45,18 @@ def moto_url() -> Iterator[str]:
                                                   "lambda": {"use_docker": False}}, timeout=30)
     os.environ["AWS_ENDPOINT_URL"] = url  # the seeding's boto3 clients go to the server
     try:
-        build_estate()
+        org = build_estate()
     finally:
         os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
-        yield url
+        yield url, org
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto_url(moto: tuple[str, Org]) -> str:
+    return moto[0]
 
 
 def graph(target: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -129,8 +134,9 @@ def workers(pg_database: str, redis_url: str, tmp_path_factory: pytest.TempPathF
             w.stop()
 
 
-def collect_with_workers(moto_url: str, pg: str, redis: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    code = main(["collect", "--org", "--member-role-name", MEMBER_ROLE, "--regions", "us-east-1",
+def collect_with_workers(moto_url: str, pg: str, redis: str, capsys: pytest.CaptureFixture[str],
+                         accounts: list[str] | None = None) -> dict[str, Any]:
+    code = main(["collect", *(accounts or ["--org", "--member-role-name", MEMBER_ROLE]), "--regions", "us-east-1",
                  "--services", SERVICES, "--endpoint-url", moto_url, "--max-attempts", "2",
                  "--db", pg, "--broker", redis, "--account-workers", "4", "--json"])
     out = capsys.readouterr().out
@@ -200,6 +206,22 @@ def test_a_worker_killed_mid_task_loses_nothing(
                              " HAVING count(*) > 1").fetchall()
         assert dupes == []
     assert any("WorkerLostError" in w.log.read_text(errors="replace") for w in workers)
+
+
+def test_an_accounts_file_run_through_the_workers(moto: tuple[str, Org], workers: list[Worker], pg_database: str,
+                                                  redis_url: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    url, org = moto
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("".join(f'[[account]]\nroleArn = "arn:aws:iam::{a}:role/{MEMBER_ROLE}"\n'
+                                f'externalId = "ext-{a}"\nname = "{n}"\n\n' for a, n in ((org.prod, "prod"),
+                                                                                      (org.dev, "dev"))))
+    summary = collect_with_workers(url, pg_database, redis_url, capsys, ["--accounts-file", str(accounts)])
+    assert summary["mode"] == "accounts-file"
+    assert {(a["account"], a["name"], a["status"]) for a in summary["accounts"]} == {
+        (org.prod, "prod", "success"), (org.dev, "dev", "success")}
+    ents, _ = graph(pg_database)
+    assert f"arn:aws:iam::{org.dev}:role/deployer" in ents
 
 
 @pytest.mark.parametrize(("argv", "message"), [

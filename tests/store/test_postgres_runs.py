@@ -192,3 +192,24 @@ def test_a_unit_started_again_replaces_what_it_staged(stores: tuple[PostgresStor
     assert result.counts["created"] == 3 and store.unit_attempts(run, A) == ("success", 2)
     assert sorted(e.key for e in store.iter_entities()) == [queue(A, i).key for i in range(3)]
     store.end_run(run, {})
+
+
+def test_collect_one_account_into_postgresql_then_query_it(aws: None, url: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import boto3
+
+    from awsgraph.cli import main
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="pg-bucket")
+    args = ["collect", "--regions", "us-east-1", "--services", "s3", "--db", url, "--workers", "4", "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["changes"]["created"] >= 2 and "postgresql" not in json.dumps(first["notes"])
+    assert main(args) == 0  # again: nothing changed
+    again = json.loads(capsys.readouterr().out)
+    assert again["changes"]["created"] == 0 and again["changes"]["deleted"] == 0
+    assert main(["query", "--db", url, "--format", "json", "FIND aws_s3_bucket WITH name = 'pg-bucket'"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 1
