@@ -16,6 +16,9 @@ within one invocation are the meaningful figures on a shared host.
   Repeated on the smaller databases, it shows derivation cost not growing with the org.
 * ``cartography``: Cartography's multi-account sync (what ``--aws-sync-all-profiles`` runs),
   one AWS profile per account, same accounts, services and proxy.
+* ``workers``: the largest org through Celery workers into PostgreSQL (``collect --org --broker``),
+  with 1, 2 and 4 ``awsgraph worker`` processes (``--worker-counts``) on a private PostgreSQL and
+  Redis, each into a fresh database; the workers' own CPU time is reported beside moto's.
 """
 
 from __future__ import annotations
@@ -113,6 +116,62 @@ def cartography_config(work: Path, accounts: list[str]) -> dict[str, str]:
     return {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(creds)}
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its children (a worker and its pool), those alive now."""
+    total = _cpu_s(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(_tree_cpu_s(int(c)) for c in children)
+
+
+def workers_series(px: harness.Child, work: Path, env: dict[str, str], members: list[str], n: int,
+                   counts: list[int], in_flight: int | None) -> list[dict[str, Any]]:
+    """The org of ``n`` members through ``k`` Celery workers into PostgreSQL, for each k in ``counts``."""
+    import signal
+    import subprocess
+
+    sys.path.insert(0, str(harness.BENCH.parent))
+    from tests.servers import start_postgres, start_redis
+
+    out = []
+    pg, redis = start_postgres("-c shared_buffers=256MB"), start_redis()
+    try:
+        for k in counts:
+            db = pg.database(f"org_w{k}")
+            procs = []
+            for i in range(k):
+                log = open(work / f"worker-{k}-{i}.log", "wb")  # noqa: SIM115 - the worker's own log
+                procs.append(subprocess.Popen(
+                    [str(harness.AWSGRAPH), "worker", "--broker", redis.url, "--db", db, "--concurrency", "1",
+                     "--loglevel", "warning"], stdout=log, stderr=subprocess.STDOUT, env=env,
+                    start_new_session=True))
+            time.sleep(3.0)  # let them connect to the broker
+            cpu0 = sum(_tree_cpu_s(p.pid) for p in procs)
+            argv = ours(px, work / "unused.db", *org_args(members, n), "--broker", redis.url,
+                        "--account-workers", str(in_flight or max(4, k)))
+            argv[argv.index("--db") + 1] = db
+            r = _measure(f"workers-{k}@{n}", argv, px, work, env)
+            r["workers_cpu_s"] = round(sum(_tree_cpu_s(p.pid) for p in procs) - cpu0, 2)
+            r["requests_per_s"] = round(r["requests"] / r["wall_s"], 1) if r["wall_s"] else None
+            print(f"    workers' CPU {r['workers_cpu_s']} s, {r['requests_per_s']} requests/s", flush=True)
+            out.append(r)
+            for p in procs:
+                os.killpg(p.pid, signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+    finally:
+        pg.drop_databases()
+        pg.stop()
+        redis.stop()
+    return out
+
+
 def add_role(url: str, account: str) -> None:
     iam = seed_org.OrgSeeder(url).client(seed_org.OrgSeeder(url).session(account), "iam")
     iam.create_role(RoleName=f"added-{int(time.time())}", AssumeRolePolicyDocument=json.dumps(
@@ -131,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the largest org again with this many --account-workers")
     ap.add_argument("--tools", default="ours,cartography")
     ap.add_argument("--account-workers", type=int, default=None)
+    ap.add_argument("--worker-counts", default="1,2,4", help="Celery workers for the workers series")
     ap.add_argument("--out", help="write the figures here (default bench/results/org-<time>.json)")
     args = ap.parse_args(argv)
     harness.stop_on_sigterm()
@@ -176,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(_measure(f"org-{n}-w{w}", ours(px, work / f"org-{n}-w{w}.db",
                                                                *org_args(estate.members, n), "--account-workers",
                                                                str(w)), px, work, env))
+            if "workers" in tools:
+                runs.extend(workers_series(px, work, env, estate.members, points[-1],
+                                           [int(k) for k in args.worker_counts.split(",")], args.account_workers))
             if "cartography" in tools:
                 py = harness.PEERS / "cartography" / "bin" / "python"
                 if not py.exists():
@@ -224,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=1))
     for r in report["runs"]:
-        print(f"{r['run']:>16} {r['wall_s']:>8} s cpu {r.get('cpu_s', '')} moto {r.get('moto_cpu_s', '')} "
+        if r["wall_s"] and "requests_per_s" not in r:
+            r["requests_per_s"] = round(r["requests"] / r["wall_s"], 1)
+        print(f"{r['run']:>16} {r['wall_s']:>8} s {r['requests_per_s']} req/s cpu {r.get('cpu_s', '')} "
+              f"moto {r.get('moto_cpu_s', '')} workers {r.get('workers_cpu_s', '')} "
               f"{r['requests']:>6} req "
               f"{r['max_rss_mb']:>6} MB "
               f"x{r.get('wall_vs_single', '')} derived={r.get('derivedAccounts', '')} "

@@ -7,8 +7,8 @@ size, then times every query of ``query_bench.QUERIES`` on both stores (parse + 
 after a warm-up; wall and CPU time of this process, which on PostgreSQL leaves out the server's own CPU).
 Without ``--url`` it starts a private PostgreSQL server (as the tests do) and stops it at the end.
 
-A re-sync of 1 % changed entities needs the PostgreSQL run lifecycle (issue 15, part B): :func:`resync`
-is where it goes.
+Then (``--resync``) every account is collected again through each store's run lifecycle with 1 % of the
+entities changed (:func:`resync`), and the queries are timed again on the graph it left.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import query_bench
+from awsgraph.model import Entity
 from awsgraph.query import execute, parse, plan, tune
-from awsgraph.store import PostgresStore, open_store
+from awsgraph.store import PostgresStore, open_store, open_writer
 from awsgraph.store.postgres import ensure_schema
 
 # Built after the rows are in: maintaining them row by row during COPY is slower.
@@ -63,7 +64,7 @@ def load_postgres(url: str) -> dict[str, float]:
                         " VALUES(1, 0, 0, 'finished', '{}')")
         times["copy"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        ensure_schema(conn)  # creates the indexes dropped above
+        ensure_schema(conn, force=True)  # creates the indexes dropped above
         times["indexes"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         conn.execute("VACUUM ANALYZE")
@@ -82,11 +83,85 @@ def _loaded(url: str) -> bool:
         return bool(exists and exists[0] and conn.execute("SELECT 1 FROM entities LIMIT 1").fetchone())
 
 
-def resync(store: Any, fraction: float = 0.01) -> float:
-    """Part B: re-collect ``fraction`` of the entities with changed properties through the store's run
-    lifecycle (stage, commit, derive) and return the seconds it took. Not available before the PostgreSQL
-    store writes runs."""
-    raise NotImplementedError("the re-sync benchmark needs the PostgreSQL run lifecycle (issue 15, part B)")
+def _as_entity(e: Any, changed: bool) -> Entity:
+    props = {k: v for k, v in e.props.items() if not k.startswith("_")}
+    if changed:
+        props["name"] = f"{props.get('name')}-changed"
+    return Entity(key=e.key, type=e.type, classes=tuple(e.props.get("_class") or ()), props=props,
+                  scope_region=e.region)
+
+
+def prepare_resync(target: str) -> float:
+    """Make the loaded graph what this version's collector would have written (the loaders store a dummy
+    hash, and no derivation has run): each entity's content hash, and the derivation version. Seconds."""
+    from awsgraph.collect.resolve import DERIVE_VERSION
+    from awsgraph.store.runs import content_hash, dumps
+
+    t0 = time.perf_counter()
+    store = open_writer(target)
+    try:
+        hashes = []
+        for e in store.iter_entities(source="collector"):
+            props = dumps(_as_entity(e, False).to_j1())
+            hashes.append((e.key, content_hash(props)))
+        db = store.connection
+        if isinstance(store, PostgresStore):
+            with db.transaction(), db.cursor() as cur:
+                cur.execute("CREATE TEMP TABLE fix(key text COLLATE \"C\" PRIMARY KEY, hash text) ON COMMIT DROP")
+                with cur.copy("COPY fix(key, hash) FROM STDIN") as copy:
+                    for row in hashes:
+                        copy.write_row(row)
+                cur.execute("UPDATE entities e SET hash = f.hash FROM fix f WHERE e.key = f.key")
+                cur.execute("INSERT INTO meta(key, value) VALUES('derive_version', %s)"
+                            " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [DERIVE_VERSION])
+            db.execute("VACUUM ANALYZE entities")
+        else:
+            db.execute("BEGIN")
+            db.executemany("UPDATE entities SET hash = ? WHERE key = ?", [(h, k) for k, h in hashes])
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('derive_version', ?)", (DERIVE_VERSION,))
+            db.execute("COMMIT")
+    finally:
+        store.close()
+    return time.perf_counter() - t0
+
+
+def resync(target: str, fraction: float = 0.01) -> dict[str, float]:
+    """Re-collect every account of the loaded graph through the store's run lifecycle, with ``fraction`` of
+    the entities changed: one run, one unit per account (begin_unit, stage in batches of 500 as the
+    collector's sink does, commit_unit with the account's scopes complete), the cross-account pass, end_run.
+    Seconds per phase (reading the graph back to re-stage it is left out)."""
+    from awsgraph.collect.run import derive_run
+
+    rng = random.Random(3)
+    store = open_writer(target)
+    times = {"stage_s": 0.0, "commit_s": 0.0, "derive_s": 0.0}
+    counts: dict[str, int] = {}
+    try:
+        accounts = [f"{i:012d}" for i in range(query_bench.ACCOUNTS)]
+        t_all = time.perf_counter()
+        run = store.begin_run({"bench": "resync"})
+        for account in accounts:
+            batch = [_as_entity(e, rng.random() < fraction) for e in store.iter_entities(account=account)]
+            scopes = sorted({(account, e.scope_region or "global", e.type) for e in batch})
+            t0 = time.perf_counter()
+            store.begin_unit(run, account)
+            for i in range(0, len(batch), 500):
+                store.stage_entities(run, batch[i:i + 500], unit=account)
+            t1 = time.perf_counter()
+            result = store.commit_unit(run, account, scopes, [])
+            times["stage_s"] += t1 - t0
+            times["commit_s"] += time.perf_counter() - t1
+            for k, v in result.counts.items():
+                counts[k] = counts.get(k, 0) + v
+        t0 = time.perf_counter()
+        derived = derive_run(store, run)
+        times["derive_s"] = time.perf_counter() - t0
+        store.end_run(run, {})
+        times["total_with_reading_s"] = time.perf_counter() - t_all
+    finally:
+        store.close()
+    print(f"  re-sync: {counts}, derived accounts {derived.get('derived_accounts')}")
+    return {**{k: round(v, 2) for k, v in times.items()}, **{f"n_{k}": v for k, v in counts.items()}}
 
 
 def time_queries(conn: Any) -> dict[str, dict[str, float]]:
@@ -112,6 +187,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the SQLite file")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--scale", type=float, default=1.0, help="a fraction of the graph, for a quick trial")
+    ap.add_argument("--resync", action="store_true", help="also re-sync 1 %% changed entities on both stores")
     args = ap.parse_args()
     query_bench.ENTITIES = int(query_bench.ENTITIES * args.scale)
     query_bench.RELATIONSHIPS = int(query_bench.RELATIONSHIPS * args.scale)
@@ -157,6 +233,21 @@ def main() -> None:
             lite, pg = timings["sqlite"][name], timings["postgresql"][name]
             print(f"{name:36s} {lite['wall_ms']:9.1f} / {lite['cpu_ms']:7.1f} {pg['wall_ms']:11.1f} / "
                   f"{pg['cpu_ms']:8.1f}  {lite['rows']}/{pg['rows']}")
+        if args.resync:
+            for kind, target in (("sqlite", path), ("postgresql", url)):
+                result[f"{kind}_resync_prepare_s"] = round(prepare_resync(target), 1)
+                result[f"{kind}_load_before_resync"] = os.getloadavg()
+                result[f"{kind}_resync"] = resync(target)
+                print(f"{kind}: re-sync {result[f'{kind}_resync']} (load {os.getloadavg()[0]:.2f})", flush=True)
+            stores = {"sqlite": open_store(path), "postgresql": PostgresStore(url)}
+            tune(stores["sqlite"].connection)
+            result["queries_after_resync"] = {kind: time_queries(store) for kind, store in stores.items()}
+            for store in stores.values():
+                store.close()
+            for name in query_bench.QUERIES:
+                lite, pg = (result["queries_after_resync"][k][name] for k in ("sqlite", "postgresql"))
+                print(f"after re-sync {name:36s} {lite['wall_ms']:9.1f} {pg['wall_ms']:11.1f}  "
+                      f"{lite['rows']}/{pg['rows']}")
         result["load_after"] = os.getloadavg()
         print(f"load average at the end: {result['load_after'][0]:.2f}")
     finally:

@@ -211,9 +211,24 @@ def _loads_sorted(text: str | bytes) -> Any:
     return json.loads(text, object_pairs_hook=_sorted_object)
 
 
-def ensure_schema(conn: psycopg.Connection[Any]) -> None:
+_DDL_STAMP = hashlib.blake2b((TEXT_FUNCTION + ISO_FUNCTION + SCHEMA).encode(), digest_size=8).hexdigest()
+
+
+def ensure_schema(conn: psycopg.Connection[Any], *, force: bool = False) -> None:
     """Create what is missing (idempotent, additive), under an advisory lock so that concurrent
-    writers do not race each other's CREATE statements."""
+    writers do not race each other's CREATE statements.
+
+    A database this version already set up (its ``meta`` row ``schema_ddl``) is left alone unless
+    ``force``: DDL takes locks that would wait for, and deadlock with, workers committing accounts."""
+    import psycopg
+
+    if not force:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_ddl'").fetchone()
+        except psycopg.errors.UndefinedTable:
+            row = None
+        if row is not None and row[0] == _DDL_STAMP:
+            return
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
         conn.execute(TEXT_FUNCTION)
@@ -221,6 +236,8 @@ def ensure_schema(conn: psycopg.Connection[Any]) -> None:
         conn.execute(SCHEMA)
         conn.execute("INSERT INTO meta(key, value) VALUES('schema_version', %s) ON CONFLICT (key) DO NOTHING",
                      [str(SCHEMA_VERSION)])
+        conn.execute("INSERT INTO meta(key, value) VALUES('schema_ddl', %s)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [_DDL_STAMP])
 
 
 def connect(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
