@@ -288,13 +288,17 @@ class DeriveWrites(RunWrites):
         rows = self._x("SELECT key, type, props, derived FROM entities WHERE deleted_run IS NULL"
                        f" AND derived IS NOT NULL{scope}", params).fetchall()
         current = {r[0]: r for r in rows}
+        missing = sorted(set(merges) - set(current))
+        for chunk in chunks(missing):
+            current.update((r[0], r) for r in self._x(
+                f"SELECT key, type, props, derived FROM entities WHERE key IN ({marks(len(chunk))})"
+                f" AND deleted_run IS NULL{scope}", [*chunk, *params]).fetchall())
+        changed: dict[str, tuple[str, str, str | None]] = {}  # key -> (type, props, derived)
         for key in sorted(set(merges) | set(current)):
-            new = merges.get(key, {})
-            row = current.get(key) or self._x(
-                f"SELECT key, type, props, derived FROM entities WHERE key=? AND deleted_run IS NULL{scope}",
-                [key, *params]).fetchone()
+            row = current.get(key)
             if row is None:
                 continue
+            new = merges.get(key, {})
             old = as_doc(row[3]) if row[3] else {}
             if old == new:
                 continue
@@ -302,21 +306,23 @@ class DeriveWrites(RunWrites):
             for k in old:
                 props.pop(k, None)
             props.update(new)
-            text = dumps(props)
-            self._x("UPDATE entities SET props=?, derived=?, updated_run=? WHERE key=?",
-                    (text, dumps(new) if new else None, run_id, key))
-            # An entity already created or updated in this run: amend that history row.
-            rowid = self._history_rows.get(key)
-            if not rowid:
-                found = self._x(f"SELECT {self._write_order} FROM history WHERE key=? AND run_id=? AND kind='entity'"
-                                f" AND op IN ('created', 'updated') ORDER BY {self._write_order} DESC LIMIT 1",
-                                (key, run_id)).fetchone()
-                rowid = int(found[0]) if found else 0
-            if rowid:
-                self._x(f"UPDATE history SET props=? WHERE {self._write_order}=?", (text, rowid))
-            else:
-                self._history_rows[key] = self._history(run_id, "entity", key, "updated", row[1], text)
-                counts["updated"] += 1
-
+            changed[key] = (row[1], dumps(props), dumps(new) if new else None)
+        if not changed:
+            return
+        self._xmany("UPDATE entities SET props=?, derived=?, updated_run=? WHERE key=?",
+                    [(text, derived, run_id, key) for key, (_t, text, derived) in changed.items()])
+        # An entity already created or updated in this run: amend that history row; else one of its own.
+        order = self._write_order
+        latest: dict[str, int] = {k: v for k, v in self._history_rows.items() if k in changed}
+        for chunk in chunks(sorted(set(changed) - set(latest))):
+            latest.update((k, int(i)) for k, i in self._x(
+                f"SELECT key, max({order}) FROM history WHERE run_id=? AND kind='entity'"
+                f" AND op IN ('created', 'updated') AND key IN ({marks(len(chunk))}) GROUP BY key",
+                [run_id, *chunk]).fetchall())
+        self._xmany(f"UPDATE history SET props=? WHERE {order}=?",
+                    [(changed[k][1], i) for k, i in sorted(latest.items())])
+        fresh = [k for k in sorted(changed) if k not in latest]
+        self._histories(run_id, "entity", [(k, "updated", changed[k][0], changed[k][1]) for k in fresh])
+        counts["updated"] += len(fresh)
 
 __all__ = ["DeriveWrites"]

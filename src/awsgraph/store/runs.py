@@ -141,6 +141,55 @@ class Listing:
         self.listed: set[str] = set()  # account keys an Organizations listing named
 
 
+class EntityWrites:
+    """Entity writes queued by a merge, sent in batches (``executemany``: one round trip per batch on
+    PostgreSQL, one prepared statement on SQLite). Each key appears once per batch."""
+
+    def __init__(self) -> None:
+        self.created: list[tuple[Any, ...]] = []
+        self.updated: list[tuple[Any, ...]] = []
+        self.raw: list[tuple[Any, ...]] = []
+        self.seen: list[tuple[Any, ...]] = []
+        self.drop_classes: list[tuple[str]] = []
+        self.add_classes: list[tuple[str, str]] = []
+        self.history: list[tuple[Any, ...]] = []
+        self.changed: dict[str, str] = {}  # key -> account ("" = none): to derive again
+
+    def __len__(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.raw) + len(self.seen)
+
+    def classes(self, key: str, props: str, *, replace: bool) -> None:
+        if replace:
+            self.drop_classes.append((key,))
+        self.add_classes += [(c, key) for c in dict.fromkeys(json.loads(props).get("_class", []))]
+
+    def flush(self, store: RunWrites) -> None:
+        store._xmany(
+            "INSERT INTO entities(key, type, account, region, props, links, raw, source, hash,"
+            " raw_hash, fragments, first_run, last_run, updated_run, deleted_run)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL) ON CONFLICT(key) DO UPDATE SET type=excluded.type,"
+            " account=excluded.account, region=excluded.region, props=excluded.props, links=excluded.links,"
+            " raw=excluded.raw, source=excluded.source, hash=excluded.hash, raw_hash=excluded.raw_hash,"
+            " fragments=excluded.fragments, first_run=excluded.first_run, last_run=excluded.last_run,"
+            " updated_run=excluded.updated_run, deleted_run=NULL, derived=NULL", self.created)
+        store._xmany(
+            "UPDATE entities SET type=?, account=?, region=?, props=?, links=?, raw=?, source=?, hash=?,"
+            " raw_hash=?, fragments=COALESCE(?, fragments), last_run=?, updated_run=?, derived=NULL WHERE key=?",
+            self.updated)
+        store._xmany("UPDATE entities SET last_run=?, raw=?, raw_hash=?, fragments=COALESCE(?, fragments)"
+                     " WHERE key=?", self.raw)
+        store._xmany("UPDATE entities SET last_run=?, fragments=COALESCE(?, fragments) WHERE key=?", self.seen)
+        store._xmany("DELETE FROM entity_classes WHERE key=?", self.drop_classes)
+        store._xmany("INSERT INTO entity_classes(class, key) VALUES(?,?) ON CONFLICT DO NOTHING", self.add_classes)
+        store._xmany("INSERT INTO history(run_id, kind, key, op, type, props) VALUES(?,?,?,?,?,?)", self.history)
+        if self.changed:
+            store._xmany("INSERT INTO changed(key, account) VALUES(?, ?)"
+                         " ON CONFLICT(key) DO UPDATE SET account=excluded.account", sorted(self.changed.items()))
+            store._xmany("INSERT INTO dirty(account, gen) VALUES(?, 1) ON CONFLICT(account) DO UPDATE SET"
+                         " gen=dirty.gen+1", [(a,) for a in sorted(set(self.changed.values()))])
+        self.__init__()  # type: ignore[misc]
+
+
 class RunWrites:
     """Runs, units and the merge of staged entities; see the module's docstring for what a store provides."""
 
@@ -446,99 +495,97 @@ class RunWrites:
     # -- merging entities ---------------------------------------------------------------------
     def _upsert_entity(self, run_id: int, row: tuple[Any, ...], source: str, counts: dict[str, int],
                        fragments: str | None = None, rh: str | None = None) -> str:
-        """Write one entity; returns created | updated | raw (only its raw record changed) | volatile
+        """Write one entity now; returns what :meth:`_plan_entity` says."""
+        writes = EntityWrites()
+        old = self._x("SELECT hash, deleted_run, raw_hash, props, raw FROM entities WHERE key=?", (row[0],)).fetchone()
+        outcome = self._plan_entity(run_id, row, source, counts, writes, old, fragments, rh)
+        writes.flush(self)
+        return outcome
+
+    def _plan_entity(self, run_id: int, row: tuple[Any, ...], source: str, counts: dict[str, int],
+                     writes: EntityWrites, old: tuple[Any, ...] | None, fragments: str | None = None,
+                     rh: str | None = None) -> str:
+        """Queue the writes of one entity, given its stored row ``old`` (hash, deleted_run, raw_hash, props,
+        raw; None: never stored); returns created | updated | raw (only its raw record changed) | volatile
         (only what no derivation reads changed) | same."""
         key, etype, account, region, props, links, raw, h = row
         if rh is None and raw:
             rh = content_hash(raw)
-        old = self._x("SELECT hash, deleted_run, raw_hash, props, raw FROM entities WHERE key=?", (key,)).fetchone()
         if old is None or old[1] is not None:
-            self._x(
-                "INSERT INTO entities(key, type, account, region, props, links, raw, source, hash,"
-                " raw_hash, fragments, first_run, last_run, updated_run, deleted_run)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL) ON CONFLICT(key) DO UPDATE SET type=excluded.type,"
-                " account=excluded.account, region=excluded.region, props=excluded.props, links=excluded.links,"
-                " raw=excluded.raw, source=excluded.source, hash=excluded.hash, raw_hash=excluded.raw_hash,"
-                " fragments=excluded.fragments, first_run=excluded.first_run, last_run=excluded.last_run,"
-                " updated_run=excluded.updated_run, deleted_run=NULL, derived=NULL",
-                (key, etype, account, region, props, links, raw, source, h, rh, fragments, run_id, run_id, run_id),
-            )
-            self._write_classes(key, props)
-            self._history_rows[key] = self._history(run_id, "entity", key, "created", etype, props)
+            writes.created.append((key, etype, account, region, props, links, raw, source, h, rh, fragments,
+                                   run_id, run_id, run_id))
+            writes.classes(key, props, replace=old is not None)
+            writes.history.append((run_id, "entity", key, "created", etype, props))
             counts["created"] += 1
             return "created"
         if old[0] != h:
-            self._x(
-                "UPDATE entities SET type=?, account=?, region=?, props=?, links=?, raw=?, source=?, hash=?,"
-                " raw_hash=?, fragments=COALESCE(?, fragments), last_run=?, updated_run=?, derived=NULL WHERE key=?",
-                (etype, account, region, props, links, raw, source, h, rh, fragments, run_id, run_id, key),
-            )
-            self._write_classes(key, props)
-            self._history_rows[key] = self._history(run_id, "entity", key, "updated", etype, props)
+            writes.updated.append((etype, account, region, props, links, raw, source, h, rh, fragments, run_id,
+                                   run_id, key))
+            writes.classes(key, props, replace=True)
+            writes.history.append((run_id, "entity", key, "updated", etype, props))
             counts["updated"] += 1
             return "volatile" if only_volatile(old[3], props, old[4], raw) else "updated"
         if old[2] != rh:
-            self._x("UPDATE entities SET last_run=?, raw=?, raw_hash=?, fragments=COALESCE(?, fragments)"
-                    " WHERE key=?", (run_id, raw, rh, fragments, key))
+            writes.raw.append((run_id, raw, rh, fragments, key))
             return "volatile" if only_volatile(old[3], props, old[4], raw) else "raw"
-        self._x("UPDATE entities SET last_run=?, fragments=COALESCE(?, fragments) WHERE key=?",
-                (run_id, fragments, key))
+        writes.seen.append((run_id, fragments, key))
         return "same"
-
-    def _write_classes(self, key: str, props: str) -> None:
-        self._x("DELETE FROM entity_classes WHERE key=?", (key,))
-        self._xmany("INSERT INTO entity_classes(class, key) VALUES(?,?) ON CONFLICT DO NOTHING",
-                    [(c, key) for c in dict.fromkeys(json.loads(props).get("_class", []))])
-
-    def _note_changed(self, key: str, account: str | None) -> None:
-        acct = account or ""
-        self._x("INSERT INTO changed(key, account) VALUES(?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET account=excluded.account", (key, acct))
-        self._x("INSERT INTO dirty(account, gen) VALUES(?, 1) ON CONFLICT(account) DO UPDATE SET gen=dirty.gen+1",
-                (acct,))
 
     def _merge_staged(self, run_id: int, unit: str | None, counts: dict[str, int]) -> Listing:
         listing = Listing()
         where, params = ("s.run_id=?", [run_id]) if unit is None else ("s.run_id=? AND s.unit=?", [run_id, unit])
         # What is staged as it is stored (same hashes) only marks the entity seen: one statement
-        # for all of them; the rest, one entity at a time.
+        # for all of them; the rest is read with what is stored of it, and written in batches.
         same = ("{e}.key = s.key AND {e}.deleted_run IS NULL AND {e}.hash = s.hash"
                 f" AND {{e}}.raw_hash {self._null_safe_equals} s.raw_hash AND s.fragment = ''")
         self._x(f"UPDATE entities SET last_run=? FROM staged s WHERE {where} AND {same.format(e='entities')}",
                 [run_id, *params])
         group: list[tuple[Any, ...]] = []  # the fragments of one key, merged before one write
+        writes = EntityWrites()
 
         def flush() -> None:
-            key, fragment, etype, account, region, props, links, raw, h, rh = group[-1]
+            key, fragment, etype, account, region, props, links, raw, h, rh = group[-1][:10]
+            old = group[-1][10:] if group[-1][10] is not None else None  # entities.hash is never NULL
             fragments = None
             if fragment:
                 parts = {row[1]: (row[5], row[6], row[7]) for row in group}
-                self._lock_shared_entity(key)
+                self._lock_shared_entity(key)  # then read it again: another unit may have merged it meanwhile
                 props, links, raw, h, fragments = self._merge_fragments(key, parts)
                 rh = None
+                old = self._x("SELECT hash, deleted_run, raw_hash, props, raw FROM entities WHERE key=?",
+                              (key,)).fetchone()
                 if ORG in parts:
                     listing.listed.add(key)
-            outcome = self._upsert_entity(run_id, (key, etype, account, region, props, links, raw, h),
-                                          "collector", counts, fragments, rh)
+            outcome = self._plan_entity(run_id, (key, etype, account, region, props, links, raw, h),
+                                        "collector", counts, writes, old, fragments, rh)
             if outcome not in ("same", "volatile"):
-                self._note_changed(key, account)
+                writes.changed[key] = account or ""
             group.clear()
+            if len(writes) >= 500:
+                writes.flush(self)
 
         for row in self._stream(
-                "SELECT s.key, s.fragment, s.type, s.account, s.region, s.props, s.links, s.raw, s.hash, s.raw_hash"
-                f" FROM staged s WHERE {where} AND NOT EXISTS(SELECT 1 FROM entities e WHERE {same.format(e='e')})"
+                "SELECT s.key, s.fragment, s.type, s.account, s.region, s.props, s.links, s.raw, s.hash, s.raw_hash,"
+                " e.hash, e.deleted_run, e.raw_hash, e.props, e.raw FROM staged s LEFT JOIN entities e ON e.key = s.key"
+                f" WHERE {where} AND NOT EXISTS(SELECT 1 FROM entities x WHERE {same.format(e='x')})"
                 " ORDER BY s.key, s.fragment", params):
             if group and (row[0] != group[-1][0] or not row[1]):
                 flush()
             group.append(tuple(row))
         if group:
             flush()
+        writes.flush(self)
         for (props,) in self._x(f"SELECT s.props FROM staged s WHERE {where} AND s.type = 'aws_organization'",
                                 params).fetchall():
             org_id = as_doc(props).get("organizationId")
             if org_id:
                 listing.org_ids.add(str(org_id))
         return listing
+
+    def _note_changed(self, key: str, account: str | None) -> None:
+        writes = EntityWrites()
+        writes.changed[key] = account or ""
+        writes.flush(self)
 
     def _merge_fragments(self, key: str, parts: dict[str, tuple[str, str | None, str | None]]
                          ) -> tuple[str, str | None, str | None, str, str]:

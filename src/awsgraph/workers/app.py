@@ -74,8 +74,15 @@ def make_app(broker: str, *, time_limit: int = DEFAULT_TIME_LIMIT) -> Celery:
     return app
 
 
+class StoreUnreachable(Exception):
+    """The worker could not open the graph database (yet): the task is tried again later."""
+
+
 def _collect_account(task: Any, message: dict[str, Any]) -> dict[str, Any]:
-    return collect_account_unit(message)
+    try:
+        return collect_account_unit(message)
+    except StoreUnreachable as exc:  # a database restarting, a network blip: a few more tries, spaced
+        raise task.retry(exc=exc, countdown=10, max_retries=3) from None
 
 
 def collect_account_unit(message: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +100,12 @@ def collect_account_unit(message: dict[str, Any]) -> dict[str, Any]:
     except MessageError as exc:
         log.error("refused %s: %s", describe(message) if isinstance(message, dict) else "a message", exc)
         return {"account": account, "status": "failed", "reason": str(exc), "hasResult": False}
-    store = open_writer(SETTINGS.db)
+    from awsgraph.store import StoreError
+
+    try:
+        store = open_writer(SETTINGS.db)
+    except StoreError as exc:
+        raise StoreUnreachable(str(exc)) from None
     try:
         status = store.run_status(run_id)
         if status != "running":
