@@ -62,6 +62,7 @@ def load_postgres(url: str) -> dict[str, float]:
                     copy.write_row((*row, 1, 1, 1))
             cur.execute("INSERT INTO runs(id, started_at, finished_at, status, config)"
                         " VALUES(1, 0, 0, 'finished', '{}')")
+            cur.execute("SELECT setval('runs_id_seq', 1)")  # the next run is 2
         times["copy"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         ensure_schema(conn, force=True)  # creates the indexes dropped above
@@ -94,6 +95,7 @@ def _as_entity(e: Any, changed: bool) -> Entity:
 def prepare_resync(target: str) -> float:
     """Make the loaded graph what this version's collector would have written (the loaders store a dummy
     hash, and no derivation has run): each entity's content hash, and the derivation version. Seconds."""
+    import awsgraph.collect.run  # noqa: F401 - the catalog first (it and collect.convert import each other)
     from awsgraph.collect.resolve import DERIVE_VERSION
     from awsgraph.store.runs import content_hash, dumps
 
