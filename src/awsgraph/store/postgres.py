@@ -12,15 +12,16 @@ layer compiles J1QL against either from one plan:
   keys, types, classes and verbs in the "C" collation (byte order, as SQLite compares them, whatever
   the database's locale),
   ``runs`` (``config``/``summary`` ``jsonb``), ``steps``, ``scopes`` (``complete boolean``).
-* Ready for the run lifecycle of part B of issue 15 (several workers writing one graph):
-  ``run_units`` (one row per account a run commits as a unit), ``staged`` (an UNLOGGED table: what a
-  unit collected until it commits; a server crash only loses work that is redone anyway), and the
-  incremental-derivation tables ``idents``, ``xrefs``, ``owned``, ``changed``, ``dirty``, shaped as
-  the SQLite store of the Organizations work shapes them.
+* The run lifecycle's tables, as SQLite's: ``run_units`` (one row per account a run commits as a
+  unit, with its attempts), ``staged`` (an UNLOGGED table of JSON text: what a unit collected until it
+  commits; a server crash only loses work that is redone anyway), and the incremental-derivation tables
+  ``idents``, ``xrefs``, ``owned``, ``changed``, ``dirty``.
 
 Readers open a database read-only (``default_transaction_read_only``) and refuse one that is not
-an awsgraph database. ``write=True`` creates what is missing. Writing runs is not here yet: for
-tests and benchmarks :meth:`PostgresStore.load` writes one finished run with ``COPY``.
+an awsgraph database. ``write=True`` creates what is missing and writes runs: the lifecycle of
+:mod:`awsgraph.store.runs` and :mod:`awsgraph.store.derivation`, with PostgreSQL's locks (see
+:class:`PostgresStore`). :meth:`PostgresStore.load` writes one finished run with ``COPY`` (tests,
+benchmarks), and :func:`copy_sqlite` copies an SQLite graph.
 """
 
 from __future__ import annotations

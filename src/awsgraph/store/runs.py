@@ -27,7 +27,7 @@ from typing import Any
 
 from awsgraph.model import Entity
 from awsgraph.model.accounts import ORG, SELF, compose, merge_links
-from awsgraph.store.base import VOLATILE_PROPS, VOLATILE_RAW, StepResult, StoreBusy, StoreError, UnitCommit
+from awsgraph.store.base import VOLATILE_PROPS, VOLATILE_RAW, StepResult, StoreBusy, UnitCommit
 
 HEARTBEAT_SECONDS = 15.0
 # A run on another host (a shared database) is presumed dead when its heartbeat is this old.
@@ -651,5 +651,5 @@ class RunWrites:
         self._history(run_id, kind, key, "deleted", etype, props)
 
 
-__all__ = ["CHUNK", "HEARTBEAT_SECONDS", "STALE_SECONDS", "Heartbeat", "RunWrites", "StoreError", "as_doc",
+__all__ = ["CHUNK", "HEARTBEAT_SECONDS", "STALE_SECONDS", "EntityWrites", "Heartbeat", "RunWrites", "as_doc",
            "as_text", "content_hash", "dumps"]
