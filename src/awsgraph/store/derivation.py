@@ -2,7 +2,8 @@
 the accounts marked dirty, an identity index of what each account may be named by, and the
 references each account's derivation looked up elsewhere.
 
-A store mixes :class:`DeriveWrites` in next to :class:`~awsgraph.store.runs.RunWrites` and says
+A store mixes :class:`DeriveWrites` in (over :class:`~awsgraph.store.merge.MergeWrites` and
+:class:`~awsgraph.store.runs.RunWrites`) and says
 how one derivation is kept at a time (:meth:`derive_lock`: a thread lock in SQLite, whose
 writer lease already keeps other processes out; an advisory lock in PostgreSQL, which several
 processes write).
@@ -16,10 +17,11 @@ from typing import Any
 
 from awsgraph.model import Entity, Relationship
 from awsgraph.store.base import DeriveAccountFn, IdentityFn, StoredEntity
-from awsgraph.store.runs import RunWrites, as_doc, as_text, chunks, content_hash, dumps, marks, new_counts, rel_hash
+from awsgraph.store.merge import MergeWrites
+from awsgraph.store.runs import as_doc, as_text, chunks, content_hash, dumps, marks, new_counts, rel_hash
 
 
-class DeriveWrites(RunWrites):
+class DeriveWrites(MergeWrites):
     def derive_lock(self) -> contextlib.AbstractContextManager[Any]:
         raise NotImplementedError
 
