@@ -203,3 +203,31 @@ def test_a_trust_that_stops_admitting_the_member_removes_edge_and_path(
     finally:
         store.close()
     assert {v for (v,) in asked} == {f"acct:{estate.bystander}", user_arn(estate.bystander, "roamer"), "*"}
+
+
+def test_a_role_collected_in_a_later_run_completes_the_edge(estate: Estate, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The caller's account first, the account of the role it may assume later: the role's
+    arrival derives the caller's account again (it had asked who trusts it)."""
+    from awsgraph.collect.org import OrgOptions
+
+    db = str(tmp_path / "later.db")
+    hopper, hop, dev_admin = user_arn(estate.dev, "hopper"), role_arn(MGMT, "hop"), role_arn(estate.dev, "dev-admin")
+
+    def run(*accounts: str) -> None:
+        cfg = InstanceConfig(regions=["us-east-1"], services=["iam"], db=db, workers=8, max_attempts=2)
+        store = SQLiteStore(db)
+        try:
+            run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE, accounts=accounts), store,
+                             source=open_session(cfg))
+        finally:
+            store.close()
+
+    run(MGMT)  # hop, but not dev-admin
+    assert rel(graph(db)[1], hop, "MANAGES", dev_admin) is None
+    run(estate.dev)
+    ents, rels = graph(db)
+    edge = rel(rels, hop, "MANAGES", dev_admin)
+    assert edge is not None and edge["crossAccount"] is True and ents[hop]["escalationReaches"] == dev_admin
+    rows = {r["principal"]: r for r in privesc(db, capsys, "--format", "json")}
+    assert steps(rows[hopper]) == [("sts-assume-role", hopper, hop), ("sts-assume-role", hop, dev_admin)]

@@ -133,13 +133,15 @@ def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Esc
         for (dst, tid), (target, cond, through) in merged.items():
             edges.append(Edge(a.arn, dst, tid, cond, tuple(sorted(through)), a.account != target.account))
     edges.sort(key=lambda e: (e.source, e.target, e.technique))
+    foreign: dict[str, Actor] = {}
     foreign_admins: dict[str, bool] = {}
-    for arn in sorted({e.target for e in edges if e.target in an.foreign}):
-        d = an.foreign_admin(an.foreign[arn])
-        if d.allowed:
-            foreign_admins[arn] = d.conditional
-    reached = {e.target for e in edges}
-    return Escalation(an.actors, admins, edges, {k: v for k, v in an.foreign.items() if k in reached}, foreign_admins)
+    if an.foreign:  # roles of other accounts (a view of one account with a lookup)
+        for arn in sorted({e.target for e in edges if e.target in an.foreign}):
+            foreign[arn] = an.foreign[arn]
+            d = an.foreign_admin(foreign[arn])
+            if d.allowed:
+                foreign_admins[arn] = d.conditional
+    return Escalation(an.actors, admins, edges, foreign, foreign_admins)
 
 
 @dataclass
