@@ -137,6 +137,24 @@ def test_assume_role_into_another_account_is_an_edge_and_a_path(estate: Estate, 
     assert "1. sts-assume-role" in table and "(another account)" in table
 
 
+def test_questions_follow_the_edge_into_the_other_account(estate: Estate, first_run: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.cli import main
+
+    assert main(["ask", "privilege-escalation", "--db", first_run, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"principal.name": "dev-user", "principal.accountId": estate.dev, "target.name": "org-admin",
+            "target.accountId": MGMT, "target.administrator": True}.items() <= next(
+        r for r in rows if r["principal.name"] == "dev-user").items()
+    # what the role in the other account may do, one J1QL path from the member's user
+    assert main(["query", "--db", first_run, "--format", "json",
+                 "FIND aws_iam_user WITH name = 'dev-user' AS u THAT MANAGES >> aws_iam_role AS r "
+                 "THAT HAS >> AccessPolicy AS p THAT ALLOWS >> AS g aws_account AS a "
+                 "RETURN r.accountId, p.name, g.admin, a.accountId"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"r.accountId": MGMT, "p.name": "everything", "g.admin": True, "a.accountId": MGMT}]
+
+
 def test_the_callers_scp_denies_assume_role(estate: Estate, first_run: str, capsys: pytest.CaptureFixture[str]) -> None:
     ents, rels = graph(first_run)
     locked_user = user_arn(estate.locked, "locked-user")
