@@ -150,7 +150,7 @@ def test_questions_follow_the_edge_into_the_other_account(estate: Estate, first_
     assert main(["ask", "privilege-escalation", "--db", first_run, "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {"principal.name": "dev-user", "principal.accountId": estate.dev, "target.name": "org-admin",
-            "target.accountId": MGMT, "target.administrator": True}.items() <= next(
+            "target.accountId": MGMT, "target.administrator": True, "escalation.crossAccount": True}.items() <= next(
         r for r in rows if r["principal.name"] == "dev-user").items()
     # what the role in the other account may do, one J1QL path from the member's user
     assert main(["query", "--db", first_run, "--format", "json",
