@@ -98,3 +98,22 @@ def test_escalation_asks_other_accounts_only_when_a_policy_can_name_them() -> No
     # the foreign role's own inline policy, found by its owner, makes it the administrator the path ends at
     assert ("policy-owner", admin_arn) in lookup.asked and result.foreign_admins == {admin_arn: False}
     assert result.paths()[outward_arn].reaches == admin_arn
+
+
+def test_roles_are_found_by_whom_they_trust_and_inline_policies_by_owner() -> None:
+    from awsgraph.analysis.identity import MAX_TRUSTED
+
+    got = role(B, "r", doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": [
+        f"arn:aws:iam::{A}:root", A, f"arn:aws:iam::{A}:user/u", "*"], "Service": "ec2.amazonaws.com"}},
+        {"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::333333333333:root"}}),
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    role_rec, inline = got
+    assert sorted(v for k, v in identities(role_rec) if k == "trusts") == ["*", f"acct:{A}", f"arn:aws:iam::{A}:user/u"]
+    assert [v for k, v in identities(inline) if k == "policy-owner"] == [role_rec.key]
+    # a service-linked role is nobody's assume-role target; a huge trust policy is cut
+    linked = role(B, "aws-service-role/x", trusts(A))[0]
+    linked = Record(f"arn:aws:iam::{B}:role/aws-service-role/x", linked.type, {**linked.props, "arn": (
+        f"arn:aws:iam::{B}:role/aws-service-role/x")}, linked.raw)
+    assert not [v for k, v in identities(linked) if k == "trusts"]
+    many = role(B, "many", trusts(*(f"arn:aws:iam::{A}:user/u{i}" for i in range(500))))[0]
+    assert len([v for k, v in identities(many) if k == "trusts"]) == MAX_TRUSTED

@@ -255,3 +255,24 @@ def test_a_role_collected_in_a_later_run_completes_the_edge(estate: Estate, tmp_
     assert edge is not None and edge["crossAccount"] is True and ents[hop]["escalationReaches"] == dev_admin
     rows = {r["principal"]: r for r in privesc(db, capsys, "--format", "json")}
     assert steps(rows[hopper]) == [("sts-assume-role", hopper, hop), ("sts-assume-role", hop, dev_admin)]
+
+
+def test_the_other_roles_policy_decides_where_the_path_ends(estate: Estate, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The role's inline policy lives in its own entity: dropping it leaves the edge (the trust
+    still admits the member) but the role is no administrator, and the member's account, which
+    read that policy to decide so, is derived again."""
+    db = str(tmp_path / "policy.db")
+    org_run(db)
+    dev_user, org_admin = user_arn(estate.dev, "dev-user"), role_arn(MGMT, "org-admin")
+    assert graph(db)[0][dev_user]["escalationReaches"] == org_admin
+    iam = boto3.client("iam")
+    iam.delete_role_policy(RoleName="org-admin", PolicyName="everything")
+    try:
+        org_run(db)
+    finally:
+        iam.put_role_policy(RoleName="org-admin", PolicyName="everything", PolicyDocument=json.dumps(ALL))
+    ents, rels = graph(db)
+    assert rel(rels, dev_user, "MANAGES", org_admin) is not None
+    assert ents[org_admin].get("administrator") is None and ents[dev_user].get("escalatesToAdmin") is None
+    assert dev_user not in {r["principal"] for r in privesc(db, capsys, "--format", "json")}

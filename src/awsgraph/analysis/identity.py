@@ -26,7 +26,7 @@ KEY, ARN, PRINCIPAL, VPC, DNS, IP, DOMAIN, BUCKET = "key", "arn", "principal", "
 ORG_NODE, SCP_TARGET = "org-node", "scp-target"
 TRUSTS, POLICY_OWNER = "trusts", "policy-owner"
 KINDS = (KEY, ARN, PRINCIPAL, VPC, DNS, IP, DOMAIN, BUCKET, ORG_NODE, SCP_TARGET, TRUSTS, POLICY_OWNER)
-MAX_TRUSTED = 64  # ``trusts`` identities kept per role (a trust policy is small; input is hostile)
+MAX_TRUSTED = 256  # ``trusts`` identities kept per role (AWS caps a trust policy at 4,096 characters)
 INLINE_POLICY_TYPES = ("aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role_policy")
 
 PRINCIPAL_TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_saml_provider",
