@@ -10,6 +10,11 @@ next account's, security groups, buckets with a policy naming the next account).
 * ``nothing changed``: the same accounts staged again unchanged.
 
     .venv/bin/python bench/derive_bench.py --accounts 10,50,200
+    .venv/bin/python bench/derive_bench.py --accounts 10,50,200 --escalation
+
+``--escalation`` makes each account's ``app-0`` an administrator and lets its ``app-1`` assume
+``app-0`` in any account: each account then reaches the previous one's administrator (whose
+trust names it), an edge found through the other account's trust and policies.
 
 The claim measured: derivation after a run costs O(Σ over derived accounts of their size), not
 O(graph): ``one changed`` stays flat as N grows; ``full`` grows linearly.
@@ -45,6 +50,9 @@ def _e(key: str, etype: str, cls: str, account: str, raw: dict[str, Any], **prop
     return Entity(key=key, type=etype, classes=(cls,), props={**base, **props}, raw=raw)
 
 
+ESCALATION = False
+
+
 def account_entities(i: int, n: int, generation: int = 0) -> list[Entity]:
     acct, nxt = _account_id(i), _account_id((i + 1) % n)
     out = [Entity(key=f"aws:account:{acct}", type="aws_account", classes=("Account",),
@@ -63,6 +71,11 @@ def account_entities(i: int, n: int, generation: int = 0) -> list[Entity]:
         doc = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"arn:aws:s3:::data-{acct}-{p % BUCKETS}/*"},
             {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+        if ESCALATION and p == 0:
+            doc["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+        if ESCALATION and p == 1:
+            doc["Statement"].append({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                     "Resource": "arn:aws:iam::*:role/app-0"})
         out.append(_e(f"{owner}|inline-policy|p", "aws_iam_role_policy", "AccessPolicy", acct,
                       {"PolicyName": "p", "PolicyDocument": doc, "OwnerArn": owner}))
     vpc = f"arn:aws:ec2:us-east-1:{acct}:vpc/vpc-{i:08x}"
@@ -128,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--accounts", default="10,50,200")
     ap.add_argument("--out", help="write the figures as JSON here")
+    ap.add_argument("--escalation", action="store_true", help="cross-account AssumeRole into administrators")
     args = ap.parse_args(argv)
+    global ESCALATION
+    ESCALATION = args.escalation
     work = Path(tempfile.mkdtemp(prefix="awsgraph-derive-"))
     rows = []
     for n in (int(x) for x in args.accounts.split(",")):
@@ -140,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({row['nothing_changed']['derived_accounts']}) | one changed: {row['one_changed']['derive_s']} s "
               f"({row['one_changed']['derived_accounts']} accounts) | peak RSS {row['peak_rss_mb']} MB", flush=True)
     report = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-              "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]), "points": rows}
+              "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]), "escalation": args.escalation,
+              "points": rows}
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1))
     return 0

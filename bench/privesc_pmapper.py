@@ -118,10 +118,9 @@ def main() -> int:
     finally:
         moto.stop()
 
-    from awsgraph.analysis.privesc import analyse
-    from awsgraph.cli.privesc_cmds import load_view
+    from awsgraph.cli.privesc_cmds import load_escalation
 
-    ours_admins = {name(a) for a in analyse(load_view(str(db))).admins}
+    ours_admins = {name(a) for a in load_escalation(str(db)).admins}
     expected = set(est.EXPECTED)
     negatives = {n for n in (*est.USERS, *est.ROLES) if n.startswith("n-")}
     ours_set = {name(r["principal"]) for r in ours_rows}

@@ -108,6 +108,7 @@ def test_privilege_escalation_question(estate: tuple[str, Collected], capsys: py
 
 
 def test_privesc_when_nobody_can_escalate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.collect.resolve import derive
     from awsgraph.model import Entity
     from awsgraph.store import open_store
 
@@ -117,7 +118,7 @@ def test_privesc_when_nobody_can_escalate(tmp_path: Path, capsys: pytest.Capture
     run_id = store.begin_run({})
     store.stage_entities(run_id, [Entity(boss, "aws_iam_user", ("User",), {"arn": boss, "accountId": est.ACCT}, raw={
         "UserName": "boss", "Arn": boss, "UserPolicyList": [{"PolicyName": "all", "PolicyDocument": est.EVERYTHING}]})])
-    store.finish_run(run_id, [], [], None, {})
+    store.finish_run(run_id, [], [], derive, {})  # privesc reads what derivation stored
     store.close()
     code, out = run(capsys, "privesc", "--db", db)
     assert code == 0 and "no user or role can become an administrator" in out.out and "1 already are" in out.out

@@ -5,6 +5,11 @@ peering names a VPC by id, a DNS record names a host by name or address, an SCP 
 targets by id. The store indexes every collected entity's identities, so that deriving one
 account can find what it names in another (``GraphView.find``), and so that a change to an
 entity re-derives exactly the accounts that named it.
+
+Two kinds run the other way, so that a caller's account can ask who names *it*: a role is
+found by whom its trust policy admits (``trusts``: a principal ARN, ``acct:<id>`` or ``*``),
+which is how escalation finds the roles of other accounts a principal may assume; an inline
+policy is found by the ARN of the user, group or role it belongs to (``policy-owner``).
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ from typing import Any
 from awsgraph.analysis.common import arn_of, dicts, mapping
 from awsgraph.analysis.mapped import HOST_TYPES, dns_name, names_and_ips
 from awsgraph.analysis.view import Record
+from awsgraph.iam.policy import load_document, parse_policy
 
 KEY, ARN, PRINCIPAL, VPC, DNS, IP, DOMAIN, BUCKET = "key", "arn", "principal", "vpc", "dns", "ip", "domain", "bucket"
 ORG_NODE, SCP_TARGET = "org-node", "scp-target"
-KINDS = (KEY, ARN, PRINCIPAL, VPC, DNS, IP, DOMAIN, BUCKET, ORG_NODE, SCP_TARGET)
+TRUSTS, POLICY_OWNER = "trusts", "policy-owner"
+KINDS = (KEY, ARN, PRINCIPAL, VPC, DNS, IP, DOMAIN, BUCKET, ORG_NODE, SCP_TARGET, TRUSTS, POLICY_OWNER)
+MAX_TRUSTED = 256  # ``trusts`` identities kept per role (AWS caps a trust policy at 4,096 characters)
+INLINE_POLICY_TYPES = ("aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role_policy")
 
 PRINCIPAL_TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_saml_provider",
                    "aws_iam_oidc_provider")
@@ -29,7 +38,53 @@ _TYPED = {
     DOMAIN: frozenset({"aws_route53_domain", "domain"}), BUCKET: frozenset({"aws_s3_bucket"}),
     ORG_NODE: frozenset({"aws_organization", "aws_organizations_ou"}),
     SCP_TARGET: frozenset({"aws_organizations_policy"}),
+    TRUSTS: frozenset({"aws_iam_role"}), POLICY_OWNER: frozenset(INLINE_POLICY_TYPES),
 }
+
+
+def trust_document(rec: Record) -> dict[str, Any]:
+    """A role's trust policy document ({} when it has none or it cannot be read)."""
+    raw = rec.raw or {}
+    doc = raw.get("AssumeRolePolicyDocument") or rec.props.get("assumeRolePolicyDocument")
+    if isinstance(doc, str) and doc.startswith("%7B"):
+        from urllib.parse import unquote
+
+        doc = unquote(doc)
+    try:
+        return load_document(doc)
+    except (ValueError, TypeError):
+        return {}
+
+
+def trust_key(entry: str) -> str:
+    """How a trust policy's ``AWS`` principal entry is indexed: ``*``, ``acct:<id>`` for an
+    account (``<id>`` or ``arn:...:iam::<id>:root``), else the principal ARN as written."""
+    entry = entry.strip()
+    if entry == "*":
+        return "*"
+    if entry.isdigit():
+        return f"acct:{entry}"
+    parts = entry.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
+        return f"acct:{parts[4]}"
+    return entry
+
+
+def trusted_keys(doc: dict[str, Any]) -> list[str]:
+    """:func:`trust_key` of every principal the Allow statements of a trust policy name
+    (``*`` for a ``NotPrincipal``), at most :data:`MAX_TRUSTED`."""
+    out: dict[str, None] = {}
+    for st in parse_policy(doc, "trust"):
+        if not st.allow or st.principals is None:
+            continue
+        if st.not_principal:
+            out["*"] = None
+            continue
+        for ptype, entries in st.principals.items():
+            if ptype.lower() == "aws":
+                for e in entries:
+                    out[trust_key(e)] = None
+    return list(out)[:MAX_TRUSTED]
 
 
 def principal_id(account: str, kind: str, name: str) -> str:
@@ -78,6 +133,12 @@ def identities(rec: Record, kinds: Iterable[str] | None = None) -> Iterator[tupl
         ids = [str(t) for t in targets] if isinstance(targets, list) else [
             str(t["TargetId"]) for t in dicts(raw.get("Targets")) if t.get("TargetId")]
         yield from ((SCP_TARGET, t) for t in sorted(set(ids)))
+    if TRUSTS in wanted and rec.type in _TYPED[TRUSTS] and "/aws-service-role/" not in (arn_of(rec) or rec.key):
+        yield from ((TRUSTS, k) for k in trusted_keys(trust_document(rec)))
+    if POLICY_OWNER in wanted and rec.type in _TYPED[POLICY_OWNER]:
+        owner = raw.get("OwnerArn") or rec.props.get("ownerArn")
+        if owner:
+            yield POLICY_OWNER, str(owner)
 
 
 def record_identities(key: str, etype: str, props: dict[str, Any], raw: dict[str, Any]

@@ -5,6 +5,17 @@ other grants on ``*`` -> each named service's ``aws_<svc>`` entity; specific ARN
 -> the matching entities, found through an ARN index and kept only when one of the
 statement's actions applies to that entity's resource type (so ``ec2:*`` never reaches a
 bucket and ``s3:GetObject`` on ``bucket/*`` reaches the bucket with ``objectLevel``).
+
+Other accounts: a statement grants nothing in another account by itself; the resource's own
+policy there must admit the caller's account too (AWS needs both). So an ARN naming a resource
+of another account of the graph (found through the view's ``foreign`` lookup) gets an edge,
+marked ``crossAccount``, only when that resource's policy (a role's trust policy, a bucket, key
+or queue policy) admits the policy's account: a principal of it, the account, or ``*``; a
+resource type without resource policies (an instance) is never reached from another account.
+A wildcard pattern is matched in the policy's own account only: access it could give elsewhere
+exists only where a resource there admits this account, and that resource's account derives it
+as the resource-policy edge (``resource ALLOWS account-or-principal``, in
+:mod:`awsgraph.analysis.resource_policies`); J1QL joins the two sides.
 """
 
 from __future__ import annotations
@@ -219,12 +230,18 @@ class PolicyMapper:
             self.placeholders[key] = service_placeholder(account, service)
         return key, service_type(service), True
 
-    def _elsewhere(self, pattern: str) -> list[tuple[str, Record]]:
-        """A resource of another account of the graph, named by its exact ARN (a wildcard
-        pattern is matched in the policy's own account only: it cannot say whose resources)."""
+    def _elsewhere(self, pattern: str, account: str) -> list[tuple[str, Record]]:
+        """A resource of another account of the graph, named by its exact ARN, whose own policy
+        admits ``account`` (a wildcard pattern is matched in the policy's own account only)."""
         if any(c in pattern for c in "*?$") or self.view.foreign is None:
             return []
-        return [(arn_of(r) or pattern, r) for r in self.view.find("arn", pattern) if r.type not in POLICY_TYPES]
+        out = []
+        for r in self.view.find("arn", pattern):
+            if r.type in POLICY_TYPES or (r.account or arn_account(arn_of(r))) == account:
+                continue
+            if admits(self.view.with_raw(r), account):
+                out.append((arn_of(r) or pattern, r))
+        return out
 
     def targets(self, st: Statement, account: str, context: Mapping[str, Any] | None
                 ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
@@ -250,17 +267,19 @@ class PolicyMapper:
                     key, typ, ph = self._service_target(account, svc)
                     yield key, typ, ph, _base_props(st, grant, infos, {svc})
                 continue
-            yield from self._arn_targets(st, grant, pattern, context)
+            yield from self._arn_targets(st, grant, pattern, context, account)
 
-    def _arn_targets(self, st: Statement, grant: _Grant, pattern: str, context: Mapping[str, Any] | None
-                     ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
+    def _arn_targets(self, st: Statement, grant: _Grant, pattern: str, context: Mapping[str, Any] | None,
+                     account: str) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         parts = pattern.split(":", 5)
         if len(parts) == 6 and parts[2] == "s3" and not parts[3] and not parts[4]:
-            yield from self._s3_targets(st, grant, pattern, context)
+            yield from self._s3_targets(st, grant, pattern, context, account)
             return
         # Every target of one resource type gets the same edge properties: compute them once.
         memo: dict[tuple[str, str | None], dict[str, Any] | None] = {}
-        for arn, rec in self.index.match(pattern, context) or self._elsewhere(pattern):
+        found = self.index.match(pattern, context)
+        cross = not found
+        for arn, rec in found or self._elsewhere(pattern, account):
             service = arn.split(":", 5)[2]
             rtype = action_table.resource_type_of(arn)
             if (service, rtype) not in memo:
@@ -271,17 +290,19 @@ class PolicyMapper:
                 )
             props = memo[(service, rtype)]
             if props is not None:
-                yield rec.key, rec.type, False, dict(props)
+                yield rec.key, rec.type, False, {**props, "crossAccount": True} if cross else dict(props)
 
-    def _s3_targets(self, st: Statement, grant: _Grant, pattern: str, context: Mapping[str, Any] | None
-                    ) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
+    def _s3_targets(self, st: Statement, grant: _Grant, pattern: str, context: Mapping[str, Any] | None,
+                    account: str) -> Iterator[tuple[str, str, bool, dict[str, Any]]]:
         try:
             test = matcher(pattern, context)
         except Unresolved:
             return
         bucket_part = pattern.split("/", 1)[0]
         memo: dict[tuple[bool, bool], dict[str, Any] | None] = {}
-        for arn, rec in self.index.match(bucket_part, context) or self._elsewhere(bucket_part):
+        found = self.index.match(bucket_part, context)
+        cross = not found
+        for arn, rec in found or self._elsewhere(bucket_part, account):
             if rec.type != "aws_s3_bucket" and action_table.resource_type_of(arn) != "bucket":
                 continue
             bucket_level = test(arn)
@@ -290,7 +311,29 @@ class PolicyMapper:
                 memo[(bucket_level, object_level)] = _s3_props(st, grant, bucket_level, object_level)
             props = memo[(bucket_level, object_level)]
             if props is not None:
-                yield rec.key, rec.type, False, dict(props)
+                yield rec.key, rec.type, False, {**props, "crossAccount": True} if cross else dict(props)
+
+
+def admits(rec: Record, account: str) -> bool:
+    """Whether a resource's own policy (a role's trust policy) lets principals of ``account`` in:
+    an Allow naming the account, one of its principals, or anyone."""
+    from awsgraph.analysis.identity import trust_document, trust_key
+    from awsgraph.analysis.resource_policies import resource_policy_document
+
+    doc = trust_document(rec) if rec.type == "aws_iam_role" else resource_policy_document(rec)
+    for st in parse_policy(doc, "resource"):
+        if not st.allow or st.principals is None:
+            continue
+        if st.not_principal:
+            return True
+        for ptype, entries in st.principals.items():
+            if ptype.lower() != "aws":
+                continue
+            for e in entries:
+                key = trust_key(e)
+                if key in ("*", f"acct:{account}") or arn_account(key) == account:
+                    return True
+    return False
 
 
 def _s3_props(st: Statement, grant: _Grant, bucket_level: bool, object_level: bool) -> dict[str, Any] | None:

@@ -12,6 +12,13 @@ Candidates are found from the resource patterns of the principal's own Allow sta
 for ``sts:AssumeRole``, from the trust policies that name the principal or its account), so a
 principal is never compared with every other one; each candidate is then decided exactly.
 
+Deriving one account (a view with a ``foreign`` lookup) also finds the roles of other accounts
+its principals may assume: the edge belongs to the caller's account, decided with the caller's
+policies and SCPs and the role's trust policy, and the role's own policies decide whether it is
+an administrator the path ends at. Longer chains through other accounts (a role there that
+escalates further there) are joined from the stored edges by ``awsgraph privesc``
+(:func:`shortest_paths` over the whole graph).
+
 SCPs come from an optional provider ``scps_for_account(account) -> levels | None`` (root,
 then OUs, then the account, each a list of policy documents; ``None``: not subject to SCPs).
 """
@@ -22,7 +29,7 @@ import heapq
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from awsgraph.analysis.common import merge_props
@@ -89,9 +96,14 @@ class Escalation:
     actors: dict[str, Actor]
     admins: dict[str, bool]  # administrator ARN -> only conditionally
     edges: list[Edge]
+    foreign: dict[str, Actor] = field(default_factory=dict)  # other accounts' roles the edges reach
+    foreign_admins: dict[str, bool] = field(default_factory=dict)  # those of them that are administrators
 
     def paths(self) -> dict[str, Path]:
-        return shortest_paths(self.admins, self.edges)
+        return shortest_paths({**self.foreign_admins, **self.admins}, self.edges)
+
+    def actor(self, arn: str) -> Actor:
+        return self.actors.get(arn) or self.foreign[arn]
 
 
 def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Escalation:
@@ -121,7 +133,59 @@ def analyse(view: GraphView, scps_for_account: ScpProvider | None = None) -> Esc
         for (dst, tid), (target, cond, through) in merged.items():
             edges.append(Edge(a.arn, dst, tid, cond, tuple(sorted(through)), a.account != target.account))
     edges.sort(key=lambda e: (e.source, e.target, e.technique))
-    return Escalation(an.actors, admins, edges)
+    foreign: dict[str, Actor] = {}
+    foreign_admins: dict[str, bool] = {}
+    if an.foreign:  # roles of other accounts (a view of one account with a lookup)
+        for arn in sorted({e.target for e in edges if e.target in an.foreign}):
+            foreign[arn] = an.foreign[arn]
+            d = an.foreign_admin(foreign[arn])
+            if d.allowed:
+                foreign_admins[arn] = d.conditional
+    return Escalation(an.actors, admins, edges, foreign, foreign_admins)
+
+
+@dataclass
+class StoredEscalation:
+    """The escalation part of a stored graph: every account's MANAGES edges and administrators."""
+
+    principals: dict[str, str]  # user or role ARN -> entity type
+    admins: dict[str, bool]
+    edges: list[Edge]
+
+    def paths(self) -> dict[str, Path]:
+        return shortest_paths(self.admins, self.edges)
+
+
+def stored_escalation(principals: Iterable[tuple[str, dict[str, Any]]], relationships: Iterable[dict[str, Any]]
+                      ) -> StoredEscalation:
+    """Administrators and escalation edges as each account's derivation stored them.
+
+    ``principals``: (key, J1 properties) of the users and roles; ``relationships``: J1 objects
+    of (at least) their MANAGES relationships. Edges of every account join here, so a path may
+    cross accounts any number of times (a principal assumes a role elsewhere that escalates there).
+    """
+    arns: dict[str, str] = {}
+    types: dict[str, str] = {}
+    admins: dict[str, bool] = {}
+    for key, props in principals:
+        arn = props.get("arn")
+        arn = str(arn) if isinstance(arn, str) and arn.startswith("arn:") else key
+        arns[key] = arn
+        types[arn] = str(props.get("_type") or "")
+        if props.get("administrator") is True:
+            admins[arn] = props.get("administratorConditional") is True
+    edges: list[Edge] = []
+    for r in relationships:
+        if r.get("_class") != VERB or r.get("escalation") is not True or r.get("technique") not in BY_ID:
+            continue
+        src, dst = arns.get(str(r.get("_fromEntityKey"))), arns.get(str(r.get("_toEntityKey")))
+        if src is None or dst is None or src in admins:
+            continue
+        via = tuple(v for v in str(r.get("via") or "").split(",") if v)
+        edges.append(Edge(src, dst, str(r["technique"]), r.get("conditional") is True, via,
+                          r.get("crossAccount") is True))
+    edges.sort(key=lambda e: (e.source, e.target, e.technique))
+    return StoredEscalation(types, admins, edges)
 
 
 def shortest_paths(admins: Mapping[str, bool], edges: Iterable[Edge]) -> dict[str, Path]:
@@ -188,7 +252,7 @@ def escalation_edges(view: GraphView, scps_for_account: ScpProvider | None = Non
     result = analyse(view, scps_for_account)
     actors = result.actors
     for e in result.edges:
-        src, dst = actors[e.source], actors[e.target]
+        src, dst = actors[e.source], result.actor(e.target)
         t = BY_ID[e.technique]
         props: dict[str, Any] = {
             "escalation": True, "technique": t.id, "techniqueKind": t.kind, "actions": ",".join(t.actions),
@@ -205,5 +269,5 @@ def escalation_edges(view: GraphView, scps_for_account: ScpProvider | None = Non
             "escalationPath": describe_path(path), "escalationConditional": path.conditional})
 
 
-__all__ = ["VERB", "Actor", "Edge", "Escalation", "Path", "ScpProvider", "analyse", "describe_path",
-           "escalation_edges", "no_scps", "scp_provider", "shortest_paths"]
+__all__ = ["VERB", "Actor", "Edge", "Escalation", "Path", "ScpProvider", "StoredEscalation", "analyse",
+           "describe_path", "escalation_edges", "no_scps", "scp_provider", "shortest_paths", "stored_escalation"]

@@ -3,6 +3,13 @@
 Candidates come from the resource patterns of the principal's own Allow statements (and, for
 ``sts:AssumeRole``, from the trust policies that name the principal or its account), so a
 principal is never compared with every other one; each candidate is then decided exactly.
+
+When the view holds one account of a larger graph, the roles of *other* accounts a principal
+may assume are found through the view's ``foreign`` lookup by whom their trust policies name
+(identity kind ``trusts``: the principal's ARN, its account, ``*``); the lookup records each
+question, so a change to such a role derives the caller's account again. Such a role's own
+policies are read (and recorded) only when an edge reaches it, to decide whether it is an
+administrator.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from awsgraph.analysis.common import ArnIndex, arn_of, dicts, tags_of
+from awsgraph.analysis.common import ArnIndex, arn_of, dicts, mapping, tags_of
+from awsgraph.analysis.identity import ARN, INLINE_POLICY_TYPES, KEY, POLICY_OWNER, TRUSTS, trust_key
 from awsgraph.analysis.privesc_actors import Actor, ScpProvider, account_of, build_actors
 from awsgraph.analysis.view import GraphView, Record
 from awsgraph.analysis.workload_roles import instance_profile_of
@@ -67,6 +75,8 @@ class Checks:
         self._service_roles: dict[str, set[str]] = {}
         self._patterns: dict[tuple[str, str], list[str]] = {}
         self._admin: dict[str, Decision] = {}
+        self.foreign: dict[str, Actor] = {}  # roles of other accounts found through trust lookups
+        self._trusting: dict[str, list[Actor]] = {}
 
     # -- evaluation --------------------------------------------------------------------
     def scps(self, account: str) -> list[list[Policy]] | None:
@@ -244,6 +254,61 @@ class Checks:
                 out[k].append(role)
         return out
 
+    # -- other accounts ------------------------------------------------------------------
+    def trusting_elsewhere(self, who: str) -> list[Actor]:
+        """Roles of other accounts whose trust policy names ``who`` (a :func:`trust_key`)."""
+        found = self._trusting.get(who)
+        if found is None:
+            found = []
+            for rec in self.view.elsewhere(TRUSTS, who):
+                if rec.type != "aws_iam_role":
+                    continue
+                role = self.foreign_role(rec)
+                if role is not None:
+                    found.append(role)
+            self._trusting[who] = found
+        return found
+
+    def foreign_role(self, rec: Record) -> Actor | None:
+        """A role of another account as an assume-role target: its trust, not yet its policies."""
+        arn = arn_of(rec)
+        if not arn:
+            return None
+        got = self.foreign.get(arn)
+        if got is None:
+            full = self.view.with_raw(rec)
+            got = build_actors(GraphView([full]), Directory([Rec(full.key, full.type, full.props, full.raw)])).get(arn)
+            if got is None or got.service_linked or got.trust is None:
+                return None
+            plain = _plain_account_trust(got.trust)
+            if plain is not None:
+                self.plain_trust[arn] = plain
+            self.foreign[arn] = got
+        return got
+
+    def foreign_admin(self, role: Actor) -> Decision:
+        """Whether a role of another account is an administrator: its own policies (managed,
+        inline, boundary, read through the lookup) under its own account's SCPs."""
+        found = self._admin.get(role.arn)
+        if found is not None:
+            return found
+        related = [role.rec]
+        raw = role.rec.raw or {}
+        boundary = mapping(raw.get("PermissionsBoundary")).get("PermissionsBoundaryArn")
+        for parn in [str(p.get("PolicyArn")) for p in dicts(raw.get("AttachedManagedPolicies"))] + (
+                [str(boundary)] if boundary else []):
+            # an AWS-managed policy is stored once per account that uses it: the role's account's copy
+            name = f"{parn}|{role.account}" if ":iam::aws:policy/" in parn else parn
+            hits = [r for r in (self.view.find(KEY, name) or self.view.find(ARN, parn)) if r.type == "aws_iam_policy"]
+            if hits:
+                related.append(self.view.with_raw(hits[0]))
+        related += [self.view.with_raw(r) for r in self.view.elsewhere(POLICY_OWNER, role.arn)
+                    if r.type in INLINE_POLICY_TYPES]
+        directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in related)
+        full = build_actors(GraphView(related), directory).get(role.arn)
+        found = self._admin[role.arn] = self.decide(full, "*", "*") if full is not None else Decision("implicit_deny")
+        return found
+
     def service_roles(self, service: str) -> set[str]:
         """ARNs of the roles whose trust policy lets ``service`` assume them."""
         found = self._service_roles.get(service)
@@ -394,6 +459,10 @@ class Checks:
             else:
                 allowed = {r.key for r in self.candidates(a, "sts:AssumeRole", self.roles)}
                 named = named + [r for r in by_account if r.rec.key in allowed]
+        if self.view.foreign is not None and _names_other_accounts(self.patterns(a, "sts:AssumeRole"), a.account):
+            # another account's role needs the caller's own policy to allow it: ask only then
+            for who in (a.arn, f"acct:{a.account}", "*"):
+                named = named + self.trusting_elsewhere(who)
         seen: dict[str, Actor] = {}
         for role in named:
             if role is not a:
@@ -505,16 +574,16 @@ class Checks:
             found = self._workload_groups[key] = list(groups.values())
         return found
 
-def _trust_key(entry: str) -> str:
-    entry = entry.strip()
-    if entry == "*":
-        return "*"
-    if entry.isdigit():
-        return f"acct:{entry}"
-    parts = entry.split(":", 5)
-    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
-        return f"acct:{parts[4]}"
-    return entry
+_trust_key = trust_key
+
+
+def _names_other_accounts(patterns: list[str], account: str) -> bool:
+    """Whether any resource pattern may name something outside ``account``."""
+    for p in patterns:
+        parts = p.split(":", 5)
+        if len(parts) != 6 or parts[4] != account:
+            return True
+    return False
 
 
 def _arn_account(arn: str) -> str:

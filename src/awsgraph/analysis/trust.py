@@ -6,25 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from awsgraph.analysis.common import Edges, json_prop, record_account
+from awsgraph.analysis.identity import trust_document
 from awsgraph.analysis.principal_targets import PrincipalResolver
-from awsgraph.analysis.view import GraphView, Record
-from awsgraph.iam.policy import Statement, load_document, parse_policy
+from awsgraph.analysis.view import GraphView
+from awsgraph.iam.policy import Statement, parse_policy
 from awsgraph.model import Entity, Relationship
 
 ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
-
-
-def trust_document(rec: Record) -> dict[str, Any]:
-    raw = rec.raw or {}
-    doc = raw.get("AssumeRolePolicyDocument") or rec.props.get("assumeRolePolicyDocument")
-    if isinstance(doc, str) and doc.startswith("%7B"):
-        from urllib.parse import unquote
-
-        doc = unquote(doc)
-    try:
-        return load_document(doc)
-    except (ValueError, TypeError):
-        return {}
+__all__ = ["ASSUME_ACTIONS", "assume_actions", "trust_document", "trust_edges"]
 
 
 def _condition_keys(condition: Any) -> set[str]:

@@ -37,6 +37,10 @@ class Lookup(Protocol):
 
     def find(self, kind: str, value: str) -> list[Record]: ...
 
+    def raw(self, key: str) -> dict[str, Any]:
+        """The API record of an entity ``find`` returned (found records carry props only)."""
+        ...
+
 
 class GraphView:
     """Entities indexed by type and key, plus the relationships derived so far.
@@ -86,6 +90,17 @@ class GraphView:
         if found:
             return list(found)
         return self.foreign.find(kind, value) if self.foreign is not None else []
+
+    def elsewhere(self, kind: str, value: str) -> list[Record]:
+        """Records of other accounts named by an identity (none without a ``foreign`` lookup),
+        whatever this view holds: for questions whose answers are wanted from every account."""
+        return self.foreign.find(kind, value) if self.foreign is not None else []
+
+    def with_raw(self, rec: Record) -> Record:
+        """``rec`` with its API record: as it is when it has one, else read from ``foreign``."""
+        if rec.raw or self.foreign is None or rec.key in self._by_key:
+            return rec
+        return Record(rec.key, rec.type, rec.props, self.foreign.raw(rec.key))
 
     def types(self) -> list[str]:
         return sorted(self._by_type)

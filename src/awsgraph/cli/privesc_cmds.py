@@ -8,9 +8,7 @@ from typing import Any
 from awsgraph.cli.common import DEFAULT_DB, CliError, console
 from awsgraph.cli.output import inert, print_json, table
 
-# What the escalation analysis reads from the store.
-TYPES = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_policy", "aws_iam_user_policy",
-         "aws_iam_group_policy", "aws_iam_role_policy", "aws_lambda_function", "aws_instance", "aws_account")
+PRINCIPAL_TYPES = ("aws_iam_user", "aws_iam_role")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,32 +19,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_privesc)
 
 
-def load_view(db: str) -> Any:
-    from awsgraph.analysis.view import GraphView, Record
-    from awsgraph.store import open_store
-    from awsgraph.store.sqlite import StoreError
+def load_escalation(db: str) -> Any:
+    """The escalation edges and administrators the derivation of every account stored."""
+    from awsgraph.analysis.privesc import VERB, stored_escalation
+    from awsgraph.model.entity import relationship_type
+    from awsgraph.store import StoreError, open_store
 
     try:
         store = open_store(db)
     except (FileNotFoundError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     try:
-        records = []
-        for e in store.iter_entities(TYPES, with_raw=True):
-            raw = e.props.get("__raw__") or {}
-            records.append(Record(e.key, e.type, {k: v for k, v in e.props.items() if k != "__raw__"}, raw))
+        principals = [(e.key, e.props) for e in store.iter_entities(PRINCIPAL_TYPES)]
+        types = [relationship_type(a, VERB, b) for a in PRINCIPAL_TYPES for b in PRINCIPAL_TYPES]
+        return stored_escalation(principals, list(store.relationships_of_types(types)))
     finally:
         store.close()
-    return GraphView(records)
 
 
 def cmd_privesc(args: argparse.Namespace) -> int:
-    from awsgraph.analysis.privesc import analyse
-
-    result = analyse(load_view(args.db))
+    result = load_escalation(args.db)
     paths = result.paths()
     if args.principal:
-        if args.principal not in result.actors:
+        if args.principal not in result.principals:
             raise CliError(f"no user or role {args.principal!r} in {args.db}")
         paths = {k: v for k, v in paths.items() if k == args.principal}
     ordered = [paths[k] for k in sorted(paths)]
@@ -68,6 +63,7 @@ def cmd_privesc(args: argparse.Namespace) -> int:
     for p in ordered:
         steps = "\n".join(
             f"{i}. {e.technique}: {e.source} -> {e.target}" + (" (conditional)" if e.conditional else "")
+            + (" (another account)" if e.cross_account else "")
             for i, e in enumerate(p.steps, start=1))
         rows.add_row(inert(p.principal), inert(p.reaches), inert(steps))
     out.print(rows)

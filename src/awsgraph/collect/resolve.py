@@ -24,7 +24,7 @@ from awsgraph.model.entity import Entity, Relationship
 from awsgraph.store.base import Derived, StoredEntity
 
 # Bump when derivation changes what it produces: every account is derived again once.
-DERIVE_VERSION = "2"
+DERIVE_VERSION = "3"
 LINK = "link"
 
 _Index = dict[tuple[str, str], dict[str, list[tuple[str, str | None, str | None]]]]
@@ -168,6 +168,7 @@ class StoreLookup:
         self.account = account
         self.asked: set[tuple[str, str]] = set()
         self._cache: dict[tuple[str, str], list[Record]] = {}
+        self._raw: dict[str, dict[str, Any]] = {}
 
     def find(self, kind: str, value: str) -> list[Record]:
         if not value:
@@ -181,6 +182,17 @@ class StoreLookup:
             found = self._cache[key] = [
                 Record(e.key, e.type, e.props) for e in self.store.find_identity(kind, value)
                 if (e.account or "") != self.account]
+        return found
+
+    def raw(self, key: str) -> dict[str, Any]:
+        """The stored API record of an entity ``find`` returned (its policy documents, its trust).
+
+        Nothing new is recorded: the entity was found through an identity already asked, and
+        any change to it (its record included) re-derives this account through that one."""
+        found = self._raw.get(key)
+        if found is None:
+            got = self.store.raw_record(key)
+            found = self._raw[key] = got if isinstance(got, dict) else {}
         return found
 
 

@@ -205,5 +205,12 @@ def render_docs() -> str:
         "creates, under any name its policies allow; `function` / `instance` an existing function or",
         "instance running as the target role; `any-instance` any instance.",
         "",
+        "Across accounts only `sts-assume-role` applies (IAM actions act on the caller's own account). In an",
+        "organization each account's derivation finds the roles of other accounts whose trust policy names one",
+        "of its principals, its account or anyone, and decides the edge with the caller's policies and SCPs and",
+        "the role's trust policy; the edge belongs to the caller's account and goes when either side changes",
+        "so that it no longer holds. `awsgraph privesc` joins the stored edges of every account, so a path may",
+        "cross accounts several times.",
+        "",
     ]
     return "\n".join(lines)

@@ -278,11 +278,12 @@ QUESTIONS: tuple[Question, ...] = (
         id="privilege-escalation",
         title="Privilege escalation: users and roles that can take over another principal or grant themselves more",
         why="PassRole, policy writes, access keys and trust policies turn a modest principal into an administrator; "
-            "each edge is one technique the policy evaluator allows (`awsgraph privesc` gives whole paths).",
+            "each edge is one technique the policy evaluator allows, into other accounts too (assuming a role "
+            "whose trust admits the caller); `awsgraph privesc` gives whole paths, across accounts.",
         query="FIND (aws_iam_user|aws_iam_role) AS principal THAT MANAGES >> AS escalation (aws_iam_user|aws_iam_role) "
               "AS target WHERE escalation.escalation = true RETURN principal.name, principal.accountId, "
-              "escalation.technique, escalation.conditional, target.name, target.accountId, target.administrator, "
-              "principal.escalatesToAdmin, principal.escalationPath",
+              "escalation.technique, escalation.conditional, escalation.crossAccount, target.name, target.accountId, "
+              "target.administrator, principal.escalatesToAdmin, principal.escalationPath",
         tags=("iam",)),
     # --- attack paths: each row is a whole path from the Internet to what can be read or written.
     # They read the security-group ALLOWS edges by their generic properties (ingress, ipProtocol,

@@ -83,6 +83,13 @@ class GraphReads:
                 "SELECT props FROM relationships WHERE deleted_run IS NULL ORDER BY key LIMIT ?", (limit,)):
             yield self._doc(props)
 
+    def relationships_of_types(self, types: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Live relationships of each ``_type`` in ``types`` (an index lookup per type)."""
+        for rtype in types:
+            for (props,) in self._rows(
+                    "SELECT props FROM relationships WHERE type = ? AND deleted_run IS NULL ORDER BY key", (rtype,)):
+                yield self._doc(props)
+
     def neighbours(self, key: str, *, outgoing: bool, cap: int) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """Up to ``cap`` live relationships from (or to) ``key``, each with the entity at its other end."""
         here, there = ("from_key", "to_key") if outgoing else ("to_key", "from_key")
