@@ -64,3 +64,19 @@ def test_expand_agrees_with_matching_every_action() -> None:
                     "s3:NoSuchAction", "nosuch:Get*", "sts:AssumeRole"):
         brute = {a.full for a in everything if action_matches(pattern, a.full)}
         assert {a.full for a in actions.expand(pattern)} == brute, pattern
+
+
+def test_resource_types_match_whatever_case_aws_spells_them() -> None:
+    """Actions name their resource types as AWS spells them (``Secret``, ``autoScalingGroup``); the
+    resource table and resource_type_of() use lower case. A grant on a secret's or a group's ARN
+    must apply to it, or the policy analysis draws no ALLOWS edge to it."""
+    secret = "arn:aws:secretsmanager:us-east-1:1:secret:db-creds-AbCdEf"
+    get = actions.lookup("secretsmanager:GetSecretValue")
+    assert get is not None and actions.resource_type_of(secret) in get.resource_types
+    assert actions.applies_to(get, secret)
+    gets = actions.expand("secretsmanager:Get*")
+    assert any(a.name == "GetSecretValue" and "secret" in a.resource_types for a in gets)
+    group = "arn:aws:autoscaling:us-east-1:1:autoScalingGroup:0f1e:autoScalingGroupName/web"
+    update = actions.lookup("autoscaling:UpdateAutoScalingGroup")
+    assert update is not None and actions.applies_to(update, group)
+    assert actions.resource_type_of(group) in update.resource_types

@@ -51,7 +51,9 @@ def _service_actions(service: str) -> tuple[ActionInfo, ...]:
 
 @cache
 def _types(types: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(types)  # most actions share a handful of resource-type sets
+    # Lower case, as the snapshot's resource keys and resource_type_of() are: an action lists its
+    # types as AWS spells them (``Secret``, ``autoScalingGroup``), the resource table in lower case.
+    return frozenset(t.lower() for t in types)  # most actions share a handful of resource-type sets
 
 
 def services() -> list[str]:
@@ -118,7 +120,7 @@ def lookup(action: str) -> ActionInfo | None:
     row = data["actions"].get(name.lower())
     if not row:
         return None
-    return ActionInfo(svc.lower(), row[0], row[1], frozenset(row[2]))
+    return ActionInfo(svc.lower(), row[0], row[1], _types(tuple(row[2])))
 
 
 _TEMPLATE_VAR = re.compile(r"\$\{[^}]+\}")
