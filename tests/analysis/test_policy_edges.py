@@ -1,6 +1,8 @@
 # ruff: noqa: E501  (fixture records read better on one line)
 from __future__ import annotations
 
+import json
+
 from analysis_records import ACCT, account, bucket, edges, managed_policy, out_of, rec, role_policy
 
 from awsgraph.analysis.policy_edges import policy_edges
@@ -192,3 +194,50 @@ def test_username_variable_resolves_for_each_user_the_policy_reaches():
     _, rels = out_of(estate(self_service, group, group_inline, *users), policy_edges)
     got = {(r.from_type, r.to_key.rsplit("/", 1)[-1]) for r in rels}
     assert got == {("aws_iam_policy", "ann"), ("aws_iam_policy", "ben"), ("aws_iam_group_policy", "ben")}
+
+
+SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:prod/db-AbCdEf"
+
+
+def _secret_edge(*statements, extra=()):
+    records = [*estate(managed_policy("p", *statements)), rec(SECRET, "aws_secretsmanager_secret"), *extra]
+    return edges(out_of(records, policy_edges)[1], "ALLOWS").get((POLICY, SECRET))
+
+
+def test_a_grant_on_a_secret_says_whether_it_reads_the_value():
+    """GetSecretValue (named, by a wildcard, or by secretsmanager:*) reads the secret; DescribeSecret only
+    its metadata. Both reach the secret (Secret, not secret: the action table's spelling)."""
+    by_name = f"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:prod/db-*"
+    for action, reads in (("secretsmanager:GetSecretValue", True), ("secretsmanager:Get*", True),
+                          ("secretsmanager:*", True), ("secretsmanager:DescribeSecret", False)):
+        edge = _secret_edge(allow(action, by_name))
+        assert edge is not None, action
+        assert edge.props["readsSecretValue"] is reads and edge.props["read"] is True, action
+    assert _secret_edge(allow("s3:GetObject", by_name)) is None
+    assert "readsSecretValue" not in edges(out_of(estate(managed_policy("p", allow("s3:ListBucket", "arn:aws:s3:::data"))),
+                                                  policy_edges)[1])[(POLICY, "arn:aws:s3:::data")].props
+
+
+def test_an_scp_denying_get_secret_value_leaves_a_metadata_grant():
+    from awsgraph.analysis import Record
+
+    org, path = "o-abc", "o-abc/r-1/"
+    scp = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                                  {"Effect": "Deny", "Action": "secretsmanager:GetSecretValue",
+                                                   "Resource": "*"}]}
+    org_records = [
+        Record("org", "aws_organization", {"organizationId": org, "masterAccountId": "999999999999",
+                                           "featureSet": "ALL", "rootId": "r-1", "scpEnabled": True}),
+        Record("p/deny", "aws_organizations_policy", {"organizationId": org, "content": json.dumps(scp),
+                                                      "targetIds": ["r-1", ACCT]}),
+    ]
+    member = rec(f"aws:account:{ACCT}", "aws_account", {}, accountId=ACCT, organizationId=org, orgPath=path)
+    records = [member, *estate(managed_policy("p", allow(["secretsmanager:GetSecretValue",
+                                                          "secretsmanager:DescribeSecret"], SECRET)))[1:],
+               rec(SECRET, "aws_secretsmanager_secret"), *org_records]
+    edge = edges(out_of(records, policy_edges)[1], "ALLOWS")[(POLICY, SECRET)]
+    assert edge.props["scpDenied"] == "secretsmanager:GetSecretValue"
+    assert edge.props["readsSecretValue"] is False and edge.props["read"] is True
+    # the SCP alone changes the answer
+    assert _secret_edge(allow(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], SECRET)
+                        ).props["readsSecretValue"] is True

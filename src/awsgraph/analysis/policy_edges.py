@@ -288,6 +288,7 @@ class PolicyMapper:
                     _base_props(st, grant, infos, {service})
                     if infos or grant.admin else None
                 )
+                _mark_secret_value(memo[(service, rtype)], grant, infos, service, rtype)
             props = memo[(service, rtype)]
             if props is not None:
                 yield rec.key, rec.type, False, {**props, "crossAccount": True} if cross else dict(props)
@@ -312,6 +313,17 @@ class PolicyMapper:
             props = memo[(bucket_level, object_level)]
             if props is not None:
                 yield rec.key, rec.type, False, {**props, "crossAccount": True} if cross else dict(props)
+
+
+SECRET_VALUE_ACTION = "secretsmanager:GetSecretValue"
+
+
+def _mark_secret_value(props: dict[str, Any] | None, grant: _Grant, infos: list[ActionInfo], service: str,
+                       rtype: str | None) -> None:
+    """On an edge to a Secrets Manager secret, ``readsSecretValue``: whether the grant reads the
+    secret itself (``GetSecretValue``), not only its metadata (``DescribeSecret``, ``ListSecrets``)."""
+    if props is not None and service == "secretsmanager" and rtype == "secret":
+        props["readsSecretValue"] = grant.admin or any(i.full == SECRET_VALUE_ACTION for i in infos)
 
 
 def admits(rec: Record, account: str) -> bool:
@@ -447,4 +459,6 @@ def _apply_scps(rel: Relationship, gate: ScpGate) -> bool:
     if denied:
         rel.props["scpLimited"] = True
         rel.props["scpDenied"] = ",".join(denied[:100])
+        if rel.props.get("readsSecretValue") and SECRET_VALUE_ACTION.lower() in {d.lower() for d in denied}:
+            rel.props["readsSecretValue"] = False
     return True

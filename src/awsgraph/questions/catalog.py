@@ -31,6 +31,10 @@ EXPOSURE = Derived("exposedToInternet", ("aws_subnet", "aws_route_table", "aws_n
                                          "aws_eni"))
 BUCKET_POLICY = Derived("public", ("aws_s3_bucket_policy",))
 ESCALATION = Derived("escalation", ("aws_iam_group", "aws_iam_policy"))
+# An attack path reaches a secret when the grant reads its value (GetSecretValue) or changes it; a grant
+# of its metadata alone (DescribeSecret) is no path. Other data stores count for any grant, as before.
+SECRET_GRANT = ("(data._type != 'aws_secretsmanager_secret' OR grant.readsSecretValue = true "
+                "OR grant.write = true)")
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -300,9 +304,11 @@ QUESTIONS: tuple[Question, ...] = (
             "credentials); every data store the role's policies reach is one step from the Internet.",
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
-              "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "(DataStore|CryptoKey|Secret) AS data WHERE rule.ingress = true AND host.exposedToInternet = true "
+              f"AND {SECRET_GRANT} "
               "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
-              "role.name, policy.name, grant.read, grant.write, data._type, data.displayName, data.accountId",
+              "role.name, policy.name, grant.read, grant.write, grant.readsSecretValue, data._type, data.displayName, "
+              "data.accountId",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-internet-sensitive-data",
@@ -311,11 +317,11 @@ QUESTIONS: tuple[Question, ...] = (
             "the row shows the port, the host, the role, the policy and the store.",
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
-              "(DataStore|CryptoKey) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
-              "WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "(DataStore|CryptoKey|Secret) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
+              f"WHERE rule.ingress = true AND host.exposedToInternet = true AND {SECRET_GRANT} "
               "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, "
-              "host.accountId, role.name, policy.name, grant.read, grant.write, data._type, data.displayName, "
-              "data.tag.PII, data.tag.PHI, data.tag.PCI",
+              "host.accountId, role.name, policy.name, grant.read, grant.write, grant.readsSecretValue, data._type, "
+              "data.displayName, data.tag.PII, data.tag.PHI, data.tag.PCI",
         tags=("attack-path", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-internet-lb-data",
@@ -324,19 +330,21 @@ QUESTIONS: tuple[Question, ...] = (
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> (aws_alb|aws_nlb) AS lb "
               "THAT CONNECTS >> aws_lb_target_group AS tg THAT HAS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
-              "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND lb.exposedToInternet = true "
+              "(DataStore|CryptoKey|Secret) AS data WHERE rule.ingress = true AND lb.exposedToInternet = true "
+              f"AND {SECRET_GRANT} "
               "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
-              "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, data._type, "
-              "data.displayName",
+              "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, "
+              "grant.readsSecretValue, data._type, data.displayName",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-public-function-data",
         title="Attack paths: public Lambda function URL -> its role -> data it may read or write",
         why="A function URL without authentication runs the function for anyone on the Internet, with its role.",
         query="FIND aws_lambda_function WITH publicUrl = true AS fn THAT HAS >> aws_iam_role AS role "
-              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
+              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey|Secret) AS data "
+              f"WHERE {SECRET_GRANT} "
               "RETURN fn.displayName, fn.functionUrl, fn.region, fn.accountId, role.name, policy.name, grant.read, "
-              "grant.write, data._type, data.displayName",
+              "grant.write, grant.readsSecretValue, data._type, data.displayName",
         tags=("attack-path", "iam", "data")),
     Question(
         id="attack-path-internet-host-admin",
@@ -356,9 +364,10 @@ QUESTIONS: tuple[Question, ...] = (
             "role, take over a user) widens what the foothold reaches.",
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT MANAGES >> AS escalation (aws_iam_role|aws_iam_user) AS next "
-              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey) AS data "
-              "WHERE rule.ingress = true AND host.exposedToInternet = true "
+              "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey|Secret) AS data "
+              f"WHERE rule.ingress = true AND host.exposedToInternet = true AND {SECRET_GRANT} "
               "RETURN rule.fromPort, rule.toPort, host.displayName, host.region, host.accountId, role.name, "
-              "escalation.technique, next.name, policy.name, grant.read, grant.write, data._type, data.displayName",
+              "escalation.technique, next.name, policy.name, grant.read, grant.write, grant.readsSecretValue, "
+              "data._type, data.displayName",
         tags=("attack-path", "iam", "data"), needs=(EXPOSURE, ESCALATION)),
 )
