@@ -20,7 +20,8 @@ from awsgraph.sandbox.demo_account import DEMO_ACCOUNT, DEMO_REGIONS, DEMO_ROLE_
 from awsgraph.sandbox.seed import core_ec2, core_iam, core_kms, core_s3
 
 # Values planted in the estate that must never appear in awsgraph's output.
-PLANTED_SECRETS = ("hunter2-demo-db-password", "sk_live_demo_51HxSECRET", "demo-lambda-env-secret-value")
+PLANTED_SECRETS = ("hunter2-demo-db-password", "sk_live_demo_51HxSECRET", "demo-lambda-env-secret-value",
+                   "demo-secretsmanager-value-5e2b")
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Compute, container and data-store services in each region: Lambda, ECS, EKS, ECR, Batch,
-Auto Scaling, EFS, RDS, Redshift, DynamoDB, ElastiCache and OpenSearch/Elasticsearch.
+Auto Scaling, EFS, RDS, Redshift, DynamoDB, ElastiCache, OpenSearch/Elasticsearch and Secrets Manager.
 
 Risky on purpose: a public RDS instance with a publicly restorable snapshot, an unencrypted
 Redshift cluster open to the internet, a Lambda function whose environment holds a secret (the
-collector keeps only the variable names) and an OpenSearch domain outside any VPC.
+collector keeps only the variable names), an OpenSearch domain outside any VPC and a Secrets Manager
+secret whose value the collector never reads.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from awsgraph.sandbox.seed import Estate
 
 LAMBDA_SECRET = "demo-lambda-env-secret-value"  # listed in PLANTED_SECRETS
+SECRETSMANAGER_VALUE = "demo-secretsmanager-value-5e2b"  # listed in PLANTED_SECRETS
 
 
 def _trust(service: str) -> str:
@@ -347,6 +349,16 @@ def _dynamodb(estate: Estate, region: str, kms_key: str) -> None:
     ddb.create_table(TableName="acme-sessions", **keys)
 
 
+def _secrets(estate: Estate, region: str, kms_key: str) -> None:
+    estate.client("secretsmanager", region).create_secret(
+        Name="acme/orders-db",
+        Description="orders database credentials",
+        SecretString=json.dumps({"username": "app", "password": SECRETSMANAGER_VALUE}),
+        Tags=[{"Key": "PII", "Value": "true"}],
+        **({"KmsKeyId": kms_key} if kms_key else {}),
+    )
+
+
 def _elasticache(estate: Estate, region: str, net: dict[str, Any]) -> None:
     ec = estate.client("elasticache", region)
     ec.create_cache_subnet_group(
@@ -424,6 +436,7 @@ def seed(estate: Estate) -> None:
         _rds(estate, region, net, kms_key)
         _redshift(estate, region, net)
         _dynamodb(estate, region, kms_key)
+        _secrets(estate, region, kms_key)
         _elasticache(estate, region, net)
         _search(estate, region, net)
         _eks(estate, region, net, roles)
