@@ -143,10 +143,17 @@ def rel(rels: list[dict[str, Any]], frm: str, verb: str, to: str) -> dict[str, A
                  and r["_toEntityKey"] == to), None)
 
 
+ASSUMED: list[dict[str, Any]] = []  # the AssumeRole requests of the first run, as sent
+
+
 @pytest.fixture(scope="module")
 def first_run(estate: Org, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, OrgSummary]:
     db = str(tmp_path_factory.mktemp("org") / "org.db")
-    return db, org_run(db)
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        ASSUMED.append(dict(params))
+
+    return db, org_run(db, member_external_id="ext-org-7", hook=record)
 
 
 def test_discovery_and_each_member_through_its_role(estate: Org, first_run: tuple[str, OrgSummary]) -> None:
@@ -154,6 +161,11 @@ def test_discovery_and_each_member_through_its_role(estate: Org, first_run: tupl
     statuses = {a.account_id: a.status for a in summary.accounts}
     assert {statuses[a] for a in (MGMT, estate.prod, estate.dev, estate.spare)} == {"success"}
     assert summary.plan.organization_id == estate.org_id and summary.plan.management_account == MGMT
+    # moto admits any role name and external id (moto-notes), so the requests themselves are checked:
+    # each member once through arn:aws:iam::{id}:role/NAME with the external id, the management account
+    # with the starting credentials (no AssumeRole into it)
+    assert sorted((a["RoleArn"], a.get("ExternalId")) for a in ASSUMED) == sorted(
+        (f"arn:aws:iam::{a}:role/{MEMBER_ROLE}", "ext-org-7") for a in (estate.prod, estate.dev, estate.spare))
     ents, rels = graph(db)
     # each member was read through its own session: its role lives in its account
     for account in (estate.prod, estate.dev):
@@ -248,7 +260,11 @@ def test_scps_in_derived_allows(estate: Org, first_run: tuple[str, OrgSummary]) 
     assert dev_edge is not None and "scpLimited" not in dev_edge
 
 
-def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_path: Path) -> None:
+def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.cli import main, org_cmds
+
     db = str(tmp_path / "broken.db")
     org_run(db)
     before, _ = graph(db)
@@ -261,11 +277,25 @@ def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized to assume"}},
                               "AssumeRole")
 
-    summary = org_run(db, hook=refuse)
-    outcome = {a.account_id: a for a in summary.accounts}
-    assert outcome[estate.dev].status == "partial"
-    assert "AssumeRole failed" in outcome[estate.dev].reason and "AccessDenied" in outcome[estate.dev].reason
-    assert outcome[estate.prod].status == "success" and outcome[MGMT].status == "success"
+    def refusing_session(cfg: InstanceConfig) -> Any:
+        session = open_session(cfg)
+        session.botocore_session.register("before-parameter-build.sts.AssumeRole", refuse)
+        return session
+
+    monkeypatch.setattr(org_cmds, "open_session", refusing_session)
+    args = ["collect", "--org", "--member-role-name", MEMBER_ROLE, "--regions", "us-east-1", "--services",
+            "iam,ec2,s3", "--db", db, "--workers", "8", "--max-attempts", "2"]
+    assert main([*args, "--json"]) == 0  # the organization was listed: a partial member does not fail the run
+    summary = json.loads(capsys.readouterr().out)
+    outcome = {a["account"]: a for a in summary["accounts"]}
+    assert outcome[estate.dev]["status"] == "partial"
+    assert "AssumeRole failed" in outcome[estate.dev]["reason"] and "AccessDenied" in outcome[estate.dev]["reason"]
+    assert outcome[estate.prod]["status"] == "success" and outcome[MGMT]["status"] == "success"
+    assert summary["accountsByStatus"]["partial"] == 1
+    assert main(args) == 0  # the table says which account, and why
+    text = capsys.readouterr().out
+    assert "partial and failed accounts kept what earlier runs knew" in text and estate.dev in text
+    assert "AssumeRole failed" in text
     after, _ = graph(db)
     assert {k: e for k, e in after.items() if e.get("accountId") == estate.dev} == dev_before
 
