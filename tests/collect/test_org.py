@@ -430,3 +430,22 @@ def test_an_organization_that_cannot_be_listed_is_one_error(estate: Org, tmp_pat
         assert store.runs() == []  # nothing was started
     finally:
         store.close()
+
+
+def test_the_plan_takes_active_selected_accounts_and_says_why_not_the_others(estate: Org, tmp_path: Path) -> None:
+    """--exclude-accounts and a suspended account: not collected, each listed with its reason; the
+    management account still lists the organization. (Last in this module: it closes an account.)"""
+    from awsgraph.collect.org import plan_organization
+
+    org = boto3.client("organizations", region_name="us-east-1")
+    closed = _new_account(org, "closed")
+    org.close_account(AccountId=closed)  # moto lists it SUSPENDED
+    session = open_session(_cfg(str(tmp_path / "plan.db")))
+    plan = plan_organization(session, OrgOptions(member_role_name=MEMBER_ROLE, exclude_accounts=(estate.spare,)))
+    targets = {t.account_id: t for t in plan.targets}
+    assert set(targets) == {MGMT, estate.prod, estate.dev}
+    assert targets[MGMT].lists_organization and targets[MGMT].role_arn is None
+    skipped = {s["account"]: s["reason"] for s in plan.skipped}
+    assert skipped == {estate.spare: "not selected", closed: "status SUSPENDED"}
+    only = plan_organization(session, OrgOptions(member_role_name=MEMBER_ROLE, accounts=(estate.dev,)))
+    assert [(t.account_id, t.organization_only) for t in only.targets] == [(MGMT, True), (estate.dev, False)]
