@@ -118,11 +118,13 @@ def org_run(db: str, **opts: Any) -> OrgSummary:
     cfg = _cfg(db)
     session = open_session(cfg)
     hook = opts.pop("hook", None)
+    progress = opts.pop("progress", None)
     if hook is not None:
         session.botocore_session.register("before-parameter-build.sts.AssumeRole", hook)
     store = SQLiteStore(db)
     try:
-        return run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE, **opts), store, source=session)
+        return run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE, **opts), store, source=session,
+                                progress=progress)
     finally:
         store.close()
 
@@ -153,7 +155,65 @@ def first_run(estate: Org, tmp_path_factory: pytest.TempPathFactory) -> tuple[st
     def record(params: dict[str, Any], **_: Any) -> None:
         ASSUMED.append(dict(params))
 
-    return db, org_run(db, member_external_id="ext-org-7", hook=record)
+    return db, org_run(db, member_external_id="ext-org-7", hook=record, progress=PROGRESS)
+
+
+class Recorder:
+    """What an organization run tells its progress display."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.started: list[str] = []
+        self.steps: dict[str, list[tuple[int, int]]] = {}
+        self.done: list[str] = []
+        self.derived: list[tuple[int, int]] = []
+
+    def planned(self, total: int) -> None:
+        self.total = total
+
+    def account_started(self, account: str, name: str) -> None:
+        self.started.append(account)
+
+    def account_steps(self, account: str, done: int, total: int) -> None:
+        self.steps.setdefault(account, []).append((done, total))
+
+    def account_done(self, outcome: Any) -> None:
+        self.done.append(outcome.account_id)
+
+    def deriving(self, done: int, total: int) -> None:
+        self.derived.append((done, total))
+
+
+PROGRESS = Recorder()
+
+
+def test_progress_shows_accounts_done_of_total_and_each_accounts_steps(first_run: tuple[str, OrgSummary]) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from awsgraph.cli.org_summary import OrgProgressBar
+
+    _db, summary = first_run
+    accounts = {a.account_id for a in summary.accounts}
+    assert PROGRESS.total == len(accounts) == 4
+    assert sorted(PROGRESS.started) == sorted(PROGRESS.done) == sorted(accounts)
+    for account in accounts:  # each account's steps, counted up to all of them
+        steps = PROGRESS.steps[account]
+        assert steps[-1][0] == steps[-1][1] > 0 and [d for d, _t in steps] == sorted(d for d, _t in steps)
+    assert PROGRESS.derived and PROGRESS.derived[-1][0] == PROGRESS.derived[-1][1]
+    # on a terminal: an overall bar of accounts and a bar per running account, fed by those calls
+    bar = OrgProgressBar(Console(file=StringIO(), force_terminal=True, width=120))
+    with bar:
+        bar.planned(4)
+        bar.account_started(MGMT, "mgmt")
+        bar.account_steps(MGMT, 3, 10)
+        assert bar._progress is not None
+        shown = {t.description.strip(): (t.completed, t.total) for t in bar._progress.tasks}
+        assert shown == {"accounts": (0, 4), f"{MGMT} (mgmt)": (3, 10)}
+        bar.account_done(summary.accounts[0])
+        assert {t.description for t in bar._progress.tasks} == {"accounts"}
+        assert bar._progress.tasks[0].completed == 1
 
 
 def test_discovery_and_each_member_through_its_role(estate: Org, first_run: tuple[str, OrgSummary]) -> None:
