@@ -337,6 +337,9 @@ def test_deleted_entities_are_invisible(kind: str, tmp_path: object, request: py
         assert keys(run_query(store.connection, "FIND aws_sqs_queue")) == {"a"}
         assert keys(run_query(store.connection, 'FIND "b"')) == set()  # nor found by full-text search
         assert keys(run_query(store.connection, 'FIND "a"')) == {"a"}
+        run = store.begin_run({})  # a partial read of the scope that found nothing deletes nothing
+        store.finish_run(run, [], [(ACCOUNT, "us-east-1", "aws_sqs_queue")], None, {})
+        assert keys(run_query(store.connection, "FIND Queue")) == {"a"}
     finally:
         store.close()
 
