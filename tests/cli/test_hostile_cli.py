@@ -137,4 +137,6 @@ def test_runs_with_hostile_step_reasons_never_crash(hostile: dict[str, Any]) -> 
     for args in ([], ["--json"]):
         code, out, err = run_cli("runs", "--db", db, *args)
         assert_inert(code, out, err)
+        if not args:  # the table shows the reason as text: markup kept, controls escaped
+            assert "InternalError: [/red] key \\x1b]0;pwned\\x07" in out, out
     assert "[/red]" in out and json.loads(out)[0]["steps"]["failed"] == 1

@@ -391,8 +391,12 @@ def test_accounts_are_not_overwritten_by_another_accounts_run(estate: Org, tmp_p
         return ents[f"aws:account:{MGMT}"], ents[f"aws:account:{estate.dev}"]
 
     collect(db, services=["iam"])
+    mgmt_alone, dev_listed = accounts()  # the member as ListAccounts gives it
     collect(db, services=["iam"], role_arn=member_role, external_id="unused-by-moto")
     mgmt, dev = accounts()
+    assert mgmt == mgmt_alone  # the member's run left the management account as its own run wrote it
+    assert {k: dev[k] for k in ("email", "status", "masterAccountId")} == {
+        k: dev_listed[k] for k in ("email", "status", "masterAccountId")}
     assert mgmt["alias"] == "acme-mgmt" and mgmt["name"] == "acme-mgmt"
     assert dev["email"] == "aws+dev@example.com" and dev["status"] == "ACTIVE" and dev["name"] == "dev"
     assert dev["masterAccountId"] == MGMT
@@ -401,6 +405,43 @@ def test_accounts_are_not_overwritten_by_another_accounts_run(estate: Org, tmp_p
     assert again.summary.changes["updated"] == 0
     collect(db, services=["iam"], role_arn=member_role, external_id="unused-by-moto")
     assert accounts() == (mgmt, dev)
+    # no run recorded a change to either account (the member's role it assumed does change: lastUsedOn)
+    store = SQLiteStore(db)
+    try:
+        flips = store.connection.execute("SELECT count(*) FROM history WHERE key IN (?, ?) AND op = 'updated'",
+                                         (f"aws:account:{MGMT}", f"aws:account:{estate.dev}")).fetchone()[0]
+    finally:
+        store.close()
+    assert flips == 0
+
+
+def test_a_member_collected_on_its_own_that_left_is_marked_deleted_by_the_management_run(
+        estate: Org, tmp_path: Path) -> None:
+    """Accounts collected one at a time (no organization run): the management account's next
+    successful ListAccounts no longer lists the member, so its account entity is deleted; what
+    remains is the placeholder its own resources still point to, without the organization's data."""
+    db = str(tmp_path / "plain-left.db")
+    org = boto3.client("organizations", region_name="us-east-1")
+    gone = _new_account(org, "gone")
+    iam = member_session(gone).client("iam")  # a role of its own, trusting the management account
+    iam.create_role(RoleName="admin", AssumeRolePolicyDocument=_doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"}, "Action": "sts:AssumeRole"}))
+    iam.put_role_policy(RoleName="admin", PolicyName="everything", PolicyDocument=json.dumps(ALL))
+    collect(db, services=["iam"])
+    collect(db, services=["iam"], role_arn=f"arn:aws:iam::{gone}:role/{MEMBER_ROLE}", external_id="unused-by-moto")
+    assert graph(db)[0][f"aws:account:{gone}"]["email"] == "aws+gone@example.com"
+    org.remove_account_from_organization(AccountId=gone)
+    got = collect(db, services=["iam"])  # an upsert of an entity queued earlier in the run aborted this once
+    assert got.summary.changes["deleted"] >= 1
+    store = SQLiteStore(db)
+    try:
+        ops = [r[0] for r in store.connection.execute(
+            "SELECT op FROM history WHERE key = ? AND kind = 'entity' ORDER BY rowid", (f"aws:account:{gone}",))]
+    finally:
+        store.close()
+    assert "deleted" in ops, ops
+    left = graph(db)[0].get(f"aws:account:{gone}")
+    assert left is None or (left["_source"] == "system-mapper" and "email" not in left and "status" not in left)
 
 
 def test_placeholder_becomes_the_real_entity_when_its_account_is_collected(estate: Org, tmp_path: Path) -> None:

@@ -194,3 +194,40 @@ def test_identical_looking_rows_get_a_hint(store: Store, capsys: pytest.CaptureF
     assert "1 row look the same as another" in capsys.readouterr().out
     assert main(["query", "--db", db(store), "FIND aws_s3_bucket AS b RETURN b.name, b.region"]) == 0
     assert "look the same" not in capsys.readouterr().out
+
+
+def test_a_failed_type_behind_a_derived_property_makes_the_answer_partial(store: SQLiteStore) -> None:
+    """``exposedToInternet`` comes from route tables the query never names: their failure shows."""
+    host = ent("arn:aws:ec2:us-east-1:111122223333:instance/i-1", "aws_instance", ["Host"], exposedToInternet=True)
+    ec2 = [step((t,), service="ec2") for t in ("aws_instance", "aws_subnet", "aws_network_acl",
+                                                 "aws_security_group", "aws_eni")]
+    _run(store, [host], [*ec2, step(("aws_route_table",), status="failed", reason="AccessDenied", service="ec2"),
+                         step(("aws_s3_bucket",)), step(("aws_s3_bucket_policy",), status="partial",
+                                                         reason="GetBucketPolicy: throttled")])
+    from awsgraph.questions.catalog import EXPOSURE
+
+    cov = assess(store.connection, "FIND aws_instance WITH exposedToInternet = true", (EXPOSURE,))
+    # no run ever listed a route table: exposure cannot be known
+    assert (cov.level, cov.note) == ("unknown", "aws_route_table failed: AccessDenied in us-east-1 "
+                                                "(read for exposedToInternet)")
+    q = get("exposed-instances")  # Host|Gateway|Database: other types never collected make it partial alone
+    assert assess(store.connection, render(q)).level == "partial"
+    assert assess(store.connection, render(q), q.needs).level == "unknown"
+    q = get("public-buckets")
+    assert assess(store.connection, render(q)).level == "complete"  # what the query alone names
+    cov = assess(store.connection, render(q), q.needs)
+    assert (cov.level, cov.note) == ("unknown", "aws_s3_bucket_policy partial: GetBucketPolicy: throttled in "
+                                                "us-east-1 (read for public)")
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+def test_every_question_reading_a_derived_property_declares_what_it_comes_from(question: Any) -> None:
+    from awsgraph.questions.catalog import BUCKET_POLICY, ESCALATION, EXPOSURE
+
+    text = question.query
+    if "exposedToInternet" in text:
+        assert EXPOSURE in question.needs
+    if "escalat" in text or "administrator" in text:
+        assert ESCALATION in question.needs
+    if "aws_s3_bucket" in text and "public" in text:
+        assert BUCKET_POLICY in question.needs

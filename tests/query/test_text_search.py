@@ -144,3 +144,30 @@ def test_a_real_collection_is_searchable(aws: None, db_path: str) -> None:
     assert keys(db_path, 'FIND "fts-probe-bucket" WITH _type = "aws_s3_bucket"') == {"arn:aws:s3:::fts-probe-bucket"}
     with sqlite3.connect(db_path) as conn:
         assert index_matches_live_entities(conn)
+
+
+def test_an_entity_queued_earlier_in_a_run_can_be_upserted_again(tmp_path: Path) -> None:
+    """An upsert's conflict policy overrides a trigger's ``OR IGNORE``: the queue triggers must not
+    rely on it. A database whose triggers an older version wrote gets them rewritten by the next writer."""
+    db = str(tmp_path / "upsert.db")
+    store = SQLiteStore(db)
+    run_id = store.begin_run({})
+    store.stage_entities(run_id, [ent("a", "aws_sqs_queue", ["Queue"], name="alpha")])
+    store.finish_run(run_id, [(ACCOUNT, "us-east-1", "aws_sqs_queue")], [], None, {})
+    store.close()
+    upsert = ("INSERT INTO entities(key, type, props, hash) VALUES('a', 'aws_sqs_queue', ?, 'h')"
+              " ON CONFLICT(key) DO UPDATE SET props = excluded.props")
+    queue = "INSERT OR IGNORE INTO entity_text_queue(id) VALUES (NEW.rowid);"
+    with sqlite3.connect(db) as conn:  # the row trigger as an older version wrote it
+        conn.execute("DROP TRIGGER entity_text_update")
+        conn.execute("CREATE TRIGGER entity_text_update AFTER UPDATE OF props, deleted_run ON entities WHEN"
+                     f" OLD.props IS NOT NEW.props OR OLD.deleted_run IS NOT NEW.deleted_run BEGIN {queue} END")
+        conn.execute("UPDATE entities SET props = json_set(props, '$.name', 'beta') WHERE key = 'a'")  # queued
+        with pytest.raises(sqlite3.IntegrityError, match="entity_text_queue"):
+            conn.execute(upsert, ('{"name": "gamma"}',))
+    SQLiteStore(db).close()  # a writer opens it: the trigger is rewritten (and the queue indexed)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE entities SET props = json_set(props, '$.name', 'delta') WHERE key = 'a'")  # queued
+        assert conn.execute("SELECT count(*) FROM entity_text_queue").fetchone() == (1,)
+        conn.execute(upsert, ('{"name": "gamma", "displayName": "gamma"}',))
+        assert conn.execute("SELECT count(*) FROM entity_text_queue").fetchone() == (1,)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ import pytest
 
 from awsgraph.cli import main
 from awsgraph.model import Entity, Relationship
+from awsgraph.query import run_query
 from awsgraph.serve import DatabaseError, Settings, create_app, open_readonly
 from awsgraph.serve.db import QueryTimeout, reading
 from awsgraph.serve.server import is_loopback, trusted_hosts
@@ -118,6 +122,47 @@ def test_a_runaway_statement_is_stopped(small_db: str) -> None:
         store.connection.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
                                  " SELECT count(*) FROM c")
     assert time.monotonic() - t0 < 10
+
+
+def test_a_page_keeps_its_time_limit_after_running_a_query(small_db: str) -> None:
+    """A query's own bound must not replace the console's and then leave later statements unbounded."""
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout), reading(small_db, 0.5) as store:
+        assert len(run_query(store, "FIND aws_s3_bucket")) == 4  # what a page does first
+        safety = threading.Timer(15, store.connection.interrupt)  # fail, rather than hang, without the bound
+        safety.start()
+        try:
+            store.connection.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+                                     " SELECT count(*) FROM c")
+        finally:
+            safety.cancel()
+    assert time.monotonic() - t0 < 10
+
+
+@pytest.fixture(scope="module")
+def dense_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """40 queues, each related to 4 others: a 10-hop walk has ~4^10 paths from each."""
+    db = str(tmp_path_factory.mktemp("dense") / "dense.db")
+    store = SQLiteStore(db)
+    run = store.begin_run({"account": "111122223333"})
+    store.stage_entities(run, [Entity(key=f"q-{i}", type="aws_sqs_queue", classes=("Queue",),
+                                      props={"name": f"queue-{i}", "accountId": "111122223333",
+                                             "region": "us-east-1"}) for i in range(40)])
+    rng = random.Random(3)
+    rels = [Relationship(f"q-{i}", "HAS", f"q-{j}", "aws_sqs_queue", "aws_sqs_queue")
+            for i in range(40) for j in sorted(set(rng.sample(range(40), 4)) - {i})]
+    store.finish_run(run, [("111122223333", "us-east-1", "aws_sqs_queue")], [], lambda _s: ([], rels), {})
+    store.close()
+    return db
+
+
+@pytest.mark.parametrize("path", ["/?q=", "/api/query?q="])
+def test_a_cartesian_query_stops_at_the_console_time_limit(dense_db: str, path: str) -> None:
+    client = create_app(Settings(db=dense_db, timeout=1)).test_client()
+    t0 = time.monotonic()
+    resp = get(client, path + urllib.parse.quote("FIND *" + " THAT RELATES TO *" * 10))
+    assert time.monotonic() - t0 < 15  # the console's 1 s, not the query layer's default 30 s
+    assert resp.status_code == 400 and "stopped after 1 s (the console" in resp.get_data(as_text=True)
 
 
 def test_runs_page_shows_scope_not_configuration(client: Any) -> None:

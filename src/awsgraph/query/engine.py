@@ -178,6 +178,18 @@ def bounded(conn: Connection, timeout: float | None, text: str = "") -> Iterator
 
 
 @contextmanager
+def caller_bounded(conn: Connection) -> Iterator[None]:
+    """Within this block :func:`bounded` leaves ``conn`` to the caller's own bound (a progress handler
+    it installed, whose deadline covers every statement, such as the console's per page) instead of
+    replacing that handler with one per query and removing it afterwards."""
+    _BOUNDED.add(id(conn))
+    try:
+        yield
+    finally:
+        _BOUNDED.discard(id(conn))
+
+
+@contextmanager
 def _bounded_pg(conn: Connection, timeout: float | None, text: str) -> Iterator[None]:
     """A transaction whose statements stop at ``timeout`` seconds each (``statement_timeout``). Ctrl-C:
     psycopg cancels the running statement and raises KeyboardInterrupt."""

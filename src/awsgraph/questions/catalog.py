@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from awsgraph.questions.coverage import Need
+from awsgraph.questions.coverage import Derived, Need
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,17 @@ class Question:
     tags: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)  # name -> default value
     # Facts the answer needs beyond the types it names (see awsgraph.questions.coverage).
-    needs: tuple[Need, ...] = ()
+    needs: tuple[Need | Derived, ...] = ()
 
 
 # Password and MFA state of users come only from the IAM credential report.
 CREDENTIAL_REPORT = (Need("aws_iam_user", "passwordEnabled", "no credential report"),
                      Need("aws_iam_user", "mfaEnabled", "no credential report"))
+# Properties the analysers compute from types a question's query does not name.
+EXPOSURE = Derived("exposedToInternet", ("aws_subnet", "aws_route_table", "aws_network_acl", "aws_security_group",
+                                         "aws_eni"))
+BUCKET_POLICY = Derived("public", ("aws_s3_bucket_policy",))
+ESCALATION = Derived("escalation", ("aws_iam_group", "aws_iam_policy"))
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -67,13 +72,13 @@ QUESTIONS: tuple[Question, ...] = (
         title="Instances, load balancers and databases exposed to the Internet",
         why="Exposure needs a public address, a route, a NACL and a security group to line up; these do.",
         query="FIND (Host|Gateway|Database) WITH exposedToInternet = true",
-        tags=("network",)),
+        tags=("network",), needs=(EXPOSURE,)),
     Question(
         id="public-buckets",
         title="S3 buckets that are public",
         why="Public buckets are the most common source of cloud data leaks.",
         query="FIND aws_s3_bucket WITH public = true",
-        tags=("data",)),
+        tags=("data",), needs=(BUCKET_POLICY,)),
     Question(
         id="buckets-allowing-everyone",
         title="Resources whose policy allows everyone",
@@ -284,7 +289,7 @@ QUESTIONS: tuple[Question, ...] = (
               "AS target WHERE escalation.escalation = true RETURN principal.name, principal.accountId, "
               "escalation.technique, escalation.conditional, escalation.crossAccount, target.name, target.accountId, "
               "target.administrator, principal.escalatesToAdmin, principal.escalationPath",
-        tags=("iam",)),
+        tags=("iam",), needs=(ESCALATION,)),
     # --- attack paths: each row is a whole path from the Internet to what can be read or written.
     # They read the security-group ALLOWS edges by their generic properties (ingress, ipProtocol,
     # fromPort, toPort), which hold for one edge per rule as for one merged edge per group pair.
@@ -298,7 +303,7 @@ QUESTIONS: tuple[Question, ...] = (
               "(DataStore|CryptoKey) AS data WHERE rule.ingress = true AND host.exposedToInternet = true "
               "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
               "role.name, policy.name, grant.read, grant.write, data._type, data.displayName, data.accountId",
-        tags=("attack-path", "network", "iam", "data")),
+        tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-internet-sensitive-data",
         title="Attack paths into data stores tagged PII, PHI or PCI",
@@ -311,7 +316,7 @@ QUESTIONS: tuple[Question, ...] = (
               "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, "
               "host.accountId, role.name, policy.name, grant.read, grant.write, data._type, data.displayName, "
               "data.tag.PII, data.tag.PHI, data.tag.PCI",
-        tags=("attack-path", "data")),
+        tags=("attack-path", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-internet-lb-data",
         title="Attack paths: Internet -> exposed load balancer -> target instance -> its role -> data",
@@ -323,7 +328,7 @@ QUESTIONS: tuple[Question, ...] = (
               "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
               "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, data._type, "
               "data.displayName",
-        tags=("attack-path", "network", "iam", "data")),
+        tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-public-function-data",
         title="Attack paths: public Lambda function URL -> its role -> data it may read or write",
@@ -343,7 +348,7 @@ QUESTIONS: tuple[Question, ...] = (
               "AND (role.administrator = true OR role.escalatesToAdmin = true) "
               "RETURN rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, host.accountId, "
               "role.name, role.administrator, role.escalationReaches, role.escalationPath",
-        tags=("attack-path", "iam")),
+        tags=("attack-path", "iam"), needs=(EXPOSURE, ESCALATION)),
     Question(
         id="attack-path-internet-host-escalation-data",
         title="Attack paths: Internet -> exposed instance -> its role -> a principal it can escalate to -> data",
@@ -355,5 +360,5 @@ QUESTIONS: tuple[Question, ...] = (
               "WHERE rule.ingress = true AND host.exposedToInternet = true "
               "RETURN rule.fromPort, rule.toPort, host.displayName, host.region, host.accountId, role.name, "
               "escalation.technique, next.name, policy.name, grant.read, grant.write, data._type, data.displayName",
-        tags=("attack-path", "iam", "data")),
+        tags=("attack-path", "iam", "data"), needs=(EXPOSURE, ESCALATION)),
 )

@@ -10,6 +10,10 @@ the catalog types it can match. For each, the latest finished run of every accou
 * **unknown**: no run ever collected it completely, or the answer needs a fact that is missing
   (a :class:`Need`: users' password and MFA state come only from the IAM credential report).
 
+A property the analysers compute from other types (``exposedToInternet`` from subnets, route
+tables, ACLs and security groups; ``public`` of a bucket from its policy) makes those types part
+of what the answer reads (a :class:`Derived`), as if the query named each of them.
+
 The answer's coverage is the worst over its selectors and needs; a class or ``*`` selector some of
 whose types are unknown is partial (its other types still answer). The note says which types
 and why, on one line. Types only the analysers make (``Internet``, ``Everyone``, ``Person``
@@ -46,6 +50,14 @@ class Need:
     type: str
     prop: str
     missing: str
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A property the answer reads that analysis computes from ``types`` the query does not name."""
+
+    prop: str
+    types: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -188,12 +200,17 @@ def _type_problem(t: str, steps: _Steps) -> tuple[str, str] | None:
     return level, f"{t} {why}"
 
 
-def assess(conn: Any, query: str, needs: Iterable[Need] = ()) -> Coverage:
+def assess(conn: Any, query: str, needs: Iterable[Need | Derived] = ()) -> Coverage:
     """How complete the data behind ``query``'s answer is."""
     try:
         selectors = selector_types(query)
     except QueryError:
         return Coverage(UNKNOWN, "the query could not be read")
+    needs = list(needs)
+    named = set().union(*selectors)
+    # each type a derived property is computed from counts as a selector of its own
+    via = {t: d.prop for d in needs if isinstance(d, Derived) for t in d.types if t not in named}
+    selectors += [{t} for t in via]
     steps = _steps(conn, set().union(*selectors))
     if not steps.any_run:
         return Coverage(UNKNOWN, "no finished collection run")
@@ -207,8 +224,11 @@ def assess(conn: Any, query: str, needs: Iterable[Need] = ()) -> Coverage:
         if level == UNKNOWN and len(found) < len(types):
             level = PARTIAL  # other types of a class or ``*`` still answer
         worst = max(worst, level, key=_RANK.__getitem__)
+    problems.update({t: (lvl, f"{text} (read for {via[t]})") for t, (lvl, text) in problems.items() if t in via})
     ordered = sorted(problems.values(), key=lambda p: -_RANK[p[0]])
     for need in needs:
+        if isinstance(need, Derived):
+            continue
         level, text = _need(conn, need)
         if level != COMPLETE:
             worst = max(worst, level, key=_RANK.__getitem__)

@@ -7,10 +7,11 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from awsgraph.query import QueryError, execute, parse, plan, tune
+from awsgraph.query.engine import caller_bounded
 from awsgraph.store import Store, StoreError, open_store
 
 
@@ -48,13 +49,17 @@ def reading(path: str, timeout: float) -> Iterator[Store]:
     opening; PostgreSQL: each statement)."""
     store = open_readonly(path)
     conn: Any = store.connection
+    held = ExitStack()
     if isinstance(conn, sqlite3.Connection):
         deadline = time.monotonic() + timeout
         conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 20_000)
+        # the queries a page runs keep this handler: their own bound would replace it, then remove it
+        held.enter_context(caller_bounded(conn))
     else:
         conn.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
     try:
-        yield store
+        with held:
+            yield store
     except Exception as exc:
         if _timed_out(exc):
             raise QueryTimeout(f"stopped after {timeout:g} s (the console's time limit)") from exc

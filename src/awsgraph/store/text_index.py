@@ -29,7 +29,11 @@ _SYNC = ("DELETE FROM entity_text WHERE rowid IN (SELECT id FROM entity_text_que
          " INSERT INTO entity_text(rowid, body) SELECT e.rowid, " + _BODY.format(row="e")
          + " FROM entity_text_queue q JOIN entities e ON e.rowid = q.id WHERE e.deleted_run IS NULL;"
          " DELETE FROM entity_text_queue;")
-_QUEUE = "INSERT OR IGNORE INTO entity_text_queue(id) VALUES ({row}.rowid);"
+# Not ``INSERT OR IGNORE``: an upsert's own conflict policy (``ON CONFLICT ... DO UPDATE``) overrides the
+# trigger's, so an entity queued earlier in the run and upserted again would abort the upsert.
+_QUEUE = ("INSERT INTO entity_text_queue(id) SELECT {row}.rowid"
+          " WHERE NOT EXISTS (SELECT 1 FROM entity_text_queue WHERE id = {row}.rowid);")
+_QUEUE_MARK = "WHERE NOT EXISTS (SELECT 1 FROM entity_text_queue"
 
 _TABLES = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS entity_text USING fts5("
@@ -60,9 +64,16 @@ def sync_text_index(db: sqlite3.Connection) -> None:
 def _ready(db: sqlite3.Connection) -> bool:
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
                                       " AND name LIKE 'entity_text%'")}
-    if not {"entity_text_queue", *TRIGGER_NAMES} <= names:
+    if not {"entity_text_queue", *TRIGGER_NAMES} <= names or _outdated_triggers(db):
         return False
     return db.execute("SELECT 1 FROM entity_text_queue LIMIT 1").fetchone() is None
+
+
+def _outdated_triggers(db: sqlite3.Connection) -> list[str]:
+    """Row triggers written by an older version (``INSERT OR IGNORE`` into the queue)."""
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)",
+                      TRIGGER_NAMES[:3]).fetchall()
+    return [str(name) for name, sql in rows if _QUEUE_MARK not in str(sql)]
 
 
 def ensure_text_index(db: sqlite3.Connection) -> bool:
@@ -81,6 +92,8 @@ def ensure_text_index(db: sqlite3.Connection) -> bool:
             db.execute(table)
         if not exists:
             db.execute("INSERT INTO entity_text_queue(id) SELECT rowid FROM entities WHERE deleted_run IS NULL")
+        for name in _outdated_triggers(db):
+            db.execute(f"DROP TRIGGER {name}")
         for trigger in _TRIGGERS:
             db.execute(trigger)
         sync_text_index(db)  # a new index's backfill, or writes made outside a run
