@@ -196,7 +196,7 @@ def test_identical_looking_rows_get_a_hint(store: Store, capsys: pytest.CaptureF
     assert "look the same" not in capsys.readouterr().out
 
 
-def test_a_failed_type_behind_a_derived_property_makes_the_answer_partial(store: SQLiteStore) -> None:
+def test_a_failed_type_behind_a_derived_property_makes_the_answer_partial(store: Store) -> None:
     """``exposedToInternet`` comes from route tables the query never names: their failure shows."""
     host = ent("arn:aws:ec2:us-east-1:111122223333:instance/i-1", "aws_instance", ["Host"], exposedToInternet=True)
     ec2 = [step((t,), service="ec2") for t in ("aws_instance", "aws_subnet", "aws_network_acl",
