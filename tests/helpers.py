@@ -25,7 +25,11 @@ class Collected:
 
     def one(self, etype: str, **match: Any) -> dict[str, Any]:
         found = [e for e in self.of_type(etype) if all(e.get(k) == v for k, v in match.items())]
-        assert len(found) == 1, f"expected one {etype} with {match}, found {len(found)}"
+        if len(found) != 1:  # say what the steps of that type did, to tell a failed read from a wrong match
+            steps = [(s.region, s.status, s.reason, s.entities, s.calls) for s in self.summary.steps if s.step == etype]
+            ids = [e.get("id") for e in self.of_type(etype)]
+            raise AssertionError(f"expected one {etype} with {match}, found {len(found)}; stored ids {ids[:10]};"
+                                 f" steps (region, status, reason, entities, calls) {steps}")
         return found[0]
 
     def rels(self, rtype: str) -> list[dict[str, Any]]:

@@ -117,3 +117,30 @@ def test_roles_are_found_by_whom_they_trust_and_inline_policies_by_owner() -> No
     assert not [v for k, v in identities(linked) if k == "trusts"]
     many = role(B, "many", trusts(*(f"arn:aws:iam::{A}:user/u{i}" for i in range(500))))[0]
     assert len([v for k, v in identities(many) if k == "trusts"]) == MAX_TRUSTED
+
+
+def test_dns_records_end_on_hosts_of_another_account() -> None:
+    """Issue 14 item 4: a Route 53 record naming another collected account's address or load balancer
+    ends on that real entity; an address no account of the graph holds stays a placeholder."""
+    from awsgraph.analysis.mapped import dns_connections
+
+    inst_arn = f"arn:aws:ec2:us-east-1:{B}:instance/i-0b"
+    instance = Record(inst_arn, "aws_instance", {"arn": inst_arn, "accountId": B},
+                      {"InstanceId": "i-0b", "PublicIpAddress": "54.1.2.3"})
+    lb_arn = f"arn:aws:elasticloadbalancing:us-east-1:{B}:loadbalancer/app/web/1"
+    lb = Record(lb_arn, "aws_alb", {"arn": lb_arn, "accountId": B}, {"DNSName": "web-1.us-east-1.elb.amazonaws.com"})
+
+    def record(name: str, rtype: str, value: str) -> Record:
+        rs = {"Name": name, "Type": rtype, "ResourceRecords": [{"Value": value}]}
+        return Record(f"Z1/{name}/{rtype}", "aws_route53_record", {"accountId": A}, rs)
+
+    recs = [record("a.example.com.", "A", "54.1.2.3"), record("www.example.com.", "CNAME",
+                                                                "web-1.us-east-1.elb.amazonaws.com"),
+            record("x.example.com.", "A", "198.51.100.7")]
+    elsewhere = Elsewhere([instance, lb])
+    out = list(dns_connections(GraphView(recs, foreign=elsewhere)))
+    rels = {(r.from_key, r.to_key): r for r in out if isinstance(r, Relationship)}
+    assert set(rels) == {(recs[0].key, inst_arn), (recs[1].key, lb_arn), (recs[2].key, "host:198.51.100.7")}
+    assert not rels[(recs[0].key, inst_arn)].mapped and not rels[(recs[1].key, lb_arn)].mapped
+    assert rels[(recs[2].key, "host:198.51.100.7")].mapped
+    assert ("ip", "54.1.2.3") in elsewhere.asked and ("dns", "web-1.us-east-1.elb.amazonaws.com") in elsewhere.asked

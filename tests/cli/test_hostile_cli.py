@@ -112,8 +112,11 @@ def test_ask_outputs_are_inert(hostile: dict[str, Any], fmt: str) -> None:
 
 def test_errors_echoing_hostile_input_are_one_inert_line(hostile: dict[str, Any]) -> None:
     code, _, err = run_cli("query", "--db", hostile["db"], f"FIND aws_kms_key WITH name = '{CONTROLS}' AND")
-    assert code == 2 and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1 and leftover_controls(err) == []
+    assert code == 2 and "Traceback" not in err and leftover_controls(err) == []
+    # one error line; under it the query's line (every control or bidi character one '?') and the caret
+    error, source, caret = err.rstrip("\n").splitlines()
+    assert error.startswith("awsgraph: error: query error: expected a property name") and "column 77" in error
+    assert "\\u202e" not in source and len(caret) == len(source) + 1 and caret.strip() == "^"
     code, _, err = run_cli("query", "--db", str(Path(hostile["work"]) / f"{CONTROLS}.db"), "FIND *")
     assert code == 2 and len(err.strip().splitlines()) == 1 and leftover_controls(err) == []
 

@@ -118,11 +118,13 @@ def org_run(db: str, **opts: Any) -> OrgSummary:
     cfg = _cfg(db)
     session = open_session(cfg)
     hook = opts.pop("hook", None)
+    progress = opts.pop("progress", None)
     if hook is not None:
         session.botocore_session.register("before-parameter-build.sts.AssumeRole", hook)
     store = SQLiteStore(db)
     try:
-        return run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE, **opts), store, source=session)
+        return run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE, **opts), store, source=session,
+                                progress=progress)
     finally:
         store.close()
 
@@ -143,10 +145,75 @@ def rel(rels: list[dict[str, Any]], frm: str, verb: str, to: str) -> dict[str, A
                  and r["_toEntityKey"] == to), None)
 
 
+ASSUMED: list[dict[str, Any]] = []  # the AssumeRole requests of the first run, as sent
+
+
 @pytest.fixture(scope="module")
 def first_run(estate: Org, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, OrgSummary]:
     db = str(tmp_path_factory.mktemp("org") / "org.db")
-    return db, org_run(db)
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        ASSUMED.append(dict(params))
+
+    return db, org_run(db, member_external_id="ext-org-7", hook=record, progress=PROGRESS)
+
+
+class Recorder:
+    """What an organization run tells its progress display."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.started: list[str] = []
+        self.steps: dict[str, list[tuple[int, int]]] = {}
+        self.done: list[str] = []
+        self.derived: list[tuple[int, int]] = []
+
+    def planned(self, total: int) -> None:
+        self.total = total
+
+    def account_started(self, account: str, name: str) -> None:
+        self.started.append(account)
+
+    def account_steps(self, account: str, done: int, total: int) -> None:
+        self.steps.setdefault(account, []).append((done, total))
+
+    def account_done(self, outcome: Any) -> None:
+        self.done.append(outcome.account_id)
+
+    def deriving(self, done: int, total: int) -> None:
+        self.derived.append((done, total))
+
+
+PROGRESS = Recorder()
+
+
+def test_progress_shows_accounts_done_of_total_and_each_accounts_steps(first_run: tuple[str, OrgSummary]) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from awsgraph.cli.org_summary import OrgProgressBar
+
+    _db, summary = first_run
+    accounts = {a.account_id for a in summary.accounts}
+    assert PROGRESS.total == len(accounts) == 4
+    assert sorted(PROGRESS.started) == sorted(PROGRESS.done) == sorted(accounts)
+    for account in accounts:  # each account's steps, counted up to all of them
+        steps = PROGRESS.steps[account]
+        assert steps[-1][0] == steps[-1][1] > 0 and [d for d, _t in steps] == sorted(d for d, _t in steps)
+    assert PROGRESS.derived and PROGRESS.derived[-1][0] == PROGRESS.derived[-1][1]
+    # on a terminal: an overall bar of accounts and a bar per running account, fed by those calls
+    bar = OrgProgressBar(Console(file=StringIO(), force_terminal=True, width=120))
+    with bar:
+        bar.planned(4)
+        bar.account_started(MGMT, "mgmt")
+        bar.account_steps(MGMT, 3, 10)
+        assert bar._progress is not None
+        shown = {t.description.strip(): (t.completed, t.total) for t in bar._progress.tasks}
+        assert shown == {"accounts": (0, 4), f"{MGMT} (mgmt)": (3, 10)}
+        bar.account_done(summary.accounts[0])
+        assert {t.description for t in bar._progress.tasks} == {"accounts"}
+        assert bar._progress.tasks[0].completed == 1
 
 
 def test_discovery_and_each_member_through_its_role(estate: Org, first_run: tuple[str, OrgSummary]) -> None:
@@ -154,6 +221,11 @@ def test_discovery_and_each_member_through_its_role(estate: Org, first_run: tupl
     statuses = {a.account_id: a.status for a in summary.accounts}
     assert {statuses[a] for a in (MGMT, estate.prod, estate.dev, estate.spare)} == {"success"}
     assert summary.plan.organization_id == estate.org_id and summary.plan.management_account == MGMT
+    # moto admits any role name and external id (moto-notes), so the requests themselves are checked:
+    # each member once through arn:aws:iam::{id}:role/NAME with the external id, the management account
+    # with the starting credentials (no AssumeRole into it)
+    assert sorted((a["RoleArn"], a.get("ExternalId")) for a in ASSUMED) == sorted(
+        (f"arn:aws:iam::{a}:role/{MEMBER_ROLE}", "ext-org-7") for a in (estate.prod, estate.dev, estate.spare))
     ents, rels = graph(db)
     # each member was read through its own session: its role lives in its account
     for account in (estate.prod, estate.dev):
@@ -248,7 +320,11 @@ def test_scps_in_derived_allows(estate: Org, first_run: tuple[str, OrgSummary]) 
     assert dev_edge is not None and "scpLimited" not in dev_edge
 
 
-def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_path: Path) -> None:
+def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from awsgraph.cli import main, org_cmds
+
     db = str(tmp_path / "broken.db")
     org_run(db)
     before, _ = graph(db)
@@ -261,11 +337,25 @@ def test_member_whose_role_fails_is_partial_and_keeps_its_data(estate: Org, tmp_
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized to assume"}},
                               "AssumeRole")
 
-    summary = org_run(db, hook=refuse)
-    outcome = {a.account_id: a for a in summary.accounts}
-    assert outcome[estate.dev].status == "partial"
-    assert "AssumeRole failed" in outcome[estate.dev].reason and "AccessDenied" in outcome[estate.dev].reason
-    assert outcome[estate.prod].status == "success" and outcome[MGMT].status == "success"
+    def refusing_session(cfg: InstanceConfig) -> Any:
+        session = open_session(cfg)
+        session.botocore_session.register("before-parameter-build.sts.AssumeRole", refuse)
+        return session
+
+    monkeypatch.setattr(org_cmds, "open_session", refusing_session)
+    args = ["collect", "--org", "--member-role-name", MEMBER_ROLE, "--regions", "us-east-1", "--services",
+            "iam,ec2,s3", "--db", db, "--workers", "8", "--max-attempts", "2"]
+    assert main([*args, "--json"]) == 0  # the organization was listed: a partial member does not fail the run
+    summary = json.loads(capsys.readouterr().out)
+    outcome = {a["account"]: a for a in summary["accounts"]}
+    assert outcome[estate.dev]["status"] == "partial"
+    assert "AssumeRole failed" in outcome[estate.dev]["reason"] and "AccessDenied" in outcome[estate.dev]["reason"]
+    assert outcome[estate.prod]["status"] == "success" and outcome[MGMT]["status"] == "success"
+    assert summary["accountsByStatus"]["partial"] == 1
+    assert main(args) == 0  # the table says which account, and why
+    text = capsys.readouterr().out
+    assert "partial and failed accounts kept what earlier runs knew" in text and estate.dev in text
+    assert "AssumeRole failed" in text
     after, _ = graph(db)
     assert {k: e for k, e in after.items() if e.get("accountId") == estate.dev} == dev_before
 
@@ -441,3 +531,22 @@ def test_an_organization_that_cannot_be_listed_is_one_error(estate: Org, tmp_pat
         assert store.runs() == []  # nothing was started
     finally:
         store.close()
+
+
+def test_the_plan_takes_active_selected_accounts_and_says_why_not_the_others(estate: Org, tmp_path: Path) -> None:
+    """--exclude-accounts and a suspended account: not collected, each listed with its reason; the
+    management account still lists the organization. (Last in this module: it closes an account.)"""
+    from awsgraph.collect.org import plan_organization
+
+    org = boto3.client("organizations", region_name="us-east-1")
+    closed = _new_account(org, "closed")
+    org.close_account(AccountId=closed)  # moto lists it SUSPENDED
+    session = open_session(_cfg(str(tmp_path / "plan.db")))
+    plan = plan_organization(session, OrgOptions(member_role_name=MEMBER_ROLE, exclude_accounts=(estate.spare,)))
+    targets = {t.account_id: t for t in plan.targets}
+    assert set(targets) == {MGMT, estate.prod, estate.dev}
+    assert targets[MGMT].lists_organization and targets[MGMT].role_arn is None
+    skipped = {s["account"]: s["reason"] for s in plan.skipped}
+    assert skipped == {estate.spare: "not selected", closed: "status SUSPENDED"}
+    only = plan_organization(session, OrgOptions(member_role_name=MEMBER_ROLE, accounts=(estate.dev,)))
+    assert [(t.account_id, t.organization_only) for t in only.targets] == [(MGMT, True), (estate.dev, False)]

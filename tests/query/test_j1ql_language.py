@@ -320,19 +320,28 @@ def test_unique_removes_duplicate_rows(conn: Store) -> None:
     ]
 
 
-def test_deleted_entities_are_invisible(tmp_path: object) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_deleted_entities_are_invisible(kind: str, tmp_path: object, request: pytest.FixtureRequest) -> None:
     from query_estate import ACCOUNT, ent
 
-    from awsgraph.store import SQLiteStore
+    from awsgraph.store import open_store
 
-    path = f"{tmp_path}/g.db"
-    store = SQLiteStore(path)
-    for names in (["a", "b"], ["a"]):
-        run = store.begin_run({})
-        store.stage_entities(run, [ent(n, "aws_sqs_queue", ["Queue"]) for n in names])
-        store.finish_run(run, [(ACCOUNT, "us-east-1", "aws_sqs_queue")], [], None, {})
-    assert keys(run_query(store.connection, "FIND Queue")) == {"a"}
-    assert keys(run_query(store.connection, "FIND aws_sqs_queue")) == {"a"}
+    target = request.getfixturevalue("pg_server").database("deleted") if kind == "postgresql" else f"{tmp_path}/g.db"
+    store = open_store(target, write=True, must_exist=False)
+    try:
+        for names in (["a", "b"], ["a"]):  # two runs through the store's run lifecycle: b is deleted by the second
+            run = store.begin_run({})
+            store.stage_entities(run, [ent(n, "aws_sqs_queue", ["Queue"]) for n in names])
+            store.finish_run(run, [(ACCOUNT, "us-east-1", "aws_sqs_queue")], [], None, {})
+        assert keys(run_query(store.connection, "FIND Queue")) == {"a"}
+        assert keys(run_query(store.connection, "FIND aws_sqs_queue")) == {"a"}
+        assert keys(run_query(store.connection, 'FIND "b"')) == set()  # nor found by full-text search
+        assert keys(run_query(store.connection, 'FIND "a"')) == {"a"}
+        run = store.begin_run({})  # a partial read of the scope that found nothing deletes nothing
+        store.finish_run(run, [], [(ACCOUNT, "us-east-1", "aws_sqs_queue")], None, {})
+        assert keys(run_query(store.connection, "FIND Queue")) == {"a"}
+    finally:
+        store.close()
 
 
 # -- errors ---------------------------------------------------------------------------------------

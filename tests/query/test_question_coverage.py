@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,13 @@ from awsgraph.query import run_query
 from awsgraph.questions import QUESTIONS, get, render
 from awsgraph.questions.coverage import assess, types_read
 from awsgraph.questions.report import answer_all, render_report
-from awsgraph.store import SQLiteStore, open_store
+from awsgraph.store import Store, open_store
 from awsgraph.store.base import StepResult
 
 OTHER = "999988887777"
 
 
-def _run(store: SQLiteStore, entities: list[Entity], steps: list[StepResult], rels: list[Relationship] = ()) -> None:
+def _run(store: Store, entities: list[Entity], steps: list[StepResult], rels: list[Relationship] = ()) -> None:
     """One finished run: ``steps`` as recorded; a scope is complete when its steps succeeded uncapped."""
     run = store.begin_run({})
     for s in steps:
@@ -41,11 +42,19 @@ def bucket(name: str, region: str = "us-east-1", **props: Any) -> Entity:
     return ent(f"arn:aws:s3:::{name}", "aws_s3_bucket", ["DataStore"], region=region, name=name, **props)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    s = SQLiteStore(str(tmp_path / "g.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty graph that each test writes its runs into, on each store: a file, or a fresh database on the
+    worker's private PostgreSQL. ``db(store)`` is what ``--db`` takes."""
+    target = (request.getfixturevalue("pg_server").database("coverage") if request.param == "postgresql"
+              else str(tmp_path / "g.db"))
+    s = open_store(target, write=True, must_exist=False)
     yield s
     s.close()
+
+
+def db(store: Store) -> str:
+    return str(getattr(store, "url", store.path))
 
 
 def test_types_read_follow_types_classes_and_star() -> None:
@@ -56,13 +65,13 @@ def test_types_read_follow_types_classes_and_star() -> None:
     assert len(types_read("FIND * WITH region = 'x'")) > 80
 
 
-def test_complete_when_every_scope_was_collected(store: SQLiteStore) -> None:
+def test_complete_when_every_scope_was_collected(store: Store) -> None:
     _run(store, [bucket("open", public=True)], [step(("aws_s3_bucket", "aws_s3_bucket_policy"))])
     cov = assess(store.connection, render(get("public-buckets")))
     assert (cov.level, cov.note) == ("complete", "")
 
 
-def test_a_partial_region_makes_the_answer_partial_and_says_why(store: SQLiteStore) -> None:
+def test_a_partial_region_makes_the_answer_partial_and_says_why(store: Store) -> None:
     _run(store, [bucket("open", public=True)], [
         step(("aws_s3_bucket",)), step(("aws_s3_bucket",), "eu-west-1", "partial", "ListBuckets: AccessDenied")])
     cov = assess(store.connection, render(get("public-buckets")))
@@ -70,7 +79,7 @@ def test_a_partial_region_makes_the_answer_partial_and_says_why(store: SQLiteSto
     assert cov.note == "aws_s3_bucket partial: ListBuckets: AccessDenied in eu-west-1"
 
 
-def test_a_type_never_collected_is_unknown_not_a_green_zero(store: SQLiteStore) -> None:
+def test_a_type_never_collected_is_unknown_not_a_green_zero(store: Store) -> None:
     _run(store, [], [step(("aws_instance",), service="ec2")])  # e.g. collect --services ec2
     q = get("public-buckets")
     assert run_query(store.connection, render(q)) == []
@@ -78,7 +87,7 @@ def test_a_type_never_collected_is_unknown_not_a_green_zero(store: SQLiteStore) 
     assert (cov.level, cov.note) == ("unknown", "aws_s3_bucket never collected")
 
 
-def test_older_data_and_capped_listings_are_partial(store: SQLiteStore) -> None:
+def test_older_data_and_capped_listings_are_partial(store: Store) -> None:
     _run(store, [bucket("open", public=True)], [step(("aws_s3_bucket",))])
     _run(store, [], [step(("aws_instance",), service="ec2")])  # the latest run skipped S3
     cov = assess(store.connection, render(get("public-buckets")))
@@ -88,7 +97,7 @@ def test_older_data_and_capped_listings_are_partial(store: SQLiteStore) -> None:
     assert (cov.level, cov.note) == ("partial", "aws_s3_bucket capped at 1000 items in us-east-1")
 
 
-def test_latest_run_of_each_account_counts(store: SQLiteStore) -> None:
+def test_latest_run_of_each_account_counts(store: Store) -> None:
     _run(store, [bucket("a")], [step(("aws_s3_bucket",))])
     other = StepResult("aws_s3_bucket", OTHER, "us-east-1", "s3", ("aws_s3_bucket",), "failed", "AccessDenied")
     _run(store, [], [other])  # another account's run: the first account's data is still its latest
@@ -96,7 +105,7 @@ def test_latest_run_of_each_account_counts(store: SQLiteStore) -> None:
     assert cov.level == "partial" and "failed: AccessDenied in us-east-1" in cov.note
 
 
-def test_a_class_with_some_uncollectable_types_is_partial(store: SQLiteStore) -> None:
+def test_a_class_with_some_uncollectable_types_is_partial(store: Store) -> None:
     _run(store, [], [step(("aws_security_group",), service="ec2"), step(("aws_network_acl",), service="ec2"),
                      step(("aws_waf_web_acl",), "global", "failed", "ListWebACLs: 500", service="waf")])
     cov = assess(store.connection, "FIND Firewall")  # security groups and ACLs still answer
@@ -105,7 +114,7 @@ def test_a_class_with_some_uncollectable_types_is_partial(store: SQLiteStore) ->
     assert (cov.level, cov.note) == ("unknown", "aws_waf_web_acl failed: ListWebACLs: 500 in global")
 
 
-def test_no_credential_report_is_unknown_not_zero(store: SQLiteStore) -> None:
+def test_no_credential_report_is_unknown_not_zero(store: Store) -> None:
     users = [ent(f"user-{n}", "aws_iam_user", ["User"], region="global", name=n) for n in ("a", "b")]
     _run(store, users, [step(("aws_iam_user",), "global", service="iam")])
     q = get("users-without-mfa")
@@ -118,7 +127,7 @@ def test_no_credential_report_is_unknown_not_zero(store: SQLiteStore) -> None:
     assert "no credential report" in page and "badge unknown" in page and "badge clear" not in page
 
 
-def test_credential_report_missing_for_some_users_is_partial(store: SQLiteStore) -> None:
+def test_credential_report_missing_for_some_users_is_partial(store: Store) -> None:
     users = [ent("user-a", "aws_iam_user", ["User"], region="global", name="a", passwordEnabled=True,
                  mfaEnabled=False), ent("user-b", "aws_iam_user", ["User"], region="global", name="b")]
     _run(store, users, [step(("aws_iam_user",), "global", service="iam")])
@@ -128,7 +137,7 @@ def test_credential_report_missing_for_some_users_is_partial(store: SQLiteStore)
     assert (cov.level, cov.note) == ("partial", "no credential report for 1 of 2 aws_iam_user")
 
 
-def test_cross_account_trust_lists_only_the_roles_that_trust(store: SQLiteStore) -> None:
+def test_cross_account_trust_lists_only_the_roles_that_trust(store: Store) -> None:
     ours = ent("arn:aws:iam::111122223333:role/vendor", "aws_iam_role", ["AccessRole"], region="global",
                name="vendor")
     theirs = ent(f"arn:aws:iam::{OTHER}:role/ops", "aws_iam_role", ["AccessRole"], region="global", name="ops",
@@ -141,7 +150,7 @@ def test_cross_account_trust_lists_only_the_roles_that_trust(store: SQLiteStore)
             ("vendor", "ops", OTHER)], qid
 
 
-def test_users_are_listed_once_with_or_without_their_person(store: SQLiteStore) -> None:
+def test_users_are_listed_once_with_or_without_their_person(store: Store) -> None:
     alice = ent("user-alice", "aws_iam_user", ["User"], region="global", name="alice@example.com")
     carol = ent("user-carol", "aws_iam_user", ["User"], region="global", name="carol")
     person = ent("person:alice@example.com", "employee", ["Person", "User"], region="global",
@@ -168,26 +177,26 @@ def test_every_answer_carries_coverage(graph_db: str) -> None:
     assert by_id["users-without-mfa"].coverage == "unknown"
 
 
-def test_cli_ask_says_so_beside_the_rows(store: SQLiteStore, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_ask_says_so_beside_the_rows(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     users = [ent("user-a", "aws_iam_user", ["User"], region="global", name="a")]
     _run(store, users, [step(("aws_iam_user",), "global", service="iam")])
     store.close()  # the CLI opens the file read-only on its own
-    assert main(["ask", "users-without-mfa", "--db", store.path, "--format", "json"]) == 0
+    assert main(["ask", "users-without-mfa", "--db", db(store), "--format", "json"]) == 0
     out = capsys.readouterr()
     assert out.out.strip() == "[]" and "unknown: no credential report" in out.err
 
 
-def test_identical_looking_rows_get_a_hint(store: SQLiteStore, capsys: pytest.CaptureFixture[str]) -> None:
+def test_identical_looking_rows_get_a_hint(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     _run(store, [bucket("a"), ent("arn:aws:s3:::a-eu", "aws_s3_bucket", ["DataStore"], region="eu-west-1",
                                   name="a")], [step(("aws_s3_bucket",))])
     store.close()  # the CLI opens the file read-only on its own
-    assert main(["query", "--db", store.path, "FIND aws_s3_bucket AS b RETURN b.name"]) == 0
+    assert main(["query", "--db", db(store), "FIND aws_s3_bucket AS b RETURN b.name"]) == 0
     assert "1 row look the same as another" in capsys.readouterr().out
-    assert main(["query", "--db", store.path, "FIND aws_s3_bucket AS b RETURN b.name, b.region"]) == 0
+    assert main(["query", "--db", db(store), "FIND aws_s3_bucket AS b RETURN b.name, b.region"]) == 0
     assert "look the same" not in capsys.readouterr().out
 
 
-def test_a_failed_type_behind_a_derived_property_makes_the_answer_partial(store: SQLiteStore) -> None:
+def test_a_failed_type_behind_a_derived_property_makes_the_answer_partial(store: Store) -> None:
     """``exposedToInternet`` comes from route tables the query never names: their failure shows."""
     host = ent("arn:aws:ec2:us-east-1:111122223333:instance/i-1", "aws_instance", ["Host"], exposedToInternet=True)
     ec2 = [step((t,), service="ec2") for t in ("aws_instance", "aws_subnet", "aws_network_acl",

@@ -79,6 +79,10 @@ def test_cli_errors_are_one_line_with_position(graph_db: str, capsys: pytest.Cap
     err = capsys.readouterr().err
     assert "awsgraph: error: query error: expected a value" in err and "column 31" in err
     assert "Traceback" not in err
+    # the error line, then the query's line with the caret under column 31 (not escaped onto the error line)
+    assert err.splitlines()[1:] == ["  FIND aws_instance WITH name ~=", "  " + " " * 30 + "^"], err
+    assert main(["visualize", "--db", graph_db, "--query", "FIND x THAT", "--out", "unused.html"]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == ["  FIND x THAT", "  " + " " * 11 + "^"]
     assert main(["query", "--db", str(Path(graph_db).parent / "missing.db"), "FIND *"]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["ask", "no-such-question", "--db", graph_db]) == 2

@@ -5,19 +5,28 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from query_estate import ACCOUNT, ent
 
 from awsgraph.cli import main
 from awsgraph.questions import QUESTIONS, render
 from awsgraph.questions.report import Answer, Coverage, coverage_of, render_report
-from awsgraph.store import SQLiteStore
+from awsgraph.store import SQLiteStore, open_store
 from awsgraph.store.base import StepResult
 
 OTHER = "444455556666"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the two runs go: an SQLite file, or a fresh database on the worker's private PostgreSQL."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_server").database("report"))
+    return str(tmp_path / "g.db")
+
+
 def _write(path: str) -> None:
-    store = SQLiteStore(path)
+    store = open_store(path, write=True, must_exist=False)
     try:
         first = store.begin_run({"account": OTHER, "endpoint_url": None})
         store.stage_entities(first, [ent("sg-other", "aws_security_group", ["Firewall"], name="other-sg",
@@ -41,8 +50,8 @@ def _write(path: str) -> None:
         store.close()
 
 
-def test_report_names_accounts_runs_times_and_incomplete_steps(tmp_path: Path) -> None:
-    db, out = str(tmp_path / "g.db"), tmp_path / "r.html"
+def test_report_names_accounts_runs_times_and_incomplete_steps(target: str, tmp_path: Path) -> None:
+    db, out = target, tmp_path / "r.html"
     _write(db)
     assert main(["report", "--db", db, "--out", str(out)]) == 0
     page = out.read_text()
@@ -88,10 +97,10 @@ def test_every_returning_question_carries_account() -> None:
             assert "accountId" in q.query, q.id
 
 
-def test_coverage_of_takes_the_latest_finished_run_per_account(tmp_path: Path) -> None:
-    db = str(tmp_path / "g.db")
+def test_coverage_of_takes_the_latest_finished_run_per_account(target: str) -> None:
+    db = target
     _write(db)
-    store = SQLiteStore(db)
+    store = open_store(db)
     try:
         cov = coverage_of(store.runs(), store.steps)
     finally:

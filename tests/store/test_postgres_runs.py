@@ -213,3 +213,20 @@ def test_collect_one_account_into_postgresql_then_query_it(aws: None, url: str,
     assert main(["query", "--db", url, "--format", "json", "FIND aws_s3_bucket WITH name = 'pg-bucket'"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 1
+
+
+def test_the_cross_account_pass_runs_one_at_a_time_across_connections(
+        stores: tuple[PostgresStore, PostgresStore]) -> None:
+    """Issue 15: the derivation serialises on an advisory lock, so two processes (workers' runs, a second
+    org run) never derive at once; here a second connection's pass waits while the first holds the lock."""
+    first, second = stores
+    run = first.begin_run({})
+    finished = threading.Event()
+    other = threading.Thread(target=lambda: (second.derive_pending(run, lambda _s, _a: None, lambda *_: []),
+                                             finished.set()))
+    with first.derive_lock():
+        other.start()
+        assert not finished.wait(1.0)  # blocked on the lock the first connection holds
+    other.join(30)
+    assert finished.is_set()
+    first.end_run(run, {})

@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
     except CliError as exc:
         print(error_line(exc), file=sys.stderr)
+        if exc.detail:  # its lines kept, control characters escaped like the error line's
+            print(escape_controls(exc.detail, keep_newlines=True), file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("awsgraph: interrupted; the database keeps the previous run's graph", file=sys.stderr)

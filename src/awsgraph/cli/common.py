@@ -12,11 +12,13 @@ DB_HELP = f"database file, or postgresql://user@host:port/dbname (default {DEFAU
 
 
 class CliError(Exception):
-    """A user-facing error: printed as one line, exit code ``code`` (2 = bad input)."""
+    """A user-facing error: printed as one line, exit code ``code`` (2 = bad input); ``detail`` is shown
+    under it as it is laid out (a query's line and the caret under the offending character)."""
 
-    def __init__(self, message: str, code: int = 2) -> None:
+    def __init__(self, message: str, code: int = 2, *, detail: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.detail = detail
 
 
 def console(stderr: bool = False) -> InertConsole:

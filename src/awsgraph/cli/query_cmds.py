@@ -108,6 +108,12 @@ def _connection(path: str) -> Iterator[Store]:
         store.close()
 
 
+def query_error(exc: QueryError) -> CliError:
+    """The error on one line, then the query's line with a caret under the offending character."""
+    head, _, detail = str(exc).partition("\n")
+    return CliError(f"query error: {head}", detail=detail)
+
+
 def _run(conn: Store, text: str, args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
     timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
     max_rows = getattr(args, "max_rows", DEFAULT_MAX_ROWS)
@@ -116,7 +122,7 @@ def _run(conn: Store, text: str, args: argparse.Namespace | None = None) -> list
     try:
         rows = run(conn, text, timeout=timeout, max_rows=max_rows)
     except QueryError as exc:
-        raise CliError(f"query error: {exc}") from exc
+        raise query_error(exc) from exc
     except KeyboardInterrupt:
         raise CliError("query interrupted", code=130) from None
     for note in rows.notes:  # the row cap, names the graph lacks: on stderr, so JSON/CSV stay clean
@@ -241,7 +247,7 @@ def cmd_visualize(args: argparse.Namespace) -> int:
         try:
             data = collect(conn, args.query, args.max_nodes)
         except QueryError as exc:
-            raise CliError(f"query error: {exc}") from exc
+            raise query_error(exc) from exc
     name = describe(args.db) if is_url(args.db) else os.path.basename(args.db)
     title = f"awsgraph: {args.query}" if args.query else f"awsgraph: {name}"
     _write(args.out, render_html(data, title), force=args.force)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from awsgraph.safetext import UNSAFE_BUT_NEWLINE_RE
+
 
 class QueryError(Exception):
     """A query that cannot be parsed or run; ``pos`` is the 0-based offset of the problem."""
@@ -21,13 +23,13 @@ class QueryError(Exception):
             line_end = len(self.query)
         line_no = self.query.count("\n", 0, self.pos) + 1
         col = self.pos - line_start + 1
-        # A window of the offending line around the position, control characters shown as '?'
-        # (one character each, so the caret stays under its character).
+        # A window of the offending line around the position, control and bidi/invisible format
+        # characters shown as '?' (one character each, so the caret stays under its character).
         left, right = line_start, line_end
         if right - left > _WINDOW:
             left = max(line_start, self.pos - _WINDOW // 2)
             right = min(line_end, left + _WINDOW)
-        source = "".join("?" if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in self.query[left:right])
+        source = UNSAFE_BUT_NEWLINE_RE.sub("?", self.query[left:right])  # the window holds no newline
         prefix = "..." if left > line_start else ""
         suffix = "..." if right < line_end else ""
         caret = " " * (len(prefix) + self.pos - left) + "^"
