@@ -230,3 +230,22 @@ def test_the_cross_account_pass_runs_one_at_a_time_across_connections(
     other.join(30)
     assert finished.is_set()
     first.end_run(run, {})
+
+
+def test_a_finished_run_leaves_its_tables_vacuumed_and_analysed(url: str,
+                                                                stores: tuple[PostgresStore, PostgresStore]) -> None:
+    first, _ = stores
+    for _ in range(2):  # the second run marks every entity seen again: a dead version of each row
+        run = first.begin_run({})
+        first.begin_unit(run, A)
+        first.stage_entities(run, [queue(A, i) for i in range(200)], unit=A)
+        first.commit_unit(run, A, scope(A), [])
+        first.end_run(run, {})
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = {name: (vacuumed, analysed, dead) for name, vacuumed, analysed, dead in conn.execute(
+            "SELECT relname, last_vacuum, last_analyze, n_dead_tup FROM pg_stat_user_tables"
+            " WHERE relname IN ('entities', 'relationships', 'entity_classes')")}
+    assert set(rows) == {"entities", "relationships", "entity_classes"}
+    for name, (vacuumed, analysed, _dead) in rows.items():
+        assert vacuumed is not None and analysed is not None, name
+    assert rows["entities"][2] == 0  # the second run's dead versions are gone

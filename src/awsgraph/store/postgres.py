@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,6 +41,8 @@ from awsgraph.store.base import RunInfo, StepResult, StoredEntity, StoreError
 from awsgraph.store.derivation import DeriveWrites
 from awsgraph.store.reads import GraphReads
 from awsgraph.store.runs import Heartbeat
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import psycopg
@@ -335,6 +338,27 @@ class PostgresStore(DeriveWrites, GraphReads):
             self._stop_heartbeat(run_id)
         with self._lock:
             self._db.close()
+
+    def end_run(self, run_id: int, summary: dict[str, Any], status: str = "finished") -> None:
+        super().end_run(run_id, summary, status)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        """``VACUUM (ANALYZE)`` the tables a run rewrites, once it has ended. A run marks every entity it
+        saw, which in PostgreSQL leaves a dead version of each row; until autovacuum catches up, index
+        scans visit them too (on the 1M-entity benchmark graph a typed filter took 21.6 ms after a
+        re-sync, 1.1 ms once vacuumed, 0.8 ms before). Best effort: the run is already recorded; a
+        failure here is only logged."""
+        import psycopg
+
+        started = time.monotonic()
+        try:
+            with self._lock:
+                self._db.execute("VACUUM (ANALYZE) entities, relationships, entity_classes")
+        except psycopg.Error as exc:
+            log.warning("after the run, VACUUM (ANALYZE) failed: %s", _first_line(exc))
+        else:
+            log.debug("VACUUM (ANALYZE) after the run took %.1f s", time.monotonic() - started)
 
     # -- the primitives of RunWrites ------------------------------------------------------------------
     def _x(self, sql: str, params: Iterable[Any] = ()) -> Any:
