@@ -224,6 +224,77 @@ def test_an_accounts_file_run_through_the_workers(moto: tuple[str, Org], workers
     assert f"arn:aws:iam::{org.dev}:role/deployer" in ents
 
 
+class Recorded:
+    """An OrgProgress that keeps what it was told, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def planned(self, total: int) -> None:
+        self.calls.append(("planned", str(total)))
+
+    def account_started(self, account: str, name: str) -> None:
+        self.calls.append(("started", account))
+
+    def account_steps(self, account: str, done: int, total: int) -> None:
+        pass
+
+    def account_done(self, outcome: Any) -> None:
+        self.calls.append(("done", outcome.account_id))
+
+    def deriving(self, done: int, total: int) -> None:
+        pass
+
+
+def test_progress_follows_the_workers_task_events(moto_url: str, workers: list[Worker], pg_database: str,
+                                                  redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from awsgraph.store import open_writer
+    from awsgraph.workers import dispatch as dispatch_module
+
+    # no fallback polling within the test: only the workers' events can tell the run a task ended
+    monkeypatch.setattr(dispatch_module, "FALLBACK_POLL_SECONDS", 3600.0)
+    cfg = InstanceConfig(regions=["us-east-1"], services=SERVICES.split(","), db=pg_database, endpoint_url=moto_url,
+                         max_attempts=2)
+    store = open_writer(pg_database)
+    dispatch = dispatch_module.CeleryDispatch(redis_url, cfg, store, in_flight=4, time_limit=300, give_up_after=120)
+    progress = Recorded()
+    try:
+        summary = run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE), store, source=open_session(cfg),
+                                   progress=progress, dispatch=dispatch)
+    finally:
+        store.close()
+    assert {a.status for a in summary.accounts} == {"success"}, [(a.account_id, a.reason) for a in summary.accounts]
+    assert dispatch.notes == [] and summary.notes == []
+    accounts = {a.account_id for a in summary.accounts}
+    assert dispatch.ended_by_event == len(accounts)  # every outcome was read when its task-succeeded came
+    started = [a for kind, a in progress.calls if kind == "started"]
+    done = [a for kind, a in progress.calls if kind == "done"]
+    assert sorted(started) == sorted(done) == sorted(accounts)
+    for account in accounts:  # each account shown running before it is shown done
+        assert progress.calls.index(("started", account)) < progress.calls.index(("done", account))
+
+
+def test_without_events_the_tasks_are_still_followed_by_polling(
+        moto_url: str, workers: list[Worker], pg_database: str, redis_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from awsgraph.store import open_writer
+    from awsgraph.workers import dispatch as dispatch_module
+
+    monkeypatch.setattr(dispatch_module.TaskEvents, "_on_event", lambda self, event: None)  # events lost
+    monkeypatch.setattr(dispatch_module, "FALLBACK_POLL_SECONDS", 0.5)
+    cfg = InstanceConfig(regions=["us-east-1"], services=SERVICES.split(","), db=pg_database, endpoint_url=moto_url,
+                         max_attempts=2)
+    store = open_writer(pg_database)
+    dispatch = dispatch_module.CeleryDispatch(redis_url, cfg, store, in_flight=4, time_limit=300, give_up_after=120)
+    try:
+        summary = run_organization(cfg, OrgOptions(member_role_name=MEMBER_ROLE), store, source=open_session(cfg),
+                                   dispatch=dispatch)
+    finally:
+        store.close()
+    assert {a.status for a in summary.accounts} == {"success"}, [(a.account_id, a.reason) for a in summary.accounts]
+    assert dispatch.ended_by_event == 0
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["worker", "--broker", "redis://127.0.0.1:1/0", "--db", "graph.db"], "workers write a shared PostgreSQL graph"),
     (["worker", "--broker", "http://x", "--db", "postgresql://u@h/db"], "--broker wants a Celery broker URL"),

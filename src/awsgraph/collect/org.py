@@ -379,7 +379,7 @@ def run_organization(cfg: InstanceConfig, opts: OrgOptions, store: GraphStore, *
         derived = derive_run(store, run_id, progress=lambda d, t, _a: prog.deriving(d, t))
         derived["derive_ms"] = int((time.monotonic() - derive_started) * 1000)
         left = sorted({a for o in outcomes if o.result for a in o.result.left_organization})
-        notes = list(store.reaped)
+        notes = list(store.reaped) + list(getattr(dispatch, "notes", []))
         if left:
             notes.append(f"no longer in organization {plan.organization_id}, marked deleted: {', '.join(left)}")
         outcomes.sort(key=lambda o: (o.account_id != source.account_id, o.account_id))
