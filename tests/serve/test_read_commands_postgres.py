@@ -173,3 +173,15 @@ def test_serve_command_on_a_url_hides_its_password(pg_db: str) -> None:
     finally:
         err = stop_console(console)
     assert "hunter2" not in err
+
+
+def test_the_consoles_time_limit_holds_for_every_query_on_postgresql(pg_db: str) -> None:
+    """The console gives the whole graph and the questions two minutes and a page 10 s; the query layer's own
+    default (30 s) must not replace either on PostgreSQL, where each statement carries the limit."""
+    from awsgraph.query.engine import bounded
+    from awsgraph.serve.db import reading
+
+    for limit, shown in ((120.0, "2min"), (10.0, "10s")):
+        with reading(pg_db, limit) as store, bounded(store.connection, 30.0, "FIND aws_s3_bucket"):
+            row = store.connection.execute("SHOW statement_timeout").fetchone()
+            assert row is not None and row[0] == shown

@@ -189,12 +189,28 @@ def caller_bounded(conn: Connection) -> Iterator[None]:
         _BOUNDED.discard(id(conn))
 
 
+_CALLER_TIMEOUT: dict[int, float] = {}  # PostgreSQL connections whose caller set each statement's timeout
+
+
+@contextmanager
+def caller_timeout(conn: Connection, seconds: float) -> Iterator[None]:
+    """PostgreSQL: within this block every query :func:`bounded` runs on ``conn`` stops at the caller's
+    ``seconds`` (the console's limit for a page, or for the whole graph), not at its own default."""
+    _CALLER_TIMEOUT[id(conn)] = seconds
+    try:
+        yield
+    finally:
+        _CALLER_TIMEOUT.pop(id(conn), None)
+
+
 @contextmanager
 def _bounded_pg(conn: Connection, timeout: float | None, text: str) -> Iterator[None]:
-    """A transaction whose statements stop at ``timeout`` seconds each (``statement_timeout``). Ctrl-C:
-    psycopg cancels the running statement and raises KeyboardInterrupt."""
+    """A transaction whose statements stop at ``timeout`` seconds each (``statement_timeout``), or at the
+    caller's (:func:`caller_timeout`). Ctrl-C: psycopg cancels the running statement and raises
+    KeyboardInterrupt."""
     import psycopg
 
+    timeout = _CALLER_TIMEOUT.get(id(conn), timeout)
     _BOUNDED.add(id(conn))
     try:
         with conn.transaction():

@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from awsgraph.query import QueryError, execute, parse, plan, tune
-from awsgraph.query.engine import caller_bounded
+from awsgraph.query.engine import caller_bounded, caller_timeout
 from awsgraph.store import Store, StoreError, open_store
 
 
@@ -55,8 +55,9 @@ def reading(path: str, timeout: float) -> Iterator[Store]:
         conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 20_000)
         # the queries a page runs keep this handler: their own bound would replace it, then remove it
         held.enter_context(caller_bounded(conn))
-    else:
+    else:  # each statement, whatever timeout the query layer would give it
         conn.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
+        held.enter_context(caller_timeout(conn, timeout))
     try:
         with held:
             yield store
