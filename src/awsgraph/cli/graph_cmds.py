@@ -1,4 +1,4 @@
-"""`awsgraph export`, `awsgraph runs` and `awsgraph docs`."""
+"""`awsgraph export`, `awsgraph copy`, `awsgraph runs` and `awsgraph docs`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ def register(sub: Any) -> None:
                    help="replace files awsgraph did not write (and symlinks) where the export goes")
     e.set_defaults(func=cmd_export)
 
+    c = sub.add_parser("copy", help="copy an SQLite graph into an empty PostgreSQL database (to share it)")
+    c.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite database to copy (default {DEFAULT_DB})")
+    c.add_argument("--to", required=True, metavar="URL",
+                   help="an empty PostgreSQL database: postgresql://user@host:port/dbname")
+    c.add_argument("--json", action="store_true", help="rows copied per table, as JSON")
+    c.set_defaults(func=cmd_copy)
+
     r = sub.add_parser("runs", help="list runs, their changes, and the steps that were not complete")
     r.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     r.add_argument("--json", action="store_true")
@@ -50,6 +57,32 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     console().print(f"exported {counts['entities']} entities and {counts['relationships']} relationships "
                     f"to {args.out} ({args.format})")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from awsgraph.store import describe, is_url
+    from awsgraph.store.postgres import copy_sqlite
+
+    if is_url(args.db):
+        raise CliError(f"--db {describe(args.db)}: copy reads an SQLite file; --to names the PostgreSQL database")
+    if not is_url(args.to):
+        raise CliError(f"--to {inert(args.to)}: not a PostgreSQL URL (postgresql://user@host:port/dbname)")
+    out = console(stderr=args.json)
+
+    def progress(table: str, rows: int) -> None:
+        out.print(inert(f"  {table}: {rows:,} rows"))
+
+    out.print(inert(f"copying {args.db} into {describe(args.to)}"))
+    try:
+        counts = copy_sqlite(args.db, args.to, progress)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        print_json({"from": args.db, "to": describe(args.to), "rows": counts})
+    else:
+        out.print(inert(f"copied {counts['entities']:,} entities, {counts['relationships']:,} relationships and "
+                        f"{counts['runs']:,} runs; collect, query and serve with --db {describe(args.to)}"))
     return 0
 
 

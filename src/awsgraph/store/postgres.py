@@ -33,7 +33,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -562,46 +562,79 @@ class PostgresStore(DeriveWrites, GraphReads):
         return run_id
 
 
-# Tables and columns an SQLite graph shares with this schema, in the order they are copied.
+# Tables and columns an SQLite graph shares with this schema, in the order they are copied: the graph,
+# its history, and the derivation's index (without it the next run into the copy would not know which
+# other accounts' entities refer to what it changes).
 _SHARED_TABLES = {
     "runs": "id, started_at, finished_at, status, config, summary",
+    "run_units": "run_id, unit, status, started_at, finished_at, reason, summary, attempts",
     "steps": "run_id, step, account, region, service, types, status, reason, entities, calls, duration, capped",
     "scopes": "run_id, account, region, type, complete",
-    "entities": "key, type, account, region, props, links, raw, source, derived, hash, first_run, last_run,"
-                " updated_run, deleted_run",
+    "entities": "key, type, account, region, props, links, raw, source, derived, hash, raw_hash, fragments,"
+                " first_run, last_run, updated_run, deleted_run",
     "entity_classes": "class, key",
     "relationships": "key, type, verb, from_key, to_key, props, mapped, hash, first_run, last_run, updated_run,"
                      " deleted_run",
     "history": "run_id, kind, key, op, type, props",
+    "idents": "kind, value, key, account",
+    "xrefs": "owner, kind, value",
+    "owned": "owner, kind, key",
+    "changed": "key, account",
+    "dirty": "account, gen",
 }
 _BOOLEAN = {("scopes", 4), ("relationships", 6)}  # SQLite's 0/1 columns that are booleans here
+_COPIED_META = ("derive_version",)
 
 
-def copy_sqlite(path: str, url: str) -> dict[str, int]:
-    """Copy the graph of the SQLite database ``path`` (runs, steps, scopes, entities, history...) into the
-    empty PostgreSQL database ``url`` with ``COPY``: the same graph, read by either store."""
+def copy_sqlite(path: str, url: str, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Copy the graph of the SQLite database ``path`` (runs, steps, scopes, entities, history and the
+    derivation's index) into the empty PostgreSQL database ``url`` with ``COPY``: the same graph, read by
+    either store, and collected into again as if it had always been there.
+
+    The source is read in one snapshot (a run committing meanwhile is not half copied); a source with a
+    run in progress is refused. ``progress(table, rows)`` is called once each table is copied. Nothing is
+    written to the target unless everything is (one transaction).
+    """
     import sqlite3
 
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    target = PostgresStore(url, write=True)
+    from awsgraph.store import sqlite as _sqlite
+
+    _sqlite.open_store(path).close()  # an awsgraph graph of a version this release reads, or StoreError
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     counts: dict[str, int] = {}
     try:
-        db = target.connection
-        with db.transaction(), db.cursor() as cur:
-            if db.execute("SELECT 1 FROM runs LIMIT 1").fetchone():
-                raise StoreError(f"{target.path} already holds a graph: copy into an empty database")
-            for table, cols in _SHARED_TABLES.items():
-                order = " ORDER BY rowid" if table == "history" else ""
-                n = 0
-                with cur.copy(f"COPY {table}({cols}) FROM STDIN") as copy:
-                    for row in source.execute(f"SELECT {cols} FROM {table}{order}"):
-                        copy.write_row([bool(v) if (table, i) in _BOOLEAN and v is not None else v
-                                        for i, v in enumerate(row)])
-                        n += 1
-                counts[table] = n
-            db.execute("SELECT setval('runs_id_seq', GREATEST((SELECT max(id) FROM runs), 1))")
-        db.execute("ANALYZE")
+        source.execute("BEGIN")  # one read snapshot for every table
+        running = source.execute("SELECT id FROM runs WHERE status = 'running' ORDER BY id LIMIT 1").fetchone()
+        if running:
+            raise StoreError(f"{path}: run {running[0]} is still in progress; copy once it has ended")
+        target = PostgresStore(url, write=True)
+        try:
+            db = target.connection
+            with db.transaction(), db.cursor() as cur:
+                if db.execute("SELECT 1 FROM runs LIMIT 1").fetchone():
+                    raise StoreError(f"{target.path} already holds a graph: copy into an empty database")
+                for table, cols in _SHARED_TABLES.items():
+                    order = " ORDER BY rowid" if table == "history" else ""
+                    n = 0
+                    with cur.copy(f"COPY {table}({cols}) FROM STDIN") as copy:
+                        for row in source.execute(f"SELECT {cols} FROM {table}{order}"):
+                            copy.write_row([bool(v) if (table, i) in _BOOLEAN and v is not None else v
+                                            for i, v in enumerate(row)])
+                            n += 1
+                    counts[table] = n
+                    if progress:
+                        progress(table, n)
+                for key, value in source.execute(
+                        f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' * len(_COPIED_META))})",
+                        _COPIED_META):
+                    db.execute("INSERT INTO meta(key, value) VALUES(%s, %s) ON CONFLICT (key) DO UPDATE"
+                               " SET value = excluded.value", [key, value])
+                db.execute("SELECT setval('runs_id_seq', GREATEST((SELECT max(id) FROM runs), 1))")
+            db.execute("ANALYZE")
+        finally:
+            target.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot be read ({exc})") from exc
     finally:
         source.close()
-        target.close()
     return counts
