@@ -3,6 +3,13 @@
 ``Principal: "*"`` (or ``{"AWS": "*"}``) without a condition that narrows who the caller can
 be ALLOWS the global ``Everyone`` entity and marks the resource ``public``. S3 public access
 block settings and ACL grants to AllUsers are honoured for buckets.
+
+An edge from a bucket, key or secret to a user or role of the same account also says what that
+principal can *effectively* do there: the evaluator decides each action the resource policy names
+with the principal's own policies, permissions boundary and SCPs and the whole resource policy
+(its denies included), and the edge gets ``effective``, ``read``, ``write`` (and on a secret
+``readsSecretValue``) from the actions allowed. The attack-path questions follow these edges as
+they follow identity-policy grants.
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from awsgraph.analysis.common import EVERYONE_KEY, Edges, json_prop, mapping, merge_props, record_account
+from awsgraph.analysis.common import EVERYONE_KEY, Edges, arn_of, json_prop, mapping, merge_props, record_account
 from awsgraph.analysis.principal_targets import PrincipalResolver, everyone_entity
 from awsgraph.analysis.view import GraphView, Record
-from awsgraph.iam.policy import load_document, parse_policy
+from awsgraph.iam import actions as action_table
+from awsgraph.iam.actions import ActionInfo
+from awsgraph.iam.evaluate import evaluate
+from awsgraph.iam.policy import Policy, compile_policy, load_document, parse_policy
 from awsgraph.model import Entity, Relationship
 
 RESOURCE_POLICY_TYPES = (
@@ -123,5 +133,92 @@ def resource_policy_edges(view: GraphView) -> Iterator[Entity | Relationship]:
             public = True
         if public:
             yield merge_props(rec.key, rec.type, (), {"public": True})
+    _effective_access(view, edges)
     yield from placeholders.values()
     yield from edges
+
+
+# Resources whose policy edges get the principal's effective access (the data of the attack paths).
+DATA_TYPES = frozenset({"aws_s3_bucket", "aws_kms_key", "aws_secretsmanager_secret"})
+PRINCIPAL_TYPES = frozenset({"aws_iam_user", "aws_iam_role"})
+SECRET_VALUE_ACTION = "secretsmanager:GetSecretValue"
+MAX_EVALUATED_ACTIONS = 400  # per edge: a statement of "s3:*" names ~150 actions
+MAX_EVALUATED_EDGES = 20_000  # per account: beyond it, edges keep what the policy text says only
+
+
+def _effective_access(view: GraphView, edges: Edges) -> None:
+    """Set ``effective``/``read``/``write``/``readsSecretValue`` on data -> principal edges of one account."""
+    wanted = [r for r in edges if r.from_type in DATA_TYPES and r.to_type in PRINCIPAL_TYPES][:MAX_EVALUATED_EDGES]
+    if not wanted:
+        return
+    from awsgraph.analysis.privesc import scp_provider
+    from awsgraph.analysis.privesc_actors import build_actors
+    from awsgraph.analysis.privesc_checks import IAM_SOURCE_TYPES
+    from awsgraph.iam.whocan import Directory, Rec
+
+    directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in view.entities(*IAM_SOURCE_TYPES))
+    actors = {a.rec.key: a for a in build_actors(view, directory).values()}
+    scps = scp_provider(view)
+    compiled: dict[str, Policy] = {}
+    for rel in wanted:
+        actor = actors.get(rel.to_key)
+        resource = view.get(rel.from_key)
+        if actor is None or resource is None or not actor.account:
+            continue  # a principal of another account: its own account decides its side
+        arn = arn_of(resource) or ""
+        account = record_account(resource, view) or ""
+        if not arn or actor.account != account:
+            continue
+        if rel.from_key not in compiled:
+            compiled[rel.from_key] = compile_policy(resource_policy_document(resource), "resource policy")
+        allowed: list[ActionInfo] = []
+        conditional = True
+        for info in _named_actions(rel, arn):
+            for target in _targets(info, arn, rel):
+                d = evaluate(info.full, target, identity_policies=actor.policies,
+                             resource_policy=compiled[rel.from_key], principal_arn=actor.arn,
+                             resource_account=account, boundary=actor.boundary, scps=scps(actor.account),
+                             context=actor.context)
+                if d.allowed:
+                    allowed.append(info)
+                    conditional = conditional and d.conditional
+                    break
+        levels = {i.level for i in allowed}
+        rel.props["effective"] = bool(allowed)
+        rel.props["read"] = bool(levels & {"L", "R"})
+        rel.props["write"] = bool(levels & {"W", "P", "T"})
+        if allowed:
+            rel.props["effectiveConditional"] = conditional
+        if rel.from_type == "aws_secretsmanager_secret":
+            rel.props["readsSecretValue"] = any(i.full == SECRET_VALUE_ACTION for i in allowed)
+
+
+def _named_actions(rel: Relationship, arn: str) -> list[ActionInfo]:
+    """The actions of the resource's own service that the edge's statements name (all of them for
+    ``NotAction``), at most :data:`MAX_EVALUATED_ACTIONS`."""
+    service = arn.split(":", 5)[2]
+    tokens = str(rel.props.get("actions") or "").split(",") if "notActions" not in rel.props else [f"{service}:*"]
+    seen: dict[str, ActionInfo] = {}
+    for token in tokens:
+        token = token.strip()
+        if not token:
+            continue
+        for info in action_table.expand(token if ":" in token or token == "*" else f"{service}:{token}"):
+            if info.service == service and info.full not in seen:
+                seen[info.full] = info
+                if len(seen) >= MAX_EVALUATED_ACTIONS:
+                    return list(seen.values())
+    return list(seen.values())
+
+
+def _targets(info: ActionInfo, arn: str, rel: Relationship) -> list[str]:
+    """Where to decide ``info``: the resource itself, or for an S3 object action an object in it, one
+    per object pattern the statements name (``bucket/private/*`` -> ``bucket/private/x``)."""
+    if not arn.startswith("arn:aws:s3:::") or "object" not in info.resource_types:
+        return [arn]
+    out = [f"{arn}/x"]
+    for pattern in str(rel.props.get("resources") or "").split(","):
+        pattern = pattern.strip()
+        if pattern.startswith(arn + "/"):
+            out.append(pattern.replace("*", "x").replace("?", "x"))
+    return list(dict.fromkeys(out))[:20]

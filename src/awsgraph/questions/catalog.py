@@ -31,6 +31,8 @@ EXPOSURE = Derived("exposedToInternet", ("aws_subnet", "aws_route_table", "aws_n
                                          "aws_eni"))
 BUCKET_POLICY = Derived("public", ("aws_s3_bucket_policy",))
 ESCALATION = Derived("escalation", ("aws_iam_group", "aws_iam_policy"))
+# A resource policy's grant to a principal is weighed with the principal's own policies.
+RESOURCE_GRANT = Derived("effective", ("aws_iam_group", "aws_iam_policy"))
 # An attack path reaches a secret when the grant reads its value (GetSecretValue) or changes it; a grant
 # of its metadata alone (DescribeSecret) is no path. Other data stores count for any grant, as before.
 SECRET_GRANT = ("(data._type != 'aws_secretsmanager_secret' OR grant.readsSecretValue = true "
@@ -310,6 +312,20 @@ QUESTIONS: tuple[Question, ...] = (
               "role.name, policy.name, grant.read, grant.write, grant.readsSecretValue, data._type, data.displayName, "
               "data.accountId",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
+    Question(
+        id="attack-path-internet-host-data-by-resource-policy",
+        title="Attack paths: Internet -> exposed instance -> its role, named by a bucket, key or secret's own policy",
+        why="A resource policy can grant an instance role what its own policies never mention; an attacker on "
+            "the instance gets it all the same. Each grant is weighed with the role's policies, permissions "
+            "boundary and SCPs and the resource policy's denies (`grant.effective`).",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT ALLOWS << AS grant (DataStore|CryptoKey|Secret) AS data "
+              "WHERE rule.ingress = true AND host.exposedToInternet = true AND grant.effective = true "
+              f"AND {SECRET_GRANT} "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
+              "role.name, grant.actions, grant.read, grant.write, grant.readsSecretValue, grant.effectiveConditional, "
+              "data._type, data.displayName, data.accountId",
+        tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE, RESOURCE_GRANT)),
     Question(
         id="attack-path-internet-sensitive-data",
         title="Attack paths into data stores tagged PII, PHI or PCI",
