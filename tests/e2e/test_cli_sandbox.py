@@ -115,6 +115,25 @@ def test_questions_tell_the_truth_on_the_sandbox(collected: dict[str, Any]) -> N
     assert run.returncode == 0 and "built on partial or missing data" in run.stdout
 
 
+def test_the_sandbox_shows_an_escalation_and_its_attack_path(collected: dict[str, Any]) -> None:
+    """The demo's web instance role may attach policies to itself: privesc names it, the table says it
+    becomes an administrator itself, and the attack path from the Internet to it is found."""
+    db = str(collected["db"])
+    run = cli("privesc", "--db", db, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    paths = {p["principal"].rsplit("/", 1)[-1]: p for p in json.loads(run.stdout)}
+    assert set(paths) == {"app-instance-role"}
+    assert [s["technique"] for s in paths["app-instance-role"]["path"]] == ["iam-attach-role-policy"]
+    run = cli("privesc", "--db", db, "--format", "table")
+    assert run.returncode == 0 and "itself, as an administrator" in run.stdout, run.stdout
+    run = cli("ask", "attack-path-internet-host-admin", "--db", db, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert rows and {r["role.name"] for r in rows} == {"app-instance-role"}
+    assert {(r["rule.fromPort"], r["rule.ipRange"]) for r in rows} >= {(443, "0.0.0.0/0")}
+    assert len({json.dumps(r, sort_keys=True) for r in rows}) == len(rows)  # one row per rule, none repeated
+
+
 def test_spec_relationships_present(collected: dict[str, Any]) -> None:
     types = {r["_type"] for r in collected["relationships"]}
     for expected in ("aws_vpc_contains_subnet", "aws_subnet_has_instance", "aws_security_group_protects_instance",

@@ -65,7 +65,8 @@ def cmd_privesc(args: argparse.Namespace) -> int:
             f"{i}. {e.technique}: {e.source} -> {e.target}" + (" (conditional)" if e.conditional else "")
             + (" (another account)" if e.cross_account else "")
             for i, e in enumerate(p.steps, start=1))
-        rows.add_row(inert(p.principal), inert(p.reaches), inert(steps))
+        becomes = "itself, as an administrator" if p.reaches == p.principal else p.reaches  # a self-escalation
+        rows.add_row(inert(p.principal), inert(becomes), inert(steps))
     out.print(rows)
     out.print(f"{len(ordered)} principal(s) can become an administrator; "
               f"{len(result.admins)} already are.")

@@ -46,7 +46,8 @@ QUESTIONS: tuple[Question, ...] = (
         why="Every port the Internet can reach is attack surface; this is the first list an attacker builds.",
         query="FIND Internet THAT ALLOWS AS rule Firewall AS sg THAT PROTECTS Host AS host "
               "WHERE rule.ingress = true RETURN host.displayName, host._type, sg.groupId, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort, rule.ipRange, host.region, host.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, "
+              "host.region, host.accountId",
         tags=("network",)),
     Question(
         id="ssh-open-to-internet",
@@ -54,7 +55,8 @@ QUESTIONS: tuple[Question, ...] = (
         why="SSH open to the world invites brute force and exploitation of any weak key or sshd bug.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 22 AND rule.toPort >= 22 RETURN sg.groupId, sg.displayName, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, "
+              "sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="rdp-open-to-internet",
@@ -62,7 +64,8 @@ QUESTIONS: tuple[Question, ...] = (
         why="RDP exposed to the Internet is a leading ransomware entry point.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 3389 AND rule.toPort >= 3389 RETURN sg.groupId, sg.displayName, "
-              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, "
+              "sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="all-ports-open-to-internet",
@@ -71,6 +74,7 @@ QUESTIONS: tuple[Question, ...] = (
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "(rule.ipProtocol = '*' OR (rule.fromPort <= 0 AND rule.toPort >= 65535)) "
               "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
+              ""
               "sg.region, sg.accountId",
         tags=("network",)),
     Question(
@@ -308,7 +312,8 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(DataStore|CryptoKey|Secret) AS data WHERE rule.ingress = true AND host.exposedToInternet = true "
               f"AND {SECRET_GRANT} "
-              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
+              "sg.groupId, host.displayName, host.exposedPorts, "
               "role.name, policy.name, grant.read, grant.write, grant.readsSecretValue, data._type, data.displayName, "
               "data.accountId",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
@@ -322,7 +327,8 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT ALLOWS << AS grant (DataStore|CryptoKey|Secret) AS data "
               "WHERE rule.ingress = true AND host.exposedToInternet = true AND grant.effective = true "
               f"AND {SECRET_GRANT} "
-              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, sg.groupId, host.displayName, host.exposedPorts, "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
+              "sg.groupId, host.displayName, host.exposedPorts, "
               "role.name, grant.actions, grant.read, grant.write, grant.readsSecretValue, grant.effectiveConditional, "
               "data._type, data.displayName, data.accountId",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE, RESOURCE_GRANT)),
@@ -335,7 +341,8 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(DataStore|CryptoKey|Secret) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
               f"WHERE rule.ingress = true AND host.exposedToInternet = true AND {SECRET_GRANT} "
-              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, "
+              "RETURN rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
+              "host.displayName, host.exposedPorts, host.region, "
               "host.accountId, role.name, policy.name, grant.read, grant.write, grant.readsSecretValue, data._type, "
               "data.displayName, data.tag.PII, data.tag.PHI, data.tag.PCI",
         tags=("attack-path", "data"), needs=(EXPOSURE,)),
@@ -348,7 +355,8 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(DataStore|CryptoKey|Secret) AS data WHERE rule.ingress = true AND lb.exposedToInternet = true "
               f"AND {SECRET_GRANT} "
-              "RETURN rule.fromPort, rule.toPort, lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
+              "RETURN rule.fromPort, rule.toPort, rule.ipRange, "
+              "lb.displayName, lb.exposedPorts, lb.region, lb.accountId, "
               "tg.displayName, host.displayName, role.name, policy.name, grant.read, grant.write, "
               "grant.readsSecretValue, data._type, data.displayName",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
@@ -370,7 +378,8 @@ QUESTIONS: tuple[Question, ...] = (
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role WHERE rule.ingress = true AND host.exposedToInternet = true "
               "AND (role.administrator = true OR role.escalatesToAdmin = true) "
-              "RETURN rule.fromPort, rule.toPort, host.displayName, host.exposedPorts, host.region, host.accountId, "
+              "RETURN rule.fromPort, rule.toPort, rule.ipRange, "
+              "host.displayName, host.exposedPorts, host.region, host.accountId, "
               "role.name, role.administrator, role.escalationReaches, role.escalationPath",
         tags=("attack-path", "iam"), needs=(EXPOSURE, ESCALATION)),
     Question(
@@ -382,7 +391,8 @@ QUESTIONS: tuple[Question, ...] = (
               "THAT ASSIGNED >> aws_iam_role AS role THAT MANAGES >> AS escalation (aws_iam_role|aws_iam_user) AS next "
               "THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant (DataStore|CryptoKey|Secret) AS data "
               f"WHERE rule.ingress = true AND host.exposedToInternet = true AND {SECRET_GRANT} "
-              "RETURN rule.fromPort, rule.toPort, host.displayName, host.region, host.accountId, role.name, "
+              "RETURN rule.fromPort, rule.toPort, rule.ipRange, "
+              "host.displayName, host.region, host.accountId, role.name, "
               "escalation.technique, next.name, policy.name, grant.read, grant.write, grant.readsSecretValue, "
               "data._type, data.displayName",
         tags=("attack-path", "iam", "data"), needs=(EXPOSURE, ESCALATION)),

@@ -99,6 +99,10 @@ def seed(estate: Estate) -> None:
     iam.put_role_policy(RoleName="partner-audit", PolicyName="read-logs", PolicyDocument=_doc(
         {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"],
          "Resource": [f"arn:aws:s3:::acme-logs-{acct}", f"arn:aws:s3:::acme-logs-{acct}/*"]}))
+    # A bootstrap script's leftover: the web instance's role may attach any managed policy to itself,
+    # AdministratorAccess included (a self-escalation `awsgraph privesc` and the attack paths show).
+    iam.put_role_policy(RoleName="app-instance-role", PolicyName="bootstrap-leftover", PolicyDocument=_doc(
+        {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": roles["app-instance-role"]}))
     iam.create_instance_profile(InstanceProfileName="app-instance-profile")
     iam.add_role_to_instance_profile(InstanceProfileName="app-instance-profile", RoleName="app-instance-role")
     iam.create_saml_provider(Name="acme-okta", SAMLMetadataDocument="<EntityDescriptor>" + "x" * 1000 +
