@@ -156,8 +156,10 @@ def _effective_access(view: GraphView, edges: Edges) -> None:
     from awsgraph.analysis.privesc_checks import IAM_SOURCE_TYPES
     from awsgraph.iam.whocan import Directory, Rec
 
-    directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in view.entities(*IAM_SOURCE_TYPES))
-    actors = {a.rec.key: a for a in build_actors(view, directory).values()}
+    named = {r.to_key for r in wanted}  # only the principals the edges name, with every policy and group
+    iam = [r for r in view.entities(*IAM_SOURCE_TYPES) if r.type not in PRINCIPAL_TYPES or r.key in named]
+    directory = Directory(Rec(r.key, r.type, r.props, r.raw or {}) for r in iam)
+    actors = {a.rec.key: a for a in build_actors(GraphView(iam), directory).values()}
     scps = scp_provider(view)
     compiled: dict[str, Policy] = {}
     for rel in wanted:
@@ -173,7 +175,11 @@ def _effective_access(view: GraphView, edges: Edges) -> None:
             compiled[rel.from_key] = compile_policy(resource_policy_document(resource), "resource policy")
         allowed: list[ActionInfo] = []
         conditional = True
+        found: set[str] = set()  # "read", "write", "value": what the allowed actions already showed
         for info in _named_actions(rel, arn):
+            kind = _kind(info)
+            if kind in found and not (info.full == SECRET_VALUE_ACTION and "value" not in found):
+                continue  # another action of a kind already allowed adds nothing to the edge
             for target in _targets(info, arn, rel):
                 d = evaluate(info.full, target, identity_policies=actor.policies,
                              resource_policy=compiled[rel.from_key], principal_arn=actor.arn,
@@ -182,6 +188,10 @@ def _effective_access(view: GraphView, edges: Edges) -> None:
                 if d.allowed:
                     allowed.append(info)
                     conditional = conditional and d.conditional
+                    if not d.conditional:  # a conditional allow: an unconditional one may follow
+                        found.add(kind)
+                        if info.full == SECRET_VALUE_ACTION:
+                            found.add("value")
                     break
         levels = {i.level for i in allowed}
         rel.props["effective"] = bool(allowed)
@@ -193,6 +203,10 @@ def _effective_access(view: GraphView, edges: Edges) -> None:
             rel.props["readsSecretValue"] = any(i.full == SECRET_VALUE_ACTION for i in allowed)
 
 
+def _kind(info: ActionInfo) -> str:
+    return "read" if info.level in ("L", "R") else "write" if info.level in ("W", "P", "T") else "other"
+
+
 def _named_actions(rel: Relationship, arn: str) -> list[ActionInfo]:
     """The actions of the resource's own service that the edge's statements name (all of them for
     ``NotAction``), at most :data:`MAX_EVALUATED_ACTIONS`."""
@@ -201,14 +215,14 @@ def _named_actions(rel: Relationship, arn: str) -> list[ActionInfo]:
     seen: dict[str, ActionInfo] = {}
     for token in tokens:
         token = token.strip()
-        if not token:
+        if not token or len(seen) >= MAX_EVALUATED_ACTIONS:
             continue
         for info in action_table.expand(token if ":" in token or token == "*" else f"{service}:{token}"):
             if info.service == service and info.full not in seen:
                 seen[info.full] = info
                 if len(seen) >= MAX_EVALUATED_ACTIONS:
-                    return list(seen.values())
-    return list(seen.values())
+                    break
+    return sorted(seen.values(), key=lambda i: i.full != SECRET_VALUE_ACTION)
 
 
 def _targets(info: ActionInfo, arn: str, rel: Relationship) -> list[str]:
