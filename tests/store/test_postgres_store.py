@@ -137,3 +137,30 @@ def test_a_loaded_entity_is_searchable_by_every_value_word(pg_server: PgServer) 
     for text in ("tail", "deep-value", "12.5", "DEEP"):
         assert [r["_key"] for r in run(url, f'FIND "{text}"')] == ["k"], text
     assert run(url, 'FIND "x tail"') == []  # the text as written, not its words anywhere
+
+
+def test_a_query_may_run_in_parallel_and_a_capped_one_leaves_the_transaction_usable(graph: str) -> None:
+    """J1QL's statements run as ordinary statements (read by libpq in chunks), not through a server-side
+    cursor, which PostgreSQL never gives a parallel plan: the server's own EXPLAIN of what ran (auto_explain,
+    sent back as notices) shows a Gather once parallel plans are made cheap. A query stopped at its row cap
+    is cancelled inside a savepoint, so the next query of the same read transaction still runs."""
+    from awsgraph.query.engine import bounded
+
+    plans: list[str] = []
+    with psycopg.connect(graph, autocommit=True) as conn:
+        conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
+        conn.execute("LOAD 'auto_explain'")
+        for setting in ("auto_explain.log_min_duration = 0", "client_min_messages = log",
+                        "parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0",
+                        "min_parallel_index_scan_size = 0", "max_parallel_workers_per_gather = 2",
+                        "enable_indexscan = off", "enable_bitmapscan = off", "enable_indexonlyscan = off"):
+            conn.execute(f"SET {setting}")
+        rows = run(conn, "FIND * AS x RETURN count(x)")
+        assert rows[0]["count(x)"] > 5
+        assert any("Gather" in p for p in plans), plans
+
+        with bounded(conn, 30):  # one read transaction, as a report's questions or a console page share
+            capped = run(conn, "FIND * AS a THAT RELATES TO * AS b RETURN a._key, b._key", max_rows=1)
+            assert len(capped) == 1 and capped.truncated
+            after = run(conn, "FIND * AS x RETURN count(x)")
+            assert after[0]["count(x)"] == rows[0]["count(x)"]

@@ -2,7 +2,7 @@
 
 Every query is bounded: a deadline (30 s unless told otherwise) and Ctrl-C stop it (SQLite through
 its progress handler; PostgreSQL through ``statement_timeout`` and a cancel request, which psycopg
-sends on Ctrl-C); rows are streamed from the cursor (a server-side cursor on PostgreSQL) and at
+sends on Ctrl-C); rows are streamed (on PostgreSQL read by libpq in chunks, see :func:`_stream`) and at
 most ``max_rows`` are kept (the result says so in a note); malformed input of any kind ends as a
 :class:`QueryError`. ``db`` is a store, an SQLite or psycopg connection, or what ``--db`` names.
 """
@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import decimal
 import difflib
-import itertools
 import json
 import signal
 import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +132,7 @@ def _deadline_error(timeout: float | None, text: str) -> QueryError:
 def bounded(conn: Connection, timeout: float | None, text: str = "") -> Iterator[_Stop]:
     """Stop work on ``conn`` past ``timeout`` seconds, or on Ctrl-C (then KeyboardInterrupt).
 
-    On PostgreSQL the bounded work runs in one read transaction (a server-side cursor needs one).
+    On PostgreSQL the bounded work runs in one read transaction (each query a savepoint in it).
     """
     stop = _Stop()
     if id(conn) in _BOUNDED:  # already bounded by a caller: its deadline holds
@@ -270,17 +269,39 @@ def plan(conn: Target, query: Query, dialect: Dialect | None = None) -> Compiled
     return compile_query(query, start, dialect)
 
 
-_CURSORS = itertools.count(1)
+class _Stopped(Exception):
+    """The reader stopped before the last row (a row cap, a LIMIT): the statement is cancelled."""
 
 
-def _stream(conn: Connection, compiled: Compiled) -> Iterable[tuple[Any, ...]]:
-    """The statement's rows as the engine reads them: from a server-side cursor on PostgreSQL."""
+# Rows a PostgreSQL statement sends per chunk (libpq 17+; older ones send one row at a time).
+_PG_CHUNK = 1000
+
+
+def _stream(conn: Connection, compiled: Compiled) -> Generator[tuple[Any, ...], None, None]:
+    """The statement's rows as the engine reads them, a few at a time whatever their number.
+
+    On PostgreSQL the statement runs as an ordinary one whose rows libpq reads in chunks (psycopg's
+    ``stream``), not through a server-side cursor: PostgreSQL never gives a cursor a parallel plan, and
+    the aggregates of a large graph need one (the count aggregate of ``bench/pg_bench.py``). Reading
+    stops early by cancelling the statement inside a savepoint, so the run's read transaction
+    carries on (a tree's second query, the next question of a report).
+    """
     if isinstance(conn, sqlite3.Connection):
-        return conn.execute(compiled.sql, compiled.params)
-    cur = conn.cursor(name=f"awsgraph_q{next(_CURSORS)}")
-    cur.itersize = 1000
-    cur.execute(compiled.sql, compiled.params)
-    return cur
+        yield from conn.execute(compiled.sql, compiled.params)
+        return
+    import psycopg
+
+    size = _PG_CHUNK if psycopg.pq.version() >= 170000 else 1
+    try:
+        with conn.transaction():
+            rows = conn.cursor().stream(compiled.sql, compiled.params, size=size)
+            try:
+                yield from rows
+            except GeneratorExit:
+                rows.close()  # cancels the statement when it is still running
+                raise _Stopped from None
+    except _Stopped:
+        return
 
 
 def _decoder(conn: Connection) -> Callable[[Any], Any]:
@@ -301,8 +322,7 @@ def execute(conn: Target, compiled: Compiled, text: str = "", *, max_rows: int |
     conn = connection_of(conn) or conn
     cap = max_rows if max_rows is not None and max_rows > 0 else None
     loads = _decoder(conn)
-    with _as_query_error(text), bounded(conn, timeout, text):
-        cur = _stream(conn, compiled)
+    with _as_query_error(text), bounded(conn, timeout, text), closing(_stream(conn, compiled)) as cur:
         if compiled.mode == "tree":
             return _tree(conn, cur, cap, compiled.extra)
         if compiled.mode == "default":
@@ -380,6 +400,9 @@ def _tree(conn: Connection, raw: Iterable[tuple[Any, ...]], cap: int | None, ext
             truncated = True
             keys = keys[:cap]
             break
+    close = getattr(raw, "close", None)
+    if close is not None:
+        close()  # the statement ends before the next one starts (one statement at a time on PostgreSQL)
     rows = Rows([{"vertices": _fetch(conn, "entities", keys), "edges": _fetch(conn, "relationships", keys)}])
     if truncated and cap is not None:
         rows.truncated = True
