@@ -265,7 +265,9 @@ class PolicyMapper:
                 for svc in sorted(services):
                     infos = list(grant.of(svc))
                     key, typ, ph = self._service_target(account, svc)
-                    yield key, typ, ph, _base_props(st, grant, infos, {svc})
+                    props = _base_props(st, grant, infos, {svc})
+                    _mark_secret_value(props, grant, infos, svc, "secret")  # every secret of the account
+                    yield key, typ, ph, props
                 continue
             yield from self._arn_targets(st, grant, pattern, context, account)
 
@@ -320,8 +322,9 @@ SECRET_VALUE_ACTION = "secretsmanager:GetSecretValue"
 
 def _mark_secret_value(props: dict[str, Any] | None, grant: _Grant, infos: list[ActionInfo], service: str,
                        rtype: str | None) -> None:
-    """On an edge to a Secrets Manager secret, ``readsSecretValue``: whether the grant reads the
-    secret itself (``GetSecretValue``), not only its metadata (``DescribeSecret``, ``ListSecrets``)."""
+    """On an edge to a Secrets Manager secret (or to the service, for a grant on ``*``),
+    ``readsSecretValue``: whether the grant reads the secret itself (``GetSecretValue``), not only
+    its metadata (``DescribeSecret``, ``ListSecrets``)."""
     if props is not None and service == "secretsmanager" and rtype == "secret":
         props["readsSecretValue"] = grant.admin or any(i.full == SECRET_VALUE_ACTION for i in infos)
 

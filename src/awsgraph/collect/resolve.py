@@ -24,7 +24,7 @@ from awsgraph.model.entity import Entity, Relationship
 from awsgraph.store.base import Derived, StoredEntity
 
 # Bump when derivation changes what it produces: every account is derived again once.
-DERIVE_VERSION = "4"
+DERIVE_VERSION = "5"
 LINK = "link"
 
 _Index = dict[tuple[str, str], dict[str, list[tuple[str, str | None, str | None]]]]

@@ -333,6 +333,22 @@ QUESTIONS: tuple[Question, ...] = (
               "data._type, data.displayName, data.accountId",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE, RESOURCE_GRANT)),
     Question(
+        id="attack-path-internet-host-every-data-store",
+        title="Attack paths: Internet -> exposed instance -> its role -> every bucket, table, key or secret "
+              "of a service (a grant on `*`)",
+        why="A grant on `*` (`s3:GetObject`, `secretsmanager:GetSecretValue`...) links to the service, not to "
+            "each store, as in JupiterOne; from an exposed host it reaches all of them, those created later too.",
+        query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
+              "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
+              "(aws_s3|aws_dynamodb|aws_rds|aws_kms|aws_secretsmanager) AS service "
+              "WHERE rule.ingress = true AND host.exposedToInternet = true AND (grant.read = true OR "
+              "grant.write = true) AND (service._type != 'aws_secretsmanager' OR grant.readsSecretValue = true "
+              "OR grant.write = true) "
+              "RETURN rule.fromPort, rule.toPort, rule.ipRange, host.displayName, host.exposedPorts, host.region, "
+              "host.accountId, role.name, policy.name, grant.normalizedActions, grant.read, grant.write, "
+              "grant.readsSecretValue, service._type",
+        tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
+    Question(
         id="attack-path-internet-sensitive-data",
         title="Attack paths into data stores tagged PII, PHI or PCI",
         why="Regulated data one compromised host away from the Internet is the breach regulators ask about; "
