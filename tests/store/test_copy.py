@@ -60,7 +60,8 @@ def rows(db: str | Path, table: str, cols: str) -> list[tuple[Any, ...]]:
 
 
 def test_a_copied_graph_is_the_same_and_is_collected_into_as_if_it_had_always_been_there(
-        aws: None, pg_server: PgServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        aws: None, pg_server: PgServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     s3 = boto3.client("s3", region_name="us-east-1")
     for name in ("copy-keep", "copy-gone"):
         s3.create_bucket(Bucket=name)
@@ -69,10 +70,12 @@ def test_a_copied_graph_is_the_same_and_is_collected_into_as_if_it_had_always_be
     collect(capsys, str(sqlite_db))
     url = pg_server.database("copy")
 
+    monkeypatch.setattr("awsgraph.store.postgres.COPY_PROGRESS_ROWS", 5)
     code, out, err = cli(capsys, "copy", "--db", str(sqlite_db), "--to", url, "--json")
     assert code == 0, err
     copied = json.loads(out)["rows"]
-    assert "entities: " in err and "idents: " in err  # progress per table, on stderr with --json
+    # progress on stderr with --json: every 5 rows of a table here (200,000 by default), then its total
+    assert "  entities: 5 rows…" in err and f"  entities: {copied['entities']:,} rows\n" in err and "idents: " in err
     for table, cols in _SHARED_TABLES.items():  # every table, every column, the same rows
         assert copied[table] == len(rows(sqlite_db, table, cols)), table
         assert rows(url, table, cols) == rows(sqlite_db, table, cols), table

@@ -70,8 +70,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
         raise CliError(f"--to {inert(args.to)}: not a PostgreSQL URL (postgresql://user@host:port/dbname)")
     out = console(stderr=args.json)
 
-    def progress(table: str, rows: int) -> None:
-        out.print(inert(f"  {table}: {rows:,} rows"))
+    def progress(table: str, rows: int, done: bool) -> None:
+        out.print(inert(f"  {table}: {rows:,} rows" + ("" if done else "…")))
 
     out.print(inert(f"copying {args.db} into {describe(args.to)}"))
     try:

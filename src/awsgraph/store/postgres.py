@@ -584,16 +584,18 @@ _SHARED_TABLES = {
 }
 _BOOLEAN = {("scopes", 4), ("relationships", 6)}  # SQLite's 0/1 columns that are booleans here
 _COPIED_META = ("derive_version",)
+COPY_PROGRESS_ROWS = 200_000
 
 
-def copy_sqlite(path: str, url: str, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+def copy_sqlite(path: str, url: str, progress: Callable[[str, int, bool], None] | None = None) -> dict[str, int]:
     """Copy the graph of the SQLite database ``path`` (runs, steps, scopes, entities, history and the
     derivation's index) into the empty PostgreSQL database ``url`` with ``COPY``: the same graph, read by
     either store, and collected into again as if it had always been there.
 
     The source is read in one snapshot (a run committing meanwhile is not half copied); a source with a
-    run in progress is refused. ``progress(table, rows)`` is called once each table is copied. Nothing is
-    written to the target unless everything is (one transaction).
+    run in progress is refused. ``progress(table, rows, done)`` is called every
+    :data:`COPY_PROGRESS_ROWS` rows of a table and once it is copied. Nothing is written to the target
+    unless everything is (one transaction).
     """
     import sqlite3
 
@@ -621,9 +623,11 @@ def copy_sqlite(path: str, url: str, progress: Callable[[str, int], None] | None
                             copy.write_row([bool(v) if (table, i) in _BOOLEAN and v is not None else v
                                             for i, v in enumerate(row)])
                             n += 1
+                            if progress and n % COPY_PROGRESS_ROWS == 0:
+                                progress(table, n, False)
                     counts[table] = n
                     if progress:
-                        progress(table, n)
+                        progress(table, n, True)
                 for key, value in source.execute(
                         f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' * len(_COPIED_META))})",
                         _COPIED_META):
