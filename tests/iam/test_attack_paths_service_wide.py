@@ -3,7 +3,8 @@ JupiterOne does, and from an exposed instance it reaches every store of that ser
 
 On the estate of ``test_attack_paths_secrets``, two more instance roles in the public subnet:
 
-* ``wide-role``: ``secretsmanager:GetSecretValue`` and ``s3:GetObject`` on ``*``: two paths;
+* ``wide-role``: ``secretsmanager:GetSecretValue`` and ``s3:GetObject`` on ``*``: a path to the secret and
+  one to the bucket ``wide-data`` (tagged PII), through the services that HAS them;
 * ``wide-meta-role``: ``secretsmanager:DescribeSecret`` and ``ListSecrets`` on ``*``: no path (metadata);
 
 and ``wide-internal-role``, like ``wide-role`` on an instance without a route to the Internet: no path.
@@ -19,7 +20,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from tests.helpers import Collected, collect
-from tests.iam.test_attack_paths_secrets import ask, seed
+from tests.iam.test_attack_paths_secrets import SECRET_NAME, ask, seed
 
 GRANTS = {
     "wide-role": ["secretsmanager:GetSecretValue", "s3:GetObject"],
@@ -36,6 +37,9 @@ def seed_wide_grants() -> None:
     iam = boto3.client("iam")
     ec2 = boto3.client("ec2", region_name="us-east-1")
     trust = _doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="wide-data")
+    s3.put_bucket_tagging(Bucket="wide-data", Tagging={"TagSet": [{"Key": "PII", "Value": "true"}]})
     subnets = {s["CidrBlock"]: s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]}
     sg = ec2.describe_security_groups(GroupNames=["web"])["SecurityGroups"][0]["GroupId"]
     for name, actions in GRANTS.items():
@@ -65,10 +69,11 @@ def test_a_grant_on_star_reaches_the_service_from_the_exposed_instance(
     db, got = estate
     rows = ask(capsys, db, "attack-path-internet-host-every-data-store")
     why = {e["tag.Name"]: e.get("exposedToInternet") for e in got.of_type("aws_instance")}
-    assert {(r["host.displayName"], r["role.name"], r["service._type"]) for r in rows} == {
-        ("wide", "wide-role", "aws_secretsmanager"), ("wide", "wide-role", "aws_s3")}, why
+    assert {(r["host.displayName"], r["role.name"], r["service._type"], r["data.displayName"]) for r in rows} == {
+        ("wide", "wide-role", "aws_secretsmanager", SECRET_NAME), ("wide", "wide-role", "aws_s3", "wide-data")}, why
     secret_rows = [r for r in rows if r["service._type"] == "aws_secretsmanager"]
-    assert all(r["grant.readsSecretValue"] is True and r["grant.read"] is True for r in secret_rows)
+    assert secret_rows and all(r["grant.readsSecretValue"] is True and r["grant.read"] is True for r in secret_rows)
+    assert [r["data.tag.PII"] for r in rows if r["data._type"] == "aws_s3_bucket"] == [True]
 
 
 def test_the_metadata_grant_links_to_the_service_but_reads_no_value(estate: tuple[str, Collected]) -> None:

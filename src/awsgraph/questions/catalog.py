@@ -334,25 +334,28 @@ QUESTIONS: tuple[Question, ...] = (
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE, RESOURCE_GRANT)),
     Question(
         id="attack-path-internet-host-every-data-store",
-        title="Attack paths: Internet -> exposed instance -> its role -> every bucket, table, key or secret "
-              "of a service (a grant on `*`)",
+        title="Attack paths: Internet -> exposed instance -> its role -> a grant on `*` -> every store of the service",
         why="A grant on `*` (`s3:GetObject`, `secretsmanager:GetSecretValue`...) links to the service, not to "
-            "each store, as in JupiterOne; from an exposed host it reaches all of them, those created later too.",
+            "each store, as in JupiterOne; from an exposed host it reaches every store the service HAS (and "
+            "those created later). Tagged stores show their PII, PHI and PCI tags.",
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(aws_s3|aws_dynamodb|aws_rds|aws_kms|aws_secretsmanager) AS service "
+              "THAT HAS >> (DataStore|CryptoKey|Secret) AS data "
               "WHERE rule.ingress = true AND host.exposedToInternet = true AND (grant.read = true OR "
               "grant.write = true) AND (service._type != 'aws_secretsmanager' OR grant.readsSecretValue = true "
               "OR grant.write = true) "
               "RETURN rule.fromPort, rule.toPort, rule.ipRange, host.displayName, host.exposedPorts, host.region, "
               "host.accountId, role.name, policy.name, grant.normalizedActions, grant.read, grant.write, "
-              "grant.readsSecretValue, service._type",
+              "grant.readsSecretValue, service._type, data._type, data.displayName, data.tag.PII, data.tag.PHI, "
+              "data.tag.PCI",
         tags=("attack-path", "network", "iam", "data"), needs=(EXPOSURE,)),
     Question(
         id="attack-path-internet-sensitive-data",
         title="Attack paths into data stores tagged PII, PHI or PCI",
         why="Regulated data one compromised host away from the Internet is the breach regulators ask about; "
-            "the row shows the port, the host, the role, the policy and the store.",
+            "the row shows the port, the host, the role, the policy and the store (grants on `*`: see "
+            "attack-path-internet-host-every-data-store).",
         query="FIND Internet THAT ALLOWS >> AS rule aws_security_group AS sg THAT PROTECTS >> aws_instance AS host "
               "THAT ASSIGNED >> aws_iam_role AS role THAT HAS >> AccessPolicy AS policy THAT ALLOWS >> AS grant "
               "(DataStore|CryptoKey|Secret) WITH tag.PII = true OR tag.PHI = true OR tag.PCI = true AS data "
