@@ -60,3 +60,12 @@ def test_a_secret_grant_reads_the_value_only_through_get_secret_value_and_condit
     assert (reader["effective"], reader["readsSecretValue"], reader["effectiveConditional"]) == (True, True, True)
     blocked = e[(SECRET, BLOCKED)].props
     assert (blocked["effective"], blocked["readsSecretValue"], blocked["read"]) == (True, False, True)
+
+
+def test_past_its_bound_an_edge_says_it_was_not_weighed(monkeypatch: Any) -> None:
+    monkeypatch.setattr("awsgraph.analysis.resource_policies.MAX_EVALUATED_EDGES", 1)
+    pol = doc(grant([READER, BLOCKED], "s3:GetObject", "arn:aws:s3:::data/*"))
+    _, rels = out_of([account(), role("reader"), role("blocked"), bucket("data", Policy=pol)], resource_policy_edges)
+    props = [r.props for r in edges(rels, "ALLOWS").values()]
+    assert sorted(("effective" in p, p.get("effectiveNotWeighed", False)) for p in props) == [
+        (False, True), (True, False)]

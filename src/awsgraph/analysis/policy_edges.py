@@ -142,7 +142,8 @@ def _grant(actions: tuple[str, ...], not_action: bool) -> _Grant:
     return _Grant(False, actions, True, svcs, untouched, grant._by_service)
 
 
-def _levels(infos: list[ActionInfo]) -> tuple[bool, bool, str]:
+def access_levels(infos: list[ActionInfo]) -> tuple[bool, bool, str]:
+    """(reads, writes, the access levels' names) of a set of actions."""
     levels: set[str] = set()
     for i in infos:
         if i.level in LEVEL_NAMES:
@@ -173,7 +174,7 @@ def _base_props(st: Statement, grant: _Grant, infos: list[ActionInfo], services:
         read = write = True
         levels = ",".join(sorted(LEVEL_NAMES.values()))
     else:
-        read, write, levels = _levels(infos)
+        read, write, levels = access_levels(infos)
     props: dict[str, Any] = {
         "actions": ",".join(st.actions) if not st.not_action else None,
         "normalizedActions": "*" if grant.admin else _normalized(grant, infos, services),
