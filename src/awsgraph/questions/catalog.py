@@ -46,8 +46,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="Every port the Internet can reach is attack surface; this is the first list an attacker builds.",
         query="FIND Internet THAT ALLOWS AS rule Firewall AS sg THAT PROTECTS Host AS host "
               "WHERE rule.ingress = true RETURN host.displayName, host._type, sg.groupId, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort, rule.ipRange, "
-              "host.region, host.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, host.region, host.accountId",
         tags=("network",)),
     Question(
         id="ssh-open-to-internet",
@@ -55,8 +54,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="SSH open to the world invites brute force and exploitation of any weak key or sshd bug.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 22 AND rule.toPort >= 22 RETURN sg.groupId, sg.displayName, rule.ipProtocol, "
-              "rule.fromPort, rule.toPort, rule.ipRange, "
-              "sg.region, sg.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="rdp-open-to-internet",
@@ -64,8 +62,7 @@ QUESTIONS: tuple[Question, ...] = (
         why="RDP exposed to the Internet is a leading ransomware entry point.",
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "rule.fromPort <= 3389 AND rule.toPort >= 3389 RETURN sg.groupId, sg.displayName, "
-              "rule.fromPort, rule.toPort, rule.ipRange, "
-              "sg.region, sg.accountId",
+              "rule.fromPort, rule.toPort, rule.ipRange, sg.region, sg.accountId",
         tags=("network",)),
     Question(
         id="all-ports-open-to-internet",
@@ -74,7 +71,6 @@ QUESTIONS: tuple[Question, ...] = (
         query="FIND Internet THAT ALLOWS AS rule aws_security_group AS sg WHERE rule.ingress = true AND "
               "(rule.ipProtocol = '*' OR (rule.fromPort <= 0 AND rule.toPort >= 65535)) "
               "RETURN sg.groupId, sg.displayName, rule.ipProtocol, rule.fromPort, rule.toPort, rule.ipRange, "
-              ""
               "sg.region, sg.accountId",
         tags=("network",)),
     Question(
